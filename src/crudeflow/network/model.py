@@ -1,0 +1,400 @@
+"""The network data model: grades, nodes, routes, supply, markets, prices, sources.
+
+A :class:`Network` is immutable. Changing it (a scenario, an outage draw) makes a new one with
+:meth:`Network.replace_routes` or :func:`dataclasses.replace`; column arrays for the optimiser
+are computed once per network and cached (:attr:`Network.arrays`).
+
+Examples
+--------
+>>> net = toy_network()
+>>> [r.id for r in net.routes]
+['A_B', 'B_M', 'A_M']
+>>> net.route("A_M").countries
+('KZ', 'AZ', 'TR')
+>>> round(net.price_usd_per_t("M", 2025), 2)
+600.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from crudeflow.errors import CrudeflowError
+
+__all__ = [
+    "MODES",
+    "NODE_KINDS",
+    "STATUSES",
+    "Benchmark",
+    "DatasetMeta",
+    "Grade",
+    "Market",
+    "Network",
+    "Node",
+    "Observation",
+    "Route",
+    "RouteArrays",
+    "Source",
+    "Supply",
+    "toy_network",
+]
+
+NodeKind = Literal["field", "hub", "port", "terminal", "refinery", "market", "border"]
+Mode = Literal["pipeline", "tanker", "rail"]
+Status = Literal["operating", "planned", "idle"]
+
+NODE_KINDS: tuple[str, ...] = ("field", "hub", "port", "terminal", "refinery", "market", "border")
+MODES: tuple[str, ...] = ("pipeline", "tanker", "rail")
+STATUSES: tuple[str, ...] = ("operating", "planned", "idle")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A public source: the page a figure was read on and the words that carry it."""
+
+    id: str
+    title: str
+    url: str
+    as_of: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A crude grade; ``bbl_per_t`` converts tonnes to barrels for everything of this grade."""
+
+    id: str
+    name: str
+    bbl_per_t: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A place oil passes: a field, hub, port, terminal, refinery, market or border point."""
+
+    id: str
+    name: str
+    kind: NodeKind
+    country: str
+    lat: float
+    lon: float
+    storage_mt: float | None = None
+    source: str = ""
+    coords_source: str = ""
+    storage_source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A directed leg from one node to another, with capacity in Mt/yr and tariff in USD/t."""
+
+    id: str
+    from_node: str
+    to_node: str
+    mode: Mode
+    capacity_mtpa: float
+    tariff_usd_per_t: float
+    countries: tuple[str, ...]
+    status: Status = "operating"
+    name: str = ""
+    grade: str = ""
+    physical_capacity_mtpa: float | None = None
+    transit_days: float | None = None
+    loss_pct: float = 0.0
+    since_year: int | None = None
+    source: str = ""
+    capacity_source: str = ""
+    physical_capacity_source: str = ""
+    tariff_source: str = ""
+    transit_source: str = ""
+    loss_source: str = ""
+    note: str = ""
+
+    def open_in(self, year: int) -> bool:
+        """True when the route is operating and had opened by ``year``."""
+        return self.status == "operating" and (self.since_year is None or self.since_year <= year)
+
+
+@dataclass(frozen=True, slots=True)
+class Supply:
+    """Crude available for export at ``node`` in ``year`` (Mt)."""
+
+    node: str
+    year: int
+    mt: float
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """A market node's price basis: ``(Brent + diff_usd_per_bbl) x bbl_per_t(grade)`` USD/t."""
+
+    node: str
+    grade: str
+    diff_usd_per_bbl: float
+    max_mtpa: float | None = None
+    source: str = ""
+    diff_source: str = ""
+    max_source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Benchmark:
+    """Brent annual average for a year, USD per barrel."""
+
+    year: int
+    brent_usd_per_bbl: float
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A reported volume (Mt) for a route group in a year, for the backtest."""
+
+    year: int
+    group: str
+    mt: float
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetMeta:
+    """Dataset-level facts from ``dataset.yaml``."""
+
+    name: str
+    title: str
+    producer: str
+    base_year: int
+    currency: str = "USD"
+    default_grade: str = ""
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RouteArrays:
+    """Column arrays of a network for vectorised model building (one entry per route/node)."""
+
+    node_ids: tuple[str, ...]
+    route_ids: tuple[str, ...]
+    frm: npt.NDArray[np.int64]
+    to: npt.NDArray[np.int64]
+    capacity_mtpa: npt.NDArray[np.float64]
+    tariff_usd_per_t: npt.NDArray[np.float64]
+    keep: npt.NDArray[np.float64]
+    """1 - loss fraction: share of the oil entering a route that arrives."""
+    bbl_per_t: npt.NDArray[np.float64]
+    transit_days: npt.NDArray[np.float64]
+    storage_mt: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Network:
+    """An immutable crude export network.
+
+    Build one with :func:`crudeflow.load_dataset` (a dataset folder) or directly from the value
+    types (see :func:`toy_network`).
+    """
+
+    meta: DatasetMeta
+    grades: Mapping[str, Grade]
+    nodes: tuple[Node, ...]
+    routes: tuple[Route, ...]
+    supply: tuple[Supply, ...] = ()
+    markets: tuple[Market, ...] = ()
+    benchmarks: tuple[Benchmark, ...] = ()
+    sources: tuple[Source, ...] = ()
+    observed: tuple[Observation, ...] = ()
+    path: str = ""
+
+    # -- look-ups -----------------------------------------------------------------------
+    @cached_property
+    def _node_index(self) -> dict[str, int]:
+        return {n.id: i for i, n in enumerate(self.nodes)}
+
+    @cached_property
+    def _route_index(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.routes)}
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id; ``KeyError`` naming it when absent."""
+        try:
+            return self.nodes[self._node_index[node_id]]
+        except KeyError:
+            raise KeyError(f"no node {node_id!r} in network {self.meta.name!r}") from None
+
+    def route(self, route_id: str) -> Route:
+        """The route with this id; ``KeyError`` naming it when absent."""
+        try:
+            return self.routes[self._route_index[route_id]]
+        except KeyError:
+            raise KeyError(f"no route {route_id!r} in network {self.meta.name!r}") from None
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._node_index
+
+    def has_route(self, route_id: str) -> bool:
+        return route_id in self._route_index
+
+    def grade_of(self, grade_id: str) -> Grade:
+        """The grade with this id, or the dataset's default grade for ``''``."""
+        gid = grade_id or self.meta.default_grade
+        if gid in self.grades:
+            return self.grades[gid]
+        raise KeyError(f"no grade {gid!r} in network {self.meta.name!r}")
+
+    def bbl_per_t(self, route_id: str) -> float:
+        """Barrels per tonne of the oil on a route (its grade, else the default grade)."""
+        return self.grade_of(self.route(route_id).grade).bbl_per_t
+
+    @cached_property
+    def default_bbl_per_t(self) -> float:
+        return self.grade_of("").bbl_per_t
+
+    # -- years and prices ---------------------------------------------------------------
+    @property
+    def years(self) -> tuple[int, ...]:
+        """Years that have supply data, ascending."""
+        return tuple(sorted({s.year for s in self.supply}))
+
+    def supply_in(self, year: int) -> dict[str, float]:
+        """Export-available crude per node in ``year`` (Mt)."""
+        out: dict[str, float] = {}
+        for s in self.supply:
+            if s.year == year:
+                out[s.node] = out.get(s.node, 0.0) + s.mt
+        return out
+
+    def brent(self, year: int) -> float:
+        """Brent annual average (USD/bbl) for ``year``."""
+        for b in self.benchmarks:
+            if b.year == year:
+                return b.brent_usd_per_bbl
+        known = ", ".join(str(b.year) for b in self.benchmarks) or "none"
+        raise CrudeflowError(f"no Brent price for {year} in the dataset (years with one: {known})")
+
+    def market(self, node_id: str) -> Market:
+        for m in self.markets:
+            if m.node == node_id:
+                return m
+        raise KeyError(f"no market row for node {node_id!r}")
+
+    def price_usd_per_t(self, node_id: str, year: int) -> float:
+        """Market price at a market node in ``year``, USD per tonne of its grade."""
+        m = self.market(node_id)
+        return (self.brent(year) + m.diff_usd_per_bbl) * self.grade_of(m.grade).bbl_per_t
+
+    def group(self, name: str) -> tuple[str, ...]:
+        """Route ids of a named group from ``dataset.yaml``."""
+        try:
+            return tuple(self.meta.groups[name])
+        except KeyError:
+            known = ", ".join(sorted(self.meta.groups)) or "none"
+            raise KeyError(f"no route group {name!r} (groups: {known})") from None
+
+    # -- columns for the optimiser ------------------------------------------------------
+    @cached_property
+    def arrays(self) -> RouteArrays:
+        """Column arrays of routes and nodes (computed once per network)."""
+        idx = self._node_index
+        routes = self.routes
+        grade_bpt = {g: self.grade_of(g).bbl_per_t for g in {r.grade for r in routes}}
+        return RouteArrays(
+            node_ids=tuple(n.id for n in self.nodes),
+            route_ids=tuple(r.id for r in routes),
+            frm=np.fromiter((idx[r.from_node] for r in routes), np.int64, len(routes)),
+            to=np.fromiter((idx[r.to_node] for r in routes), np.int64, len(routes)),
+            capacity_mtpa=np.fromiter((r.capacity_mtpa for r in routes), float, len(routes)),
+            tariff_usd_per_t=np.fromiter((r.tariff_usd_per_t for r in routes), float, len(routes)),
+            keep=np.fromiter((1.0 - r.loss_pct / 100.0 for r in routes), float, len(routes)),
+            bbl_per_t=np.fromiter((grade_bpt[r.grade] for r in routes), float, len(routes)),
+            transit_days=np.fromiter(
+                (r.transit_days if r.transit_days is not None else 0.0 for r in routes),
+                float,
+                len(routes),
+            ),
+            storage_mt=np.fromiter(
+                (n.storage_mt if n.storage_mt is not None else 0.0 for n in self.nodes),
+                float,
+                len(self.nodes),
+            ),
+        )
+
+    # -- changes ------------------------------------------------------------------------
+    def replace_routes(self, routes: Iterable[Route]) -> Network:
+        """A copy of this network with routes replaced by id (others kept, order kept).
+
+        Examples
+        --------
+        >>> net = toy_network()
+        >>> r = dataclasses.replace(net.route("A_M"), capacity_mtpa=0.0)
+        >>> net.replace_routes([r]).route("A_M").capacity_mtpa
+        0.0
+        """
+        new = {r.id: r for r in routes}
+        unknown = set(new) - set(self._route_index)
+        kept = tuple(new.get(r.id, r) for r in self.routes)
+        added = tuple(r for r in new.values() if r.id in unknown)
+        return dataclasses.replace(self, routes=kept + added)
+
+    def routes_crossing(self, countries: Iterable[str]) -> tuple[str, ...]:
+        """Ids of routes that cross any of ``countries`` (ISO codes)."""
+        cs = set(countries)
+        return tuple(r.id for r in self.routes if cs.intersection(r.countries))
+
+    def entering(self, country: str) -> tuple[str, ...]:
+        """Routes that carry oil *into* ``country``: they cross it and start outside it.
+
+        Summing their flows counts each tonne once per entry, not once per leg inside the
+        country, which is what "Mt transiting Russia" means.
+        """
+        idx = self._node_index
+        return tuple(
+            r.id
+            for r in self.routes
+            if country in r.countries and self.nodes[idx[r.from_node]].country != country
+        )
+
+
+def toy_network() -> Network:
+    """A three-route network used in examples: field A, hub B, market M.
+
+    A -> B (11 Mt/yr) -> M (10 Mt/yr) costs 5 + 3 USD/t through Russia; A -> M carries 4 Mt/yr
+    at 20 USD/t through Azerbaijan. A offers 12 Mt in 2025; Brent is 80 USD/bbl and M pays
+    Brent - 5 USD/bbl at 8 bbl/t = 600 USD/t.
+    """
+    meta = DatasetMeta(
+        name="toy", title="Toy network", producer="KZ", base_year=2025, default_grade="G"
+    )
+    grades = {"G": Grade("G", "Toy grade", 8.0, "estimate: round number for the example")}
+    nodes = (
+        Node("A", "Field A", "field", "KZ", 45.0, 50.0),
+        Node("B", "Hub B", "hub", "RU", 45.0, 45.0),
+        Node("M", "Market M", "market", "TR", 40.0, 30.0),
+    )
+    routes = (
+        Route("A_B", "A", "B", "pipeline", 11.0, 5.0, ("KZ", "RU")),
+        Route("B_M", "B", "M", "tanker", 10.0, 3.0, ("RU", "TR")),
+        Route("A_M", "A", "M", "rail", 4.0, 20.0, ("KZ", "AZ", "TR")),
+    )
+    return Network(
+        meta=meta,
+        grades=grades,
+        nodes=nodes,
+        routes=routes,
+        supply=(Supply("A", 2025, 12.0),),
+        markets=(Market("M", "G", -5.0),),
+        benchmarks=(Benchmark(2025, 80.0),),
+    )

@@ -1,0 +1,262 @@
+"""HiGHS adapter: the only module that imports ``highspy``.
+
+Arrays in (``c``, sparse ``A``, column and row bounds), a neutral :class:`LPResult` out. Every
+``HighsModelStatus`` is mapped to crudeflow's own :class:`SolveStatus`; an unmapped or unknown
+status is never taken as optimal. A :class:`HighsSession` keeps the solver and its basis so a
+changed problem (new bounds: an outage draw, a requirement relaxed) re-solves warm.
+
+Examples
+--------
+>>> import numpy as np, scipy.sparse as sp
+>>> res = solve_lp(np.array([-1.0, -2.0]), sp.csc_matrix(np.array([[1.0, 1.0]])),
+...                np.zeros(2), np.array([3.0, 1.0]), np.array([-np.inf]), np.array([2.0]))
+>>> res.status, res.objective, res.x.tolist()
+(<SolveStatus.OPTIMAL: 'optimal'>, -3.0, [1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from crudeflow.errors import SolverError
+
+__all__ = ["HighsSession", "LPResult", "SolveStatus", "map_status", "solve_lp", "status_map"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class SolveStatus(enum.Enum):
+    """Outcome of a solve, independent of the solver library."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    TIME_LIMIT = "time_limit"
+    ITERATION_LIMIT = "iteration_limit"
+    INTERRUPTED = "interrupted"
+    MODEL_ERROR = "model_error"
+    SOLVER_ERROR = "solver_error"
+    MEMORY_LIMIT = "memory_limit"
+    EMPTY = "empty"
+    NOT_SOLVED = "not_solved"
+    UNKNOWN = "unknown"
+
+    @property
+    def ok(self) -> bool:
+        """True only for a proven optimum (EMPTY counts: nothing to decide)."""
+        return self in (SolveStatus.OPTIMAL, SolveStatus.EMPTY)
+
+
+_STATUS_NAMES: dict[str, SolveStatus] = {
+    "kNotset": SolveStatus.NOT_SOLVED,
+    "kLoadError": SolveStatus.MODEL_ERROR,
+    "kModelError": SolveStatus.MODEL_ERROR,
+    "kPresolveError": SolveStatus.SOLVER_ERROR,
+    "kSolveError": SolveStatus.SOLVER_ERROR,
+    "kPostsolveError": SolveStatus.SOLVER_ERROR,
+    "kModelEmpty": SolveStatus.EMPTY,
+    "kOptimal": SolveStatus.OPTIMAL,
+    "kInfeasible": SolveStatus.INFEASIBLE,
+    "kUnboundedOrInfeasible": SolveStatus.INFEASIBLE_OR_UNBOUNDED,
+    "kUnbounded": SolveStatus.UNBOUNDED,
+    "kObjectiveBound": SolveStatus.INTERRUPTED,
+    "kObjectiveTarget": SolveStatus.INTERRUPTED,
+    "kTimeLimit": SolveStatus.TIME_LIMIT,
+    "kIterationLimit": SolveStatus.ITERATION_LIMIT,
+    "kUnknown": SolveStatus.UNKNOWN,
+    "kSolutionLimit": SolveStatus.INTERRUPTED,
+    "kInterrupt": SolveStatus.INTERRUPTED,
+    "kMemoryLimit": SolveStatus.MEMORY_LIMIT,
+    "kHighsInterrupt": SolveStatus.INTERRUPTED,
+}
+
+
+def _highspy() -> Any:
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - highspy is a hard dependency
+        raise SolverError("highspy is not installed: pip install highspy") from exc
+    return highspy
+
+
+def status_map() -> dict[Any, SolveStatus]:
+    """Every ``highspy.HighsModelStatus`` member and the status crudeflow maps it to.
+
+    Raises
+    ------
+    SolverError
+        When the installed highspy has a status this adapter does not know (so an upgrade
+        cannot silently turn a new failure mode into 'optimal').
+    """
+    members = _highspy().HighsModelStatus.__members__
+    unknown = sorted(set(members) - set(_STATUS_NAMES))
+    if unknown:
+        raise SolverError(f"unmapped HiGHS model status(es): {', '.join(unknown)}")
+    return {member: _STATUS_NAMES[name] for name, member in members.items()}
+
+
+def map_status(status: Any) -> SolveStatus:
+    """crudeflow's status for one ``HighsModelStatus`` (UNKNOWN for anything unmapped)."""
+    return _STATUS_NAMES.get(getattr(status, "name", ""), SolveStatus.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class LPResult:
+    """A solve's outcome. Duals follow HiGHS's convention for a minimisation."""
+
+    status: SolveStatus
+    objective: float
+    x: FloatArray
+    col_dual: FloatArray
+    row_dual: FloatArray
+    row_value: FloatArray
+    iterations: int
+    seconds: float
+    solver: str
+
+
+def _new_highs(*, threads: int | None, time_limit: float | None) -> Any:
+    hp = _highspy()
+    # highspy.Highs() prints a banner on construction; the core class does not. Fall back to
+    # the public class (with output off) if a future highspy hides the core one.
+    cls = getattr(getattr(hp, "_core", None), "_Highs", None) or hp.Highs
+    h = cls()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    return h
+
+
+class HighsSession:
+    """One LP held by HiGHS, solvable again after bound changes (warm start from the basis).
+
+    Parameters
+    ----------
+    c, A, col_lower, col_upper, row_lower, row_upper
+        ``min c'x  s.t.  row_lower <= A x <= row_upper,  col_lower <= x <= col_upper``;
+        ``A`` is any scipy sparse matrix (converted to CSC once).
+    time_limit : float, optional
+        Seconds before HiGHS stops (status TIME_LIMIT).
+    """
+
+    def __init__(
+        self,
+        c: FloatArray,
+        A: sp.spmatrix | sp.sparray,
+        col_lower: FloatArray,
+        col_upper: FloatArray,
+        row_lower: FloatArray,
+        row_upper: FloatArray,
+        *,
+        time_limit: float | None = None,
+        threads: int | None = None,
+    ) -> None:
+        hp = _highspy()
+        t0 = time.perf_counter()
+        csc = sp.csc_array(A)
+        n_row, n_col = csc.shape
+        if not (len(c) == len(col_lower) == len(col_upper) == n_col):
+            raise SolverError(f"column arrays do not match A's {n_col} columns")
+        if not (len(row_lower) == len(row_upper) == n_row):
+            raise SolverError(f"row bounds do not match A's {n_row} rows")
+        lp = hp.HighsLp()
+        lp.num_col_ = n_col
+        lp.num_row_ = n_row
+        lp.col_cost_ = np.ascontiguousarray(c, dtype=np.float64)
+        lp.col_lower_ = np.ascontiguousarray(col_lower, dtype=np.float64)
+        lp.col_upper_ = np.ascontiguousarray(col_upper, dtype=np.float64)
+        lp.row_lower_ = np.ascontiguousarray(row_lower, dtype=np.float64)
+        lp.row_upper_ = np.ascontiguousarray(row_upper, dtype=np.float64)
+        lp.a_matrix_.format_ = hp.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(np.float64)
+        self._h = _new_highs(threads=threads, time_limit=time_limit)
+        status = self._h.passModel(lp)
+        if status == hp.HighsStatus.kError:
+            raise SolverError("HiGHS rejected the model (passModel returned an error)")
+        self.n_col = n_col
+        self.n_row = n_row
+        self.load_seconds = time.perf_counter() - t0
+
+    def change_col_bounds(self, idx: npt.ArrayLike, lower: FloatArray, upper: FloatArray) -> None:
+        """Set new bounds on columns ``idx`` (the basis is kept for the next solve)."""
+        ix = np.ascontiguousarray(idx, dtype=np.int32)
+        self._h.changeColsBounds(len(ix), ix, np.ascontiguousarray(lower, np.float64),
+                                 np.ascontiguousarray(upper, np.float64))
+
+    def change_row_bounds(self, idx: npt.ArrayLike, lower: FloatArray, upper: FloatArray) -> None:
+        """Set new bounds on rows ``idx`` (the basis is kept for the next solve)."""
+        ix = np.ascontiguousarray(idx, dtype=np.int32)
+        self._h.changeRowsBounds(len(ix), ix, np.ascontiguousarray(lower, np.float64),
+                                 np.ascontiguousarray(upper, np.float64))
+
+    def change_costs(self, idx: npt.ArrayLike, cost: FloatArray) -> None:
+        """Set new objective coefficients on columns ``idx``."""
+        ix = np.ascontiguousarray(idx, dtype=np.int32)
+        self._h.changeColsCost(len(ix), ix, np.ascontiguousarray(cost, np.float64))
+
+    def solve(self) -> LPResult:
+        """Run HiGHS (warm from the last basis when there is one)."""
+        t0 = time.perf_counter()
+        run_status = self._h.run()
+        seconds = time.perf_counter() - t0
+        status = map_status(self._h.getModelStatus())
+        if run_status == _highspy().HighsStatus.kError and status.ok:
+            status = SolveStatus.SOLVER_ERROR
+        info = self._h.getInfo()
+        if status.ok:
+            sol = self._h.getSolution()
+            x = np.asarray(sol.col_value, dtype=np.float64)
+            col_dual = np.asarray(sol.col_dual, dtype=np.float64)
+            row_dual = np.asarray(sol.row_dual, dtype=np.float64)
+            row_value = np.asarray(sol.row_value, dtype=np.float64)
+            objective = float(info.objective_function_value)
+        else:
+            x = np.full(self.n_col, np.nan)
+            col_dual = np.full(self.n_col, np.nan)
+            row_dual = np.full(self.n_row, np.nan)
+            row_value = np.full(self.n_row, np.nan)
+            objective = float("nan")
+        return LPResult(
+            status=status, objective=objective, x=x, col_dual=col_dual, row_dual=row_dual,
+            row_value=row_value, iterations=int(info.simplex_iteration_count),
+            seconds=seconds, solver=f"HiGHS {_version()}",
+        )
+
+
+def _version() -> str:
+    hp = _highspy()
+    try:
+        from importlib.metadata import version
+
+        return version("highspy")
+    except Exception:  # pragma: no cover
+        return str(getattr(hp, "__version__", "?"))
+
+
+def solve_lp(
+    c: FloatArray,
+    A: sp.spmatrix | sp.sparray,
+    col_lower: FloatArray,
+    col_upper: FloatArray,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    *,
+    time_limit: float | None = None,
+) -> LPResult:
+    """Solve ``min c'x`` subject to row and column bounds once (see :class:`HighsSession`)."""
+    session = HighsSession(c, A, col_lower, col_upper, row_lower, row_upper,
+                           time_limit=time_limit)
+    return session.solve()

@@ -1,0 +1,419 @@
+"""Build the export-planning LP as arrays (no Python loop over routes or periods).
+
+Columns, in order (t-major inside each block)::
+
+    x[t, r]   flow entering route r in period t                    Mt
+    s[t, i]   crude taken at supply node i                         Mt
+    d[t, j]   crude delivered to market j                          Mt
+    h[t, k]   stock at storage node k at the end of period t       Mt   (only with T > 1)
+    u[q]      shortfall of requirement row q (priced slack)        Mt
+
+Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
+= 0``, stocks cyclic over the horizon), then one row per requirement. Arrivals are
+``(1 - loss) x``; with monthly periods a route's ``transit_days`` sends the share
+``min(transit_days / days_t, 1)`` of what leaves in period t into period t + 1.
+
+Objective (minimised): ``tariffs . x - prices . d + penalty . u`` for ``"netback"``, or
+``-sum(s) + penalty . u`` for ``"volume"``. Units: Mt and USD/t, so the objective is USD m.
+
+Examples
+--------
+>>> from crudeflow.network.model import toy_network
+>>> lp = build_lp(toy_network(), Periods.annual(2025))
+>>> lp.A.shape, lp.n_flows
+((3, 5), 3)
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from crudeflow.errors import ScenarioError
+from crudeflow.network.model import Network
+from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
+
+__all__ = ["LinearProgram", "Periods", "RequirementRow", "build_lp"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Objective = Literal["netback", "volume"]
+
+DEFAULT_PENALTY_USD_PER_T = 10_000.0
+"""Price of one tonne of unmet requirement: far above any netback, so shortfalls are last."""
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The planning periods: one year, or consecutive calendar months."""
+
+    labels: tuple[str, ...]
+    years: tuple[int, ...]
+    days: FloatArray
+
+    @classmethod
+    def annual(cls, year: int) -> Periods:
+        """One period: the calendar year."""
+        days = 366.0 if calendar.isleap(year) else 365.0
+        return cls((str(year),), (year,), np.array([days]))
+
+    @classmethod
+    def monthly(cls, year: int, *, start_month: int = 1, months: int = 12) -> Periods:
+        """``months`` calendar months from ``year``-``start_month``.
+
+        Examples
+        --------
+        >>> Periods.monthly(2025, start_month=11, months=3).labels
+        ('2025-11', '2025-12', '2026-01')
+        """
+        labels, years, days = [], [], []
+        y, m = year, start_month
+        for _ in range(months):
+            labels.append(f"{y}-{m:02d}")
+            years.append(y)
+            days.append(float(calendar.monthrange(y, m)[1]))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return cls(tuple(labels), tuple(years), np.array(days))
+
+    @property
+    def n(self) -> int:
+        return len(self.labels)
+
+    @property
+    def fraction(self) -> FloatArray:
+        """Each period's share of its calendar year (turns Mt/yr into Mt)."""
+        in_year = np.array([366.0 if calendar.isleap(y) else 365.0 for y in self.years])
+        return np.asarray(self.days / in_year, dtype=np.float64)
+
+    @property
+    def horizon_years(self) -> float:
+        """Length of the horizon in years (sum of the fractions)."""
+        return float(self.fraction.sum())
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    """Where a requirement sits in the LP."""
+
+    requirement: Requirement
+    row: int
+    op: str
+    rhs_mt: float
+    """Right-hand side over the whole horizon (Mt; 0 for shares)."""
+    slack_cols: tuple[int, ...]
+    slack_signs: tuple[float, ...]
+    """+1 where the slack adds to the row (covers a shortfall of '>='), -1 where it subtracts."""
+    target_mtpa: float
+    """The requirement's amount in Mt/yr (share rows: the fraction)."""
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """An LP in array form plus the layout needed to read its solution."""
+
+    c: FloatArray
+    A: sp.csc_array
+    col_lower: FloatArray
+    col_upper: FloatArray
+    row_lower: FloatArray
+    row_upper: FloatArray
+    periods: Periods
+    objective: Objective
+    route_ids: tuple[str, ...]
+    supply_nodes: tuple[str, ...]
+    supply_mt: FloatArray
+    """[T, S] crude available per period (Mt)."""
+    market_nodes: tuple[str, ...]
+    price_usd_per_t: FloatArray
+    """[T, M] market prices."""
+    storage_nodes: tuple[str, ...]
+    capacity_mt: FloatArray
+    """[T, R] upper bound of each flow before requirements closed routes (Mt)."""
+    capacity_mtpa: FloatArray
+    """[T, R] the same as an annual rate (Mt/yr): capacity x factor x open."""
+    closed_by: dict[str, str] = field(default_factory=dict)
+    """route id -> the requirement that closed it (avoid)."""
+    requirement_rows: tuple[RequirementRow, ...] = ()
+    n_conservation_rows: int = 0
+
+    @property
+    def n_routes(self) -> int:
+        return len(self.route_ids)
+
+    @property
+    def n_flows(self) -> int:
+        return self.periods.n * len(self.route_ids)
+
+    def block(self, name: str) -> slice:
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` or ``u``."""
+        T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
+        M, H = len(self.market_nodes), len(self.storage_nodes)
+        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": T * H if T > 1 else 0}
+        start = 0
+        for key in ("x", "s", "d", "h"):
+            if key == name:
+                return slice(start, start + sizes[key])
+            start += sizes[key]
+        if name == "u":
+            return slice(start, len(self.c))
+        raise KeyError(name)
+
+
+def build_lp(  # noqa: C901 - one recipe, read top to bottom
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...] = (),
+    *,
+    objective: Objective = "netback",
+    capacity_factor: FloatArray | None = None,
+    penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+) -> LinearProgram:
+    """Build the planning LP for ``network`` over ``periods``.
+
+    Parameters
+    ----------
+    network : Network
+        The (possibly scenario-modified) network.
+    periods : Periods
+        One year or consecutive months.
+    requirements : tuple of Requirement
+        Parsed requirements (:func:`crudeflow.requirements.parse_requirements`).
+    objective : {"netback", "volume"}
+        Maximise netback (USD) or exported volume (Mt).
+    capacity_factor : array, optional
+        Multiplier of route capacity, shape ``[R]`` or ``[T, R]`` (outages, draws).
+    penalty_usd_per_t : float
+        Price of a tonne of unmet requirement.
+
+    Raises
+    ------
+    ScenarioError
+        A requirement names a node, route, group or country the network does not have.
+    """
+    arr = network.arrays
+    T, R, N = periods.n, len(arr.route_ids), len(arr.node_ids)
+    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
+    frac = periods.fraction
+
+    # --- supply and markets --------------------------------------------------------------
+    supply_by_year = {y: network.supply_in(y) for y in set(periods.years)}
+    supply_nodes = tuple(sorted({n for d in supply_by_year.values() for n in d}))
+    if not supply_nodes:
+        raise ScenarioError(f"no supply in {', '.join(map(str, sorted(set(periods.years))))}")
+    missing_years = [y for y, d in supply_by_year.items() if not d]
+    if missing_years:
+        have = ", ".join(map(str, network.years)) or "none"
+        raise ScenarioError(f"no supply data for {missing_years[0]} (years with data: {have})")
+    supply_mt = np.array(
+        [[supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
+         for y, f in zip(periods.years, frac, strict=True)]
+    ).reshape(T, len(supply_nodes))
+    market_nodes = tuple(m.node for m in network.markets)
+    price = np.array(
+        [[network.price_usd_per_t(m, y) for m in market_nodes] for y in periods.years]
+    ).reshape(T, len(market_nodes))
+    market_cap = np.array(
+        [np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets]
+    )
+    storage_idx = np.flatnonzero(arr.storage_mt > 0) if T > 1 else np.array([], dtype=np.int64)
+    storage_nodes = tuple(arr.node_ids[i] for i in storage_idx)
+    S, M, H = len(supply_nodes), len(market_nodes), len(storage_idx)
+
+    # --- flow bounds ----------------------------------------------------------------------
+    open_ = np.array(
+        [[r.open_in(y) for r in network.routes] for y in sorted(set(periods.years))], dtype=float
+    )
+    year_row = {y: i for i, y in enumerate(sorted(set(periods.years)))}
+    open_t = open_[[year_row[y] for y in periods.years]]  # [T, R]
+    factor = np.ones((T, R))
+    if capacity_factor is not None:
+        cf = np.asarray(capacity_factor, dtype=float)
+        factor = np.broadcast_to(cf, (T, R)).copy()
+    cap_mtpa = arr.capacity_mtpa[None, :] * factor * open_t
+    cap_mt = cap_mtpa * frac[:, None]
+    x_upper = cap_mt.copy()
+    closed_by: dict[str, str] = {}
+    for req in requirements:
+        if isinstance(req, Avoid):
+            hit = np.array([bool(set(req.countries) & set(r.countries)) for r in network.routes])
+            if network.meta.producer in req.countries:
+                raise ScenarioError(
+                    f"{req}: cannot avoid the producer country {network.meta.producer}"
+                )
+            x_upper[:, hit] = 0.0
+            for i in np.flatnonzero(hit):
+                closed_by.setdefault(arr.route_ids[i], str(req))
+
+    # --- columns --------------------------------------------------------------------------
+    n_x, n_s, n_d, n_h = T * R, T * S, T * M, T * H
+    base_s, base_d, base_h = n_x, n_x + n_s, n_x + n_s + n_d
+    base_u = base_h + n_h
+    tt = np.repeat(np.arange(T), R)  # period of each x column
+    rr = np.tile(np.arange(R), T)  # route of each x column
+
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    vals: list[FloatArray] = []
+    xcol = np.arange(n_x)
+    # departures
+    rows.append(tt * N + arr.frm[rr])
+    cols.append(xcol)
+    vals.append(-np.ones(n_x))
+    # arrivals (same period, and the transit-lagged share in the next one)
+    if T > 1:
+        lag = np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0).ravel()
+    else:
+        lag = np.zeros(n_x)
+    keep = arr.keep[rr]
+    same = lag < 1.0
+    rows.append(tt[same] * N + arr.to[rr[same]])
+    cols.append(xcol[same])
+    vals.append(keep[same] * (1.0 - lag[same]))
+    later = lag > 0.0
+    rows.append(((tt[later] + 1) % T) * N + arr.to[rr[later]])
+    cols.append(xcol[later])
+    vals.append(keep[later] * lag[later])
+    # supply and deliveries
+    s_nodes = np.array([node_pos[n] for n in supply_nodes], dtype=np.int64)
+    m_nodes = np.array([node_pos[n] for n in market_nodes], dtype=np.int64)
+    ts, ii = np.repeat(np.arange(T), S), np.tile(np.arange(S), T)
+    rows.append(ts * N + s_nodes[ii])
+    cols.append(base_s + np.arange(n_s))
+    vals.append(np.ones(n_s))
+    td, jj = np.repeat(np.arange(T), M), np.tile(np.arange(M), T)
+    rows.append(td * N + m_nodes[jj])
+    cols.append(base_d + np.arange(n_d))
+    vals.append(-np.ones(n_d))
+    # storage, cyclic: h[t-1] + inflow - outflow - h[t] = 0
+    if H:
+        th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
+        hcol = base_h + np.arange(n_h)
+        rows.append(th * N + storage_idx[kk])
+        cols.append(hcol)
+        vals.append(-np.ones(n_h))
+        rows.append(((th + 1) % T) * N + storage_idx[kk])
+        cols.append(hcol)
+        vals.append(np.ones(n_h))
+
+    c = np.concatenate([
+        np.tile(arr.tariff_usd_per_t, T) if objective == "netback" else np.zeros(n_x),
+        np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
+        -price.ravel() if objective == "netback" else np.zeros(n_d),
+        np.zeros(n_h),
+    ])
+    col_lower = np.zeros(base_u)
+    col_upper = np.concatenate([
+        x_upper.ravel(),
+        supply_mt.ravel(),
+        (market_cap[None, :] * frac[:, None]).ravel(),
+        np.tile(arr.storage_mt[storage_idx], T),
+    ])
+    n_cons = T * N
+
+    # --- requirement rows -----------------------------------------------------------------
+    req_rows: list[RequirementRow] = []
+    extra_c: list[float] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
+    next_col = base_u
+    out_routes: dict[str, list[int]] = {}
+    for i, r in enumerate(network.routes):
+        out_routes.setdefault(r.from_node, []).append(i)
+    market_pos = {m: j for j, m in enumerate(market_nodes)}
+    supply_pos = {n: i for i, n in enumerate(supply_nodes)}
+    for req in requirements:
+        if isinstance(req, Avoid):
+            continue
+        row = n_cons + len(req_rows)
+        coef_cols: list[IntArray] = []
+        coef_vals: list[FloatArray] = []
+        if isinstance(req, Via | RouteLimit):
+            targets = req.targets if isinstance(req, Via) else (req.route,)
+            route_set: set[int] = set()
+            market_set: set[int] = set()
+            for name in targets:
+                if network.has_route(name):
+                    route_set.add(network._route_index[name])
+                elif name in network.meta.groups:
+                    route_set.update(network._route_index[g] for g in network.meta.groups[name])
+                elif network.has_node(name) and not isinstance(req, RouteLimit):
+                    if name in market_pos:
+                        market_set.add(market_pos[name])
+                    route_set.update(out_routes.get(name, []))
+                else:
+                    what = "route or route group" if isinstance(req, RouteLimit) else \
+                        "node, route or route group"
+                    raise ScenarioError(f"{req}: no {what} called {name!r} in the network")
+            idx_r = np.array(sorted(route_set), dtype=np.int64)
+            idx_m = np.array(sorted(market_set), dtype=np.int64)
+            grades = {network.routes[i].grade for i in idx_r}
+            bpt = network.grade_of(grades.pop() if len(grades) == 1 else "").bbl_per_t
+            target = req.mtpa(bpt)
+            rhs = target * periods.horizon_years
+            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_r)))
+            coef_cols.append(base_d + (np.arange(T)[:, None] * M + idx_m[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_m)))
+            op = req.op
+        elif isinstance(req, Share):
+            entering = [network._route_index[r] for r in network.entering(req.country)]
+            if not entering and not any(req.country in r.countries for r in network.routes):
+                raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
+            idx_r = np.array(entering, dtype=np.int64)
+            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_r)))
+            coef_cols.append(base_s + np.arange(n_s))
+            coef_vals.append(np.full(n_s, -req.fraction))
+            rhs, target, op = 0.0, req.fraction, req.op
+        else:  # pragma: no cover - the union is exhaustive
+            raise ScenarioError(f"unsupported requirement {req!r}")
+        slack_cols: list[int] = []
+        signs: list[float] = []
+        for sign in ((+1.0,) if op == ">=" else (-1.0,) if op == "<=" else (+1.0, -1.0)):
+            coef_cols.append(np.array([next_col]))
+            coef_vals.append(np.array([sign]))
+            slack_cols.append(next_col)
+            signs.append(sign)
+            extra_c.append(penalty_usd_per_t)
+            next_col += 1
+        ccat = np.concatenate(coef_cols)
+        rows.append(np.full(len(ccat), row, dtype=np.int64))
+        cols.append(ccat)
+        vals.append(np.concatenate(coef_vals))
+        row_lo.append(rhs if op in (">=", "==") else -np.inf)
+        row_hi.append(rhs if op in ("<=", "==") else np.inf)
+        req_rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs),
+                                       target))
+
+    n_u = next_col - base_u
+    n_rows = n_cons + len(req_rows)
+    A = sp.csc_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_rows, base_u + n_u),
+    )
+    return LinearProgram(
+        c=np.concatenate([c, np.array(extra_c)]),
+        A=A,
+        col_lower=np.concatenate([col_lower, np.zeros(n_u)]),
+        col_upper=np.concatenate([col_upper, np.full(n_u, np.inf)]),
+        row_lower=np.concatenate([np.zeros(n_cons), np.array(row_lo)]),
+        row_upper=np.concatenate([np.zeros(n_cons), np.array(row_hi)]),
+        periods=periods,
+        objective=objective,
+        route_ids=arr.route_ids,
+        supply_nodes=supply_nodes,
+        supply_mt=supply_mt,
+        market_nodes=market_nodes,
+        price_usd_per_t=price,
+        storage_nodes=storage_nodes,
+        capacity_mt=cap_mt,
+        capacity_mtpa=cap_mtpa,
+        closed_by=closed_by,
+        requirement_rows=tuple(req_rows),
+        n_conservation_rows=n_cons,
+    )

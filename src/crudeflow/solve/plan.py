@@ -1,0 +1,498 @@
+"""Plan results and the planning façade :func:`plan`.
+
+Examples
+--------
+>>> from crudeflow.network.model import toy_network
+>>> p = plan(toy_network())
+>>> round(p.exported_mtpa, 2), round(p.netback_usd_per_t, 2)
+(12.0, 590.0)
+>>> [(b.route, round(b.value_usd_per_t, 2)) for b in p.bottlenecks]
+[('B_M', 12.0)]
+>>> p.route_frame().loc["A_M", "flow_mtpa"]
+np.float64(2.0)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crudeflow.errors import InfeasiblePlanError, SolverError
+from crudeflow.network.model import Network
+from crudeflow.requirements import Requirement, Share, parse_requirements
+from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
+from crudeflow.solve.lp import (
+    DEFAULT_PENALTY_USD_PER_T,
+    LinearProgram,
+    Objective,
+    Periods,
+    build_lp,
+)
+from crudeflow.units import mtpa_to_kbd
+
+__all__ = ["Bottleneck", "Plan", "RequirementStatus", "plan"]
+
+FloatArray = npt.NDArray[np.float64]
+_TOL = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class Bottleneck:
+    """A route whose capacity limits the plan."""
+
+    route: str
+    name: str
+    flow_mtpa: float
+    capacity_mtpa: float
+    utilisation: float
+    value_usd_per_t: float
+    """Netback gained per extra Mt/yr of capacity, USD m per Mt/yr = USD per tonne."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementStatus:
+    """How a requirement fared."""
+
+    text: str
+    kind: str
+    op: str
+    target: float
+    """Mt/yr (shares: a fraction)."""
+    achieved: float
+    shortfall: float
+    """Mt/yr by which the requirement is missed (shares: Mt/yr of excess transit)."""
+    marginal_cost_usd_per_t: float
+    """Netback lost per extra tonne the requirement demands (at the achievable level)."""
+
+    @property
+    def met(self) -> bool:
+        return self.shortfall <= 1e-6
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A solved export plan. Every table converts to a tidy DataFrame with units in names."""
+
+    dataset: str
+    title: str
+    periods: Periods
+    objective: str
+    requirements: tuple[str, ...]
+    status: SolveStatus
+    netback_musd: float
+    baseline_netback_musd: float | None
+    available_mt: float
+    exported_mt: float
+    delivered_mt: float
+    routes: pd.DataFrame
+    flows: pd.DataFrame
+    deliveries: pd.DataFrame
+    supply: pd.DataFrame
+    exposure: pd.DataFrame
+    requirement_status: tuple[RequirementStatus, ...]
+    bottlenecks: tuple[Bottleneck, ...]
+    bbl_per_t: float
+    """The dataset's default grade, used for headline kb/d figures."""
+    timings: dict[str, float] = field(default_factory=dict)
+    solver: str = ""
+    iterations: int = 0
+
+    # -- headline numbers ----------------------------------------------------------------
+    @property
+    def horizon_years(self) -> float:
+        return self.periods.horizon_years
+
+    @property
+    def exported_mtpa(self) -> float:
+        return self.exported_mt / self.horizon_years
+
+    @property
+    def available_mtpa(self) -> float:
+        return self.available_mt / self.horizon_years
+
+    @property
+    def shut_in_mtpa(self) -> float:
+        return max(self.available_mt - self.exported_mt, 0.0) / self.horizon_years
+
+    @property
+    def exported_kbd(self) -> float:
+        return float(mtpa_to_kbd(self.exported_mtpa, bbl_per_t=self.bbl_per_t))
+
+    @property
+    def netback_usd_per_t(self) -> float:
+        return self.netback_musd / self.exported_mt if self.exported_mt > _TOL else 0.0
+
+    @property
+    def requirement_cost_musd(self) -> float | None:
+        """Netback given up against the plan without requirements (USD m over the horizon)."""
+        if self.baseline_netback_musd is None:
+            return None
+        return self.baseline_netback_musd - self.netback_musd
+
+    @property
+    def shortfalls(self) -> tuple[RequirementStatus, ...]:
+        return tuple(r for r in self.requirement_status if not r.met)
+
+    # -- tables ---------------------------------------------------------------------------
+    def route_frame(self) -> pd.DataFrame:
+        """One row per route: flow (Mt/yr, kb/d), capacity, utilisation, value of capacity."""
+        return self.routes
+
+    def to_frame(self) -> pd.DataFrame:
+        """The route table (the plan's main tidy table)."""
+        return self.routes.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything shown on screen, JSON-ready, with units in the keys."""
+
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            out = df.reset_index() if df.index.name else df
+            return [
+                {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                 for k, v in row.items()}
+                for row in out.to_dict(orient="records")
+            ]
+
+        return {
+            "dataset": self.dataset,
+            "title": self.title,
+            "periods": list(self.periods.labels),
+            "objective": self.objective,
+            "requirements": list(self.requirements),
+            "status": self.status.value,
+            "solver": self.solver,
+            "available_mtpa": self.available_mtpa,
+            "exported_mtpa": self.exported_mtpa,
+            "exported_kbd": self.exported_kbd,
+            "shut_in_mtpa": self.shut_in_mtpa,
+            "delivered_mt": self.delivered_mt,
+            "netback_musd": self.netback_musd,
+            "netback_usd_per_t": self.netback_usd_per_t,
+            "baseline_netback_musd": self.baseline_netback_musd,
+            "requirement_cost_musd": self.requirement_cost_musd,
+            "bbl_per_t_default_grade": self.bbl_per_t,
+            "routes": records(self.routes),
+            "deliveries": records(self.deliveries),
+            "supply": records(self.supply),
+            "exposure": records(self.exposure),
+            "requirement_status": [
+                {"requirement": r.text, "kind": r.kind, "op": r.op, "target": r.target,
+                 "achieved": r.achieved, "shortfall": r.shortfall, "met": r.met,
+                 "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t}
+                for r in self.requirement_status
+            ],
+            "bottlenecks": [
+                {"route": b.route, "name": b.name, "flow_mtpa": b.flow_mtpa,
+                 "capacity_mtpa": b.capacity_mtpa, "utilisation": b.utilisation,
+                 "value_usd_per_t": b.value_usd_per_t}
+                for b in self.bottlenecks
+            ],
+            "timings_s": self.timings,
+        }
+
+
+# ---------------------------------------------------------------------------------------
+def plan(
+    network: Network,
+    *,
+    year: int | None = None,
+    monthly: bool = False,
+    periods: Periods | None = None,
+    requirements: Iterable[str | Requirement] = (),
+    strict: bool = False,
+    objective: Objective = "netback",
+    capacity_factor: FloatArray | None = None,
+    time_limit: float | None = None,
+    baseline: bool = True,
+    penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+) -> Plan:
+    """Solve the export plan for ``network``.
+
+    Parameters
+    ----------
+    network : Network
+        A loaded (and possibly scenario-changed) network.
+    year : int, optional
+        Planning year; default: the dataset's ``base_year``.
+    monthly : bool
+        Twelve monthly periods (with storage and transit lags) instead of one year.
+    periods : Periods, optional
+        Explicit periods (overrides ``year`` and ``monthly``).
+    requirements : iterable of str or Requirement
+        E.g. ``"avoid RU"``, ``"via AKTAU,KURYK >= 20 Mt/yr"``.
+    strict : bool
+        Raise :class:`~crudeflow.errors.InfeasiblePlanError` on any requirement shortfall
+        instead of reporting it.
+    objective : {"netback", "volume"}
+        What to maximise.
+    capacity_factor : array, optional
+        Route capacity multipliers, ``[R]`` or ``[T, R]``.
+    time_limit : float, optional
+        Seconds HiGHS may take.
+    baseline : bool
+        With requirements, also solve without them to report what they cost.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ScenarioError
+        A requirement refers to something the network lacks.
+    InfeasiblePlanError
+        ``strict`` and a requirement cannot be met.
+    SolverError
+        HiGHS did not prove optimality.
+    """
+    t_start = time.perf_counter()
+    reqs = parse_requirements(requirements)
+    if periods is None:
+        y = year if year is not None else network.meta.base_year
+        periods = Periods.monthly(y) if monthly else Periods.annual(y)
+    lp = build_lp(network, periods, reqs, objective=objective, capacity_factor=capacity_factor,
+                  penalty_usd_per_t=penalty_usd_per_t)
+    t_build = time.perf_counter()
+    session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper,
+                           time_limit=time_limit)
+    first = _checked(session.solve())
+    solves = [first]
+    slack = first.x[lp.block("u")]
+    u0 = lp.block("u").start
+    shortfall_mt = {
+        rr.row: float(sum(slack[c - u0] for c in rr.slack_cols)) for rr in lp.requirement_rows
+    }
+    short = [rr for rr in lp.requirement_rows if shortfall_mt[rr.row] > _TOL]
+    if short and strict:
+        final_routes = _binding_routes(lp, first)
+        names = tuple(str(rr.requirement) for rr in short)
+        detail = "; ".join(
+            f"{rr.requirement}: short by {shortfall_mt[rr.row] / periods.horizon_years:.3g} "
+            f"{'Mt/yr' if not isinstance(rr.requirement, Share) else 'Mt/yr of excess transit'}"
+            for rr in short
+        )
+        binding = ", ".join(final_routes) or "none"
+        raise InfeasiblePlanError(f"cannot meet {detail} (binding routes: {binding})", names)
+    result = first
+    if short:
+        # Re-solve at the achievable level with slacks fixed at zero, so duals are prices of
+        # the network, not of the penalty.
+        rows = np.array([rr.row for rr in short])
+        lo = lp.row_lower[rows].copy()
+        hi = lp.row_upper[rows].copy()
+        for k, rr in enumerate(short):
+            for c, sign in zip(rr.slack_cols, rr.slack_signs, strict=True):
+                amount = first.x[c]
+                lo[k] -= sign * amount if np.isfinite(lo[k]) else 0.0
+                hi[k] -= sign * amount if np.isfinite(hi[k]) else 0.0
+        session.change_row_bounds(rows, lo, hi)
+        cols = np.array([c for rr in short for c in rr.slack_cols])
+        session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+        result = _checked(session.solve())
+        solves.append(result)
+    t_solve = time.perf_counter()
+    baseline_musd: float | None = None
+    if baseline and reqs and objective == "netback":
+        if lp.requirement_rows:
+            rows = np.array([rr.row for rr in lp.requirement_rows])
+            session.change_row_bounds(rows, np.full(len(rows), -np.inf),
+                                      np.full(len(rows), np.inf))
+        if lp.closed_by:
+            xs = lp.block("x")
+            session.change_col_bounds(np.arange(xs.start, xs.stop), lp.col_lower[xs],
+                                      lp.capacity_mt.ravel())
+        base = _checked(session.solve())
+        solves.append(base)
+        baseline_musd = _netback(lp, base.x)
+    t_end = time.perf_counter()
+    return _assemble(
+        network, lp, result, shortfall_mt, baseline_musd,
+        timings={
+            "build_s": t_build - t_start,
+            "solve_s": t_solve - t_build,
+            "baseline_s": t_end - t_solve,
+            "total_s": t_end - t_start,
+        },
+        iterations=sum(s.iterations for s in solves),
+    )
+
+
+def _checked(res: LPResult) -> LPResult:
+    if not res.status.ok:
+        raise SolverError(f"HiGHS ended with status {res.status.value}; no plan is reported")
+    return res
+
+
+def _netback(lp: LinearProgram, x: FloatArray) -> float:
+    T, R = lp.periods.n, lp.n_routes
+    flows = x[lp.block("x")].reshape(T, R)
+    deliveries = x[lp.block("d")].reshape(T, len(lp.market_nodes))
+    tariffs = lp.c[lp.block("x")].reshape(T, R) if lp.objective == "netback" else None
+    tariff_cost = float((flows * tariffs).sum()) if tariffs is not None else 0.0
+    return float((deliveries * lp.price_usd_per_t).sum()) - tariff_cost
+
+
+def _binding_routes(lp: LinearProgram, res: LPResult) -> list[str]:
+    T, R = lp.periods.n, lp.n_routes
+    flows = res.x[lp.block("x")].reshape(T, R).sum(axis=0)
+    cap = lp.capacity_mt.sum(axis=0)
+    hit = (cap > _TOL) & (flows >= cap * (1 - 1e-6))
+    return [lp.route_ids[i] for i in np.flatnonzero(hit)]
+
+
+def _assemble(
+    network: Network,
+    lp: LinearProgram,
+    res: LPResult,
+    shortfall_mt: dict[int, float],
+    baseline_musd: float | None,
+    *,
+    timings: dict[str, float],
+    iterations: int,
+) -> Plan:
+    periods = lp.periods
+    T, R = periods.n, lp.n_routes
+    years = periods.horizon_years
+    frac = periods.fraction
+    arr = network.arrays
+    x = res.x
+    flows = x[lp.block("x")].reshape(T, R)
+    flows = np.where(np.abs(flows) < 1e-9, 0.0, flows)
+    rc = res.col_dual[lp.block("x")].reshape(T, R)
+    base_cap = np.where(arr.capacity_mtpa > 0, arr.capacity_mtpa, 1.0)
+    scale = lp.capacity_mtpa / base_cap[None, :] * frac[:, None]  # d(ub_t)/d(capacity_mtpa)
+    closed = np.array([rid in lp.closed_by for rid in lp.route_ids])
+    value = (np.maximum(-rc, 0.0) * scale).sum(axis=0) if lp.objective == "netback" else \
+        np.zeros(R)
+    value = np.where(closed, 0.0, value)
+    flow_mt = flows.sum(axis=0)
+    cap_mt = lp.capacity_mt.sum(axis=0)
+    util = np.divide(flow_mt, cap_mt, out=np.full(R, np.nan), where=cap_mt > _TOL)
+    kbd_factor = mtpa_to_kbd(np.ones(R), bbl_per_t=1.0) / arr.bbl_per_t
+    routes = network.routes
+    route_df = pd.DataFrame(
+        {
+            "route": list(lp.route_ids),
+            "name": [r.name or r.id for r in routes],
+            "from": [r.from_node for r in routes],
+            "to": [r.to_node for r in routes],
+            "mode": [r.mode for r in routes],
+            "countries": [";".join(r.countries) for r in routes],
+            "status": [r.status for r in routes],
+            "flow_mtpa": flow_mt / years,
+            "flow_kbd": flow_mt / years * kbd_factor,
+            "capacity_mtpa": cap_mt / years,
+            "utilisation": util,
+            "tariff_usd_per_t": arr.tariff_usd_per_t,
+            "capacity_value_usd_per_t": value,
+            "closed_by": [lp.closed_by.get(rid, "") for rid in lp.route_ids],
+        }
+    ).set_index("route")
+    flow_long = pd.DataFrame(
+        {
+            "route": np.tile(np.array(lp.route_ids, dtype=object), T),
+            "period": np.repeat(np.array(periods.labels, dtype=object), R),
+            "flow_mt": flows.ravel(),
+            "capacity_mt": lp.capacity_mt.ravel(),
+        }
+    )
+    M = len(lp.market_nodes)
+    d = x[lp.block("d")].reshape(T, M)
+    deliveries = pd.DataFrame(
+        {
+            "market": np.tile(np.array(lp.market_nodes, dtype=object), T),
+            "period": np.repeat(np.array(periods.labels, dtype=object), M),
+            "delivered_mt": d.ravel(),
+            "price_usd_per_t": lp.price_usd_per_t.ravel(),
+            "revenue_musd": (d * lp.price_usd_per_t).ravel(),
+        }
+    )
+    S = len(lp.supply_nodes)
+    s = x[lp.block("s")].reshape(T, S)
+    supply_df = pd.DataFrame(
+        {
+            "node": list(lp.supply_nodes),
+            "available_mt": lp.supply_mt.sum(axis=0),
+            "exported_mt": s.sum(axis=0),
+        }
+    )
+    supply_df["shut_in_mt"] = (supply_df["available_mt"] - supply_df["exported_mt"]).clip(lower=0)
+    supply_df = supply_df.set_index("node")
+    exported = float(s.sum())
+    countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
+    pos = {rid: i for i, rid in enumerate(lp.route_ids)}
+    entering = [float(sum(flow_mt[pos[rid]] for rid in network.entering(c))) for c in countries]
+    exposure = pd.DataFrame(
+        {
+            "country": countries,
+            "entering_mtpa": np.array(entering) / years,
+            "share_of_exports": np.array(entering) / exported if exported > _TOL else 0.0,
+        }
+    ).set_index("country")
+
+    statuses = []
+    for rr in lp.requirement_rows:
+        req = rr.requirement
+        activity = float(res.row_value[rr.row] - sum(
+            sign * res.x[c] for c, sign in zip(rr.slack_cols, rr.slack_signs, strict=True)))
+        dual = float(res.row_dual[rr.row])
+        cost = dual if rr.op == ">=" else -dual if rr.op == "<=" else dual
+        if isinstance(req, Share):
+            entering_mt = activity + req.fraction * exported
+            achieved = entering_mt / exported if exported > _TOL else 0.0
+        else:
+            achieved = activity / years
+        statuses.append(RequirementStatus(
+            text=str(req), kind=type(req).__name__.lower(), op=rr.op, target=rr.target_mtpa,
+            achieved=achieved, shortfall=shortfall_mt[rr.row] / years,
+            marginal_cost_usd_per_t=cost if abs(cost) > 1e-9 else 0.0,
+        ))
+    for req_text in sorted(set(lp.closed_by.values())):
+        statuses.insert(0, RequirementStatus(req_text, "avoid", "==", 0.0, 0.0, 0.0, 0.0))
+
+    order = np.argsort(-value, kind="stable")
+    bottlenecks = tuple(
+        Bottleneck(
+            route=lp.route_ids[i], name=routes[i].name or routes[i].id,
+            flow_mtpa=float(flow_mt[i] / years), capacity_mtpa=float(cap_mt[i] / years),
+            utilisation=float(util[i]), value_usd_per_t=float(value[i]),
+        )
+        for i in order
+        if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
+    )
+    return Plan(
+        dataset=network.meta.name,
+        title=network.meta.title,
+        periods=periods,
+        objective=lp.objective,
+        requirements=tuple(
+            dict.fromkeys(
+                [*lp.closed_by.values(), *(str(rr.requirement) for rr in lp.requirement_rows)]
+            )
+        ),
+        status=res.status,
+        netback_musd=_netback(lp, x),
+        baseline_netback_musd=baseline_musd,
+        available_mt=float(lp.supply_mt.sum()),
+        exported_mt=exported,
+        delivered_mt=float(d.sum()),
+        routes=route_df,
+        flows=flow_long,
+        deliveries=deliveries,
+        supply=supply_df,
+        exposure=exposure,
+        requirement_status=tuple(statuses),
+        bottlenecks=bottlenecks,
+        bbl_per_t=network.default_bbl_per_t,
+        timings=timings,
+        solver=res.solver,
+        iterations=iterations,
+    )
+
+
