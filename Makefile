@@ -1,10 +1,14 @@
-# The two commands of the README: `make run` and `make test`. Each sets up .venv when missing.
+# The two commands of the README: `make run` and `make test`. Each sets up what it needs:
+# a virtual environment in .venv with crudeflow and its dependencies from PyPI, and (for the
+# browser tests) Debian's chromium from apt when it is missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+REPORT ?= out/report.html
 
-.PHONY: run test lint typecheck install clean bench
+.PHONY: run test lint typecheck install chromium clean bench bench-web
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +16,19 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
 
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 run: $(STAMP)
-	$(BIN)/crudeflow run
+	$(BIN)/crudeflow run --report $(REPORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -26,11 +37,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) chromium lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
 
+bench-web: $(STAMP)
+	$(BIN)/python bench/load_web.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache out

@@ -266,13 +266,27 @@ class _Checker:
 
 # ---------------------------------------------------------------------------------------
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line number under ``__line__``."""
+    """SafeLoader that records each mapping's line under ``__line__`` and each key's line
+    under ``__keys__``."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
     mapping["__line__"] = node.start_mark.line + 1
+    # construct_mapping has already rejected unhashable keys; key objects come from its cache
+    mapping["__keys__"] = {
+        loader.construct_object(key_node): key_node.start_mark.line + 1
+        for key_node, _ in node.value
+    }
     return mapping
+
+
+def _line_of(mapping: dict[str, Any], key: object) -> int | None:
+    """Line of ``key`` in a mapping read by :class:`_LineLoader` (else the mapping's line)."""
+    keys = mapping.get("__keys__")
+    if isinstance(keys, dict) and key in keys:
+        return cast(int, keys[key])
+    return cast("int | None", mapping.get("__line__"))
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -293,6 +307,12 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         ck.add(name, None, "", str(exc), "valid YAML")
         return {}, []
+    except ValueError as exc:  # an impossible date such as 2025-13-45 (no mark available)
+        ck.add(name, None, "", str(exc), "valid YAML (dates must exist)")
+        return {}, []
+    except RecursionError:
+        ck.add(name, None, "", "deeply nested", "valid YAML of reasonable depth")
+        return {}, []
     if not isinstance(data, dict):
         ck.add(name, 1, "", type(data).__name__, "a mapping of keys (name, producer, grades)")
         return {}, []
@@ -301,7 +321,7 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             ck.add(name, 1, key, "", f"a key {key!r}")
     grades = data.get("grades") or []
     if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
-        ck.add(name, data.get("__line__"), "grades", str(grades)[:40],
+        ck.add(name, _line_of(data, "grades"), "grades", str(grades)[:40],
                "a list of grades with id, name, bbl_per_t, source")
         grades = []
     return data, grades
@@ -333,34 +353,35 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
     meta_raw, grade_rows = _read_meta(ck)
     grades: dict[str, Grade] = {}
     for g in grade_rows:
-        gline = g.get("__line__")
         gid = str(g.get("id", ""))
         if not _ID_RE.match(gid) or gid in grades:
-            ck.add("dataset.yaml", gline, "grades.id", gid, "a unique grade id")
+            ck.add("dataset.yaml", _line_of(g, "id"), "grades.id", gid, "a unique grade id")
             continue
         bpt = g.get("bbl_per_t")
         if isinstance(bpt, bool) or not isinstance(bpt, int | float) or not 5.0 <= bpt <= 10.0:
-            ck.add("dataset.yaml", gline, "grades.bbl_per_t", bpt,
+            ck.add("dataset.yaml", _line_of(g, "bbl_per_t"), "grades.bbl_per_t", bpt,
                    "barrels per tonne between 5 and 10 (crude oils are about 6.3 to 8.5)")
             continue
         src = str(g.get("source", "") or "")
         if not src:
-            ck.add("dataset.yaml", gline, "grades.source", "", "a source id or 'estimate: ...'")
+            ck.add("dataset.yaml", _line_of(g, "source"), "grades.source", "",
+                   "a source id or 'estimate: ...'")
         else:
-            ck.source_cell("dataset.yaml", gline, "grades.source", src)
+            ck.source_cell("dataset.yaml", _line_of(g, "source"), "grades.source", src)
         grades[gid] = Grade(gid, str(g.get("name", gid)), float(bpt), src)
     default_grade = str(meta_raw.get("default_grade") or (next(iter(grades), "")))
     if meta_raw and default_grade not in grades:
-        ck.add("dataset.yaml", meta_raw.get("__line__"), "default_grade", default_grade,
-               "the id of a grade listed under grades")
+        ck.add("dataset.yaml", _line_of(meta_raw, "default_grade"), "default_grade",
+               default_grade, "the id of a grade listed under grades")
     producer = str(meta_raw.get("producer", ""))
     if meta_raw and "producer" in meta_raw:
-        ck.country("dataset.yaml", 1, "producer", producer)
+        ck.country("dataset.yaml", _line_of(meta_raw, "producer") or 1, "producer", producer)
     base_year = meta_raw.get("base_year", 0)
     if meta_raw and "base_year" in meta_raw and (
         not isinstance(base_year, int) or not 1900 <= base_year <= 2200
     ):
-        ck.add("dataset.yaml", 1, "base_year", base_year, "a year such as 2025")
+        ck.add("dataset.yaml", _line_of(meta_raw, "base_year"), "base_year", base_year,
+               "a year such as 2025")
         base_year = 0
 
     # nodes
@@ -522,19 +543,19 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
     groups: dict[str, tuple[str, ...]] = {}
     raw_groups = meta_raw.get("groups") or {}
     if not isinstance(raw_groups, dict):
-        ck.add("dataset.yaml", meta_raw.get("__line__"), "groups", str(raw_groups)[:40],
+        ck.add("dataset.yaml", _line_of(meta_raw, "groups"), "groups", str(raw_groups)[:40],
                "a mapping of group name to a list of route ids")
         raw_groups = {}
     for gname, members in raw_groups.items():
-        if gname == "__line__":
+        if gname in ("__line__", "__keys__"):
             continue
         if not isinstance(members, list):
-            ck.add("dataset.yaml", raw_groups.get("__line__"), f"groups.{gname}", members,
+            ck.add("dataset.yaml", _line_of(raw_groups, gname), f"groups.{gname}", members,
                    "a list of route ids")
             continue
         for rid in members:
             if str(rid) not in seen_routes:
-                ck.add("dataset.yaml", raw_groups.get("__line__"), f"groups.{gname}", rid,
+                ck.add("dataset.yaml", _line_of(raw_groups, gname), f"groups.{gname}", rid,
                        "a route id from routes.csv")
         groups[str(gname)] = tuple(str(m) for m in members)
     observed: list[Observation] = []

@@ -1,0 +1,129 @@
+"""Plain-language explanations of a plan, built from its duals, slacks and flows.
+
+Each sentence carries numbers a reader can find again in the plan's tables (``--json``).
+
+Examples
+--------
+>>> from crudeflow.network.model import toy_network
+>>> from crudeflow.solve.plan import plan
+>>> for s in explain(plan(toy_network())):
+...     print(s)
+Toy network can export 12 Mt/yr (240 kb/d) of the 12 Mt/yr available; nothing is shut in.
+The binding route is B_M at 10 Mt/yr: one more Mt/yr of capacity there would add 12 USD per tonne, USD 12 m a year.
+83% of exported crude (10 Mt/yr) enters Russia.
+"""
+
+from __future__ import annotations
+
+from crudeflow.solve.plan import Plan
+
+__all__ = ["COUNTRY_NAMES", "country_name", "explain"]
+
+COUNTRY_NAMES: dict[str, str] = {
+    "AZ": "Azerbaijan", "BY": "Belarus", "CN": "China", "DE": "Germany", "GE": "Georgia",
+    "GR": "Greece", "IR": "Iran", "IT": "Italy", "KZ": "Kazakhstan", "PL": "Poland",
+    "RU": "Russia", "TM": "Turkmenistan", "TR": "Türkiye", "UA": "Ukraine", "UZ": "Uzbekistan",
+    "NL": "the Netherlands", "FR": "France", "ES": "Spain", "IN": "India", "US": "the United States",
+}
+
+
+def country_name(code: str) -> str:
+    """English short name for a country code (the code itself when not known).
+
+    Examples
+    --------
+    >>> country_name("RU"), country_name("XK")
+    ('Russia', 'XK')
+    """
+    return COUNTRY_NAMES.get(code, code)
+
+
+def _mt(x: float) -> str:
+    if abs(x) >= 10:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:,.1f}".rstrip("0").rstrip(".")
+    return f"{x:.2g}"
+
+
+def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> list[str]:
+    """Three to six sentences a journalist could quote about ``plan``.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to describe.
+    base : Plan, optional
+        A reference plan (e.g. without requirements) to compare exports and netback with.
+    max_sentences : int
+        Upper bound on the number of sentences.
+    """
+    out: list[str] = []
+    who = plan.title or plan.dataset
+    shut = plan.shut_in_mtpa
+    first = (
+        f"{who} can export {_mt(plan.exported_mtpa)} Mt/yr ({_mt(plan.exported_kbd)} kb/d) of "
+        f"the {_mt(plan.available_mtpa)} Mt/yr available; "
+        + (f"{_mt(shut)} Mt/yr is shut in." if shut > 1e-6 else "nothing is shut in.")
+    )
+    out.append(first)
+    for r in plan.shortfalls:
+        if r.kind == "share":
+            out.append(
+                f"The requirement '{r.text}' cannot be met: at best {r.achieved:.0%} of exports "
+                f"still cross, {_mt(r.shortfall)} Mt/yr more than allowed."
+            )
+        else:
+            out.append(
+                f"The requirement '{r.text}' cannot be met: the network carries at most "
+                f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short."
+            )
+    for r in plan.requirement_status:
+        if r.met and r.kind not in ("avoid",) and r.marginal_cost_usd_per_t > 0.005:
+            out.append(
+                f"Meeting '{r.text}' costs {r.marginal_cost_usd_per_t:,.1f} USD of netback for "
+                f"each further tonne it demands."
+            )
+    binding = list(plan.bottlenecks[:2])
+    if binding:
+        b = binding[0]
+        out.append(
+            f"The binding route is {b.name} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
+            f"capacity there would add {b.value_usd_per_t:,.0f} USD per tonne, "
+            f"USD {b.value_usd_per_t:,.0f} m a year."
+        )
+        if len(binding) > 1:
+            b2 = binding[1]
+            out.append(
+                f"Next is {b2.name} at {_mt(b2.capacity_mtpa)} Mt/yr, worth "
+                f"{b2.value_usd_per_t:,.0f} USD per tonne of extra capacity."
+            )
+    cost = plan.requirement_cost_musd
+    if cost is not None and plan.requirements:
+        if cost > 0.5:
+            per_t = cost / plan.exported_mt if plan.exported_mt > 0 else 0.0
+            out.append(
+                f"Together the requirements cost USD {cost / plan.horizon_years:,.0f} m a year of "
+                f"netback ({per_t:,.1f} USD per exported tonne) against the plan without them."
+            )
+        else:
+            out.append("The requirements cost nothing: the best plan already meets them.")
+    if base is not None:
+        delta = plan.exported_mtpa - base.exported_mtpa
+        if abs(delta) > 1e-3:
+            out.append(
+                f"That is {_mt(abs(delta))} Mt/yr {'more' if delta > 0 else 'less'} than the "
+                f"reference plan."
+            )
+    exposure = plan.exposure
+    if len(exposure):
+        top = exposure.sort_values("entering_mtpa", ascending=False).iloc[0]
+        code = str(exposure.sort_values("entering_mtpa", ascending=False).index[0])
+        if float(top["entering_mtpa"]) > 1e-6:
+            out.append(
+                f"{float(top['share_of_exports']):.0%} of exported crude "
+                f"({_mt(float(top['entering_mtpa']))} Mt/yr) enters {country_name(code)}."
+            )
+        elif "RU" in exposure.index:
+            out.append("No exported tonne crosses Russia.")
+    return out[:max_sentences]

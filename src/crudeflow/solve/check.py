@@ -1,0 +1,84 @@
+"""Invariants every plan must satisfy, checked from its published tables.
+
+:func:`plan_violations` re-derives conservation, capacity and requirement facts from a
+:class:`~crudeflow.solve.plan.Plan`'s own tables, so a wrong table (not only a wrong solve) is
+caught. Tests run it over every solver path and scenario; users can run it on their networks.
+
+Examples
+--------
+>>> from crudeflow.network.model import toy_network
+>>> from crudeflow.solve.plan import plan
+>>> net = toy_network()
+>>> plan_violations(net, plan(net, requirements=["via B >= 11 Mt/yr"]))
+[]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from crudeflow.network.model import Network
+from crudeflow.solve.plan import Plan
+
+__all__ = ["plan_violations"]
+
+
+def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[str]:
+    """Every broken invariant of ``plan`` on ``network`` (empty when the plan is valid).
+
+    Checked: flows within [0, capacity] in every period; conservation at every node over the
+    horizon (supply taken + arrivals after losses = departures + deliveries; cyclic stocks and
+    transit lags net out); supply taken within what is available; deliveries within market
+    limits; each requirement either met or reported with a shortfall; totals add up.
+    """
+    out: list[str] = []
+    flows = plan.flows
+    scale = max(1.0, float(flows["capacity_mt"].max() if len(flows) else 1.0))
+    eps = tol * scale
+    bad = flows[(flows["flow_mt"] < -eps) | (flows["flow_mt"] > flows["capacity_mt"] + eps)]
+    for row in bad.itertuples():
+        out.append(f"route {row.route} in {row.period}: flow {row.flow_mt} outside "
+                   f"[0, {row.capacity_mt}]")
+    per_route = flows.groupby("route", sort=False)["flow_mt"].sum()
+    balance: dict[str, float] = {n.id: 0.0 for n in network.nodes}
+    for r in network.routes:
+        f = float(per_route.get(r.id, 0.0))
+        balance[r.from_node] -= f
+        balance[r.to_node] += f * (1.0 - r.loss_pct / 100.0)
+    for node, row in plan.supply.iterrows():
+        balance[str(node)] += float(row["exported_mt"])
+        if row["exported_mt"] > row["available_mt"] + eps or row["exported_mt"] < -eps:
+            out.append(f"supply at {node}: took {row['exported_mt']} of {row['available_mt']} Mt")
+    delivered = plan.deliveries.groupby("market", sort=False)["delivered_mt"].sum()
+    for market, mt in delivered.items():
+        balance[str(market)] -= float(mt)
+        m = network.market(str(market))
+        if m.max_mtpa is not None and mt > m.max_mtpa * plan.horizon_years + eps:
+            out.append(f"market {market}: took {mt} Mt, above its limit {m.max_mtpa} Mt/yr")
+    for node, b in balance.items():
+        if abs(b) > eps:
+            out.append(f"node {node}: inflow and outflow differ by {b:.6g} Mt")
+    if abs(plan.exported_mt - float(plan.supply["exported_mt"].sum())) > eps:
+        out.append("exported total does not match the supply table")
+    if abs(plan.delivered_mt - float(delivered.sum())) > eps:
+        out.append("delivered total does not match the deliveries table")
+    for r in plan.requirement_status:
+        if r.kind == "avoid":
+            countries = r.text.split(None, 1)[1].replace(" ", "").split(",")
+            crossing = set(network.routes_crossing(countries))
+            carried = float(per_route[per_route.index.isin(crossing)].sum())
+            if carried > eps:
+                out.append(f"{r.text}: {carried} Mt still on routes crossing it")
+            continue
+        if r.shortfall < -eps:
+            out.append(f"{r.text}: negative shortfall {r.shortfall}")
+        gap = r.target - r.achieved if r.op == ">=" else r.achieved - r.target
+        if r.op == "==":
+            gap = abs(r.achieved - r.target)
+        if r.kind == "share":
+            continue  # the shortfall of a share is in Mt, checked by the solver row itself
+        if gap > r.shortfall + max(eps, 1e-6 * abs(r.target)):
+            out.append(f"{r.text}: misses by {gap:.6g} Mt/yr but reports {r.shortfall:.6g}")
+    if not np.isfinite(plan.netback_musd):
+        out.append("netback is not finite")
+    return out
