@@ -59,7 +59,7 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
         Upper bound on the number of sentences.
     """
     out: list[str] = []
-    who = plan.title or plan.dataset
+    who = country_name(plan.producer) if plan.producer else (plan.title or plan.dataset)
     shut = plan.shut_in_mtpa
     first = (
         f"{who} can export {_mt(plan.exported_mtpa)} Mt/yr ({_mt(plan.exported_kbd)} kb/d) of "
@@ -74,9 +74,13 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"still cross, {_mt(r.shortfall)} Mt/yr more than allowed."
             )
         else:
+            limit = ""
+            if plan.shortfall_routes:
+                names = [str(plan.routes.loc[rid, "name"]) for rid in plan.shortfall_routes[:3]]
+                limit = " Capacity on " + ", ".join(names) + " is what limits it."
             out.append(
                 f"The requirement '{r.text}' cannot be met: the network carries at most "
-                f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short."
+                f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short.{limit}"
             )
     for r in plan.requirement_status:
         if r.met and r.kind not in ("avoid",) and r.marginal_cost_usd_per_t > 0.005:
@@ -115,15 +119,15 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"That is {_mt(abs(delta))} Mt/yr {'more' if delta > 0 else 'less'} than the "
                 f"reference plan."
             )
-    exposure = plan.exposure
-    if len(exposure):
-        top = exposure.sort_values("entering_mtpa", ascending=False).iloc[0]
-        code = str(exposure.sort_values("entering_mtpa", ascending=False).index[0])
-        if float(top["entering_mtpa"]) > 1e-6:
-            out.append(
-                f"{float(top['share_of_exports']):.0%} of exported crude "
-                f"({_mt(float(top['entering_mtpa']))} Mt/yr) enters {country_name(code)}."
-            )
-        elif "RU" in exposure.index:
-            out.append("No exported tonne crosses Russia.")
+    exposure = plan.exposure.sort_values("entering_mtpa", ascending=False)
+    exposure = exposure[exposure["entering_mtpa"] > 1e-6]
+    if "RU" in plan.exposure.index and "RU" not in exposure.index:
+        out.append("No exported tonne crosses Russia.")
+    parts = [
+        f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "
+        f"enters {country_name(str(code))}"
+        for code, row in exposure.head(2).iterrows()
+    ]
+    if parts:
+        out.append("Of the crude exported, " + " and ".join(parts) + ".")
     return out[:max_sentences]

@@ -71,6 +71,10 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
             unit = "Mt/yr of excess transit" if r.kind == "share" else "Mt/yr"
             lines.append(f"  Requirement {r.text}: [bold red]SHORT by {_fmt(r.shortfall)} "
                          f"{unit}[/]")
+    if p.shortfalls and p.shortfall_routes:
+        names = ", ".join(f"{net.route(rid).name} ({p.routes.loc[rid, 'capacity_mtpa']:g} Mt/yr)"
+                          for rid in p.shortfall_routes[:3])
+        lines.append(f"  Short because capacity binds on: {names}")
     for i, b in enumerate(p.bottlenecks[:4]):
         route = net.route(b.route)
         kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(route.grade).bbl_per_t)

@@ -38,7 +38,7 @@ from crudeflow.errors import ScenarioError
 from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 
-__all__ = ["LinearProgram", "Periods", "RequirementRow", "build_lp"]
+__all__ = ["LinearProgram", "PeriodOverrides", "Periods", "RequirementRow", "build_lp"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -97,6 +97,20 @@ class Periods:
 
 
 @dataclass(frozen=True)
+class PeriodOverrides:
+    """Per-period inputs that replace a network's annual values (from dated changes).
+
+    Arrays are ``[T, R]`` for routes and ``[T, M]`` for markets (in ``network.markets``
+    order); ``supply_mtpa`` maps a node to a ``[T]`` array of rates in Mt/yr.
+    """
+
+    capacity_mtpa: FloatArray | None = None
+    tariff_usd_per_t: FloatArray | None = None
+    price_usd_per_t: FloatArray | None = None
+    supply_mtpa: dict[str, FloatArray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class RequirementRow:
     """Where a requirement sits in the LP."""
 
@@ -128,6 +142,8 @@ class LinearProgram:
     supply_nodes: tuple[str, ...]
     supply_mt: FloatArray
     """[T, S] crude available per period (Mt)."""
+    tariff_usd_per_t: FloatArray
+    """[T, R] tariffs."""
     market_nodes: tuple[str, ...]
     price_usd_per_t: FloatArray
     """[T, M] market prices."""
@@ -171,6 +187,7 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     *,
     objective: Objective = "netback",
     capacity_factor: FloatArray | None = None,
+    overrides: PeriodOverrides | None = None,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
 ) -> LinearProgram:
     """Build the planning LP for ``network`` over ``periods``.
@@ -187,6 +204,9 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
         Maximise netback (USD) or exported volume (Mt).
     capacity_factor : array, optional
         Multiplier of route capacity, shape ``[R]`` or ``[T, R]`` (outages, draws).
+    overrides : PeriodOverrides, optional
+        Per-period capacities, tariffs, market differentials and supply (dated scenario
+        changes); they replace the network's annual values.
     penalty_usd_per_t : float
         Price of a tonne of unmet requirement.
 
@@ -209,14 +229,21 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     if missing_years:
         have = ", ".join(map(str, network.years)) or "none"
         raise ScenarioError(f"no supply data for {missing_years[0]} (years with data: {have})")
+    ov = overrides or PeriodOverrides()
+    supply_nodes = tuple(sorted(set(supply_nodes) | set(ov.supply_mtpa)))
     supply_mt = np.array(
         [[supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
          for y, f in zip(periods.years, frac, strict=True)]
     ).reshape(T, len(supply_nodes))
+    for i, n in enumerate(supply_nodes):
+        if n in ov.supply_mtpa:
+            supply_mt[:, i] = np.asarray(ov.supply_mtpa[n], dtype=float) * frac
     market_nodes = tuple(m.node for m in network.markets)
     price = np.array(
         [[network.price_usd_per_t(m, y) for m in market_nodes] for y in periods.years]
     ).reshape(T, len(market_nodes))
+    if ov.price_usd_per_t is not None:
+        price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
     market_cap = np.array(
         [np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets]
     )
@@ -234,7 +261,10 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     if capacity_factor is not None:
         cf = np.asarray(capacity_factor, dtype=float)
         factor = np.broadcast_to(cf, (T, R)).copy()
-    cap_mtpa = arr.capacity_mtpa[None, :] * factor * open_t
+    base_mtpa = arr.capacity_mtpa[None, :] * open_t
+    if ov.capacity_mtpa is not None:
+        base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
+    cap_mtpa = base_mtpa * factor
     cap_mt = cap_mtpa * frac[:, None]
     x_upper = cap_mt.copy()
     closed_by: dict[str, str] = {}
@@ -300,8 +330,13 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
         cols.append(hcol)
         vals.append(np.ones(n_h))
 
+    tariffs = (
+        np.tile(arr.tariff_usd_per_t, T)
+        if ov.tariff_usd_per_t is None
+        else np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
+    )
     c = np.concatenate([
-        np.tile(arr.tariff_usd_per_t, T) if objective == "netback" else np.zeros(n_x),
+        tariffs if objective == "netback" else np.zeros(n_x),
         np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
         -price.ravel() if objective == "netback" else np.zeros(n_d),
         np.zeros(n_h),
@@ -408,6 +443,7 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
         route_ids=arr.route_ids,
         supply_nodes=supply_nodes,
         supply_mt=supply_mt,
+        tariff_usd_per_t=tariffs.reshape(T, R),
         market_nodes=market_nodes,
         price_usd_per_t=price,
         storage_nodes=storage_nodes,

@@ -31,6 +31,7 @@ from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
     LinearProgram,
     Objective,
+    PeriodOverrides,
     Periods,
     build_lp,
 )
@@ -40,6 +41,7 @@ __all__ = ["Bottleneck", "Plan", "RequirementStatus", "plan"]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-6
+_RELAX_MT = 1e-4
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,9 @@ class Plan:
     bottlenecks: tuple[Bottleneck, ...]
     bbl_per_t: float
     """The dataset's default grade, used for headline kb/d figures."""
+    producer: str = ""
+    shortfall_routes: tuple[str, ...] = ()
+    """With a shortfall: routes whose extra capacity would shrink it (most valuable first)."""
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = ""
     iterations: int = 0
@@ -187,6 +192,7 @@ class Plan:
                  "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t}
                 for r in self.requirement_status
             ],
+            "shortfall_routes": list(self.shortfall_routes),
             "bottlenecks": [
                 {"route": b.route, "name": b.name, "flow_mtpa": b.flow_mtpa,
                  "capacity_mtpa": b.capacity_mtpa, "utilisation": b.utilisation,
@@ -208,6 +214,7 @@ def plan(
     strict: bool = False,
     objective: Objective = "netback",
     capacity_factor: FloatArray | None = None,
+    overrides: PeriodOverrides | None = None,
     time_limit: float | None = None,
     baseline: bool = True,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
@@ -233,6 +240,8 @@ def plan(
         What to maximise.
     capacity_factor : array, optional
         Route capacity multipliers, ``[R]`` or ``[T, R]``.
+    overrides : PeriodOverrides, optional
+        Per-period capacities, tariffs, prices and supply (from a scenario's dated changes).
     time_limit : float, optional
         Seconds HiGHS may take.
     baseline : bool
@@ -257,7 +266,7 @@ def plan(
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
     lp = build_lp(network, periods, reqs, objective=objective, capacity_factor=capacity_factor,
-                  penalty_usd_per_t=penalty_usd_per_t)
+                  overrides=overrides, penalty_usd_per_t=penalty_usd_per_t)
     t_build = time.perf_counter()
     session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper,
                            time_limit=time_limit)
@@ -269,6 +278,7 @@ def plan(
         rr.row: float(sum(slack[c - u0] for c in rr.slack_cols)) for rr in lp.requirement_rows
     }
     short = [rr for rr in lp.requirement_rows if shortfall_mt[rr.row] > _TOL]
+    relief = _relief_routes(lp, first, penalty_usd_per_t) if short else ()
     if short and strict:
         final_routes = _binding_routes(lp, first)
         names = tuple(str(rr.requirement) for rr in short)
@@ -291,6 +301,12 @@ def plan(
                 amount = first.x[c]
                 lo[k] -= sign * amount if np.isfinite(lo[k]) else 0.0
                 hi[k] -= sign * amount if np.isfinite(hi[k]) else 0.0
+            # Just inside the achievable level: at the level itself the feasible set is
+            # degenerate and HiGHS may return any (huge) dual; 100 t changes no reported digit.
+            if np.isfinite(lo[k]):
+                lo[k] -= _RELAX_MT
+            if np.isfinite(hi[k]):
+                hi[k] += _RELAX_MT
         session.change_row_bounds(rows, lo, hi)
         cols = np.array([c for rr in short for c in rr.slack_cols])
         session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
@@ -312,7 +328,7 @@ def plan(
         baseline_musd = _netback(lp, base.x)
     t_end = time.perf_counter()
     return _assemble(
-        network, lp, result, shortfall_mt, baseline_musd,
+        network, lp, result, shortfall_mt, baseline_musd, relief,
         timings={
             "build_s": t_build - t_start,
             "solve_s": t_solve - t_build,
@@ -333,9 +349,21 @@ def _netback(lp: LinearProgram, x: FloatArray) -> float:
     T, R = lp.periods.n, lp.n_routes
     flows = x[lp.block("x")].reshape(T, R)
     deliveries = x[lp.block("d")].reshape(T, len(lp.market_nodes))
-    tariffs = lp.c[lp.block("x")].reshape(T, R) if lp.objective == "netback" else None
-    tariff_cost = float((flows * tariffs).sum()) if tariffs is not None else 0.0
+    tariff_cost = float((flows * lp.tariff_usd_per_t).sum())
     return float((deliveries * lp.price_usd_per_t).sum()) - tariff_cost
+
+
+def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[str, ...]:
+    """Routes whose extra capacity would shrink a requirement shortfall (penalised solve)."""
+    T, R = lp.periods.n, lp.n_routes
+    rc = res.col_dual[lp.block("x")].reshape(T, R)
+    value = (np.maximum(-rc, 0.0) * (lp.capacity_mt > 0)).sum(axis=0)
+    order = np.argsort(-value, kind="stable")
+    return tuple(lp.route_ids[i] for i in order if value[i] > 0.5 * penalty * _min_frac(lp))
+
+
+def _min_frac(lp: LinearProgram) -> float:
+    return float(lp.periods.fraction.min())
 
 
 def _binding_routes(lp: LinearProgram, res: LPResult) -> list[str]:
@@ -352,6 +380,7 @@ def _assemble(
     res: LPResult,
     shortfall_mt: dict[int, float],
     baseline_musd: float | None,
+    relief: tuple[str, ...],
     *,
     timings: dict[str, float],
     iterations: int,
@@ -365,8 +394,8 @@ def _assemble(
     flows = x[lp.block("x")].reshape(T, R)
     flows = np.where(np.abs(flows) < 1e-9, 0.0, flows)
     rc = res.col_dual[lp.block("x")].reshape(T, R)
-    base_cap = np.where(arr.capacity_mtpa > 0, arr.capacity_mtpa, 1.0)
-    scale = lp.capacity_mtpa / base_cap[None, :] * frac[:, None]  # d(ub_t)/d(capacity_mtpa)
+    # Value of one more Mt/yr of capacity in every period in which the route carries any.
+    scale = (lp.capacity_mtpa > 0) * frac[:, None]
     closed = np.array([rid in lp.closed_by for rid in lp.route_ids])
     value = (np.maximum(-rc, 0.0) * scale).sum(axis=0) if lp.objective == "netback" else \
         np.zeros(R)
@@ -374,7 +403,7 @@ def _assemble(
     flow_mt = flows.sum(axis=0)
     cap_mt = lp.capacity_mt.sum(axis=0)
     util = np.divide(flow_mt, cap_mt, out=np.full(R, np.nan), where=cap_mt > _TOL)
-    kbd_factor = mtpa_to_kbd(np.ones(R), bbl_per_t=1.0) / arr.bbl_per_t
+    kbd_factor = mtpa_to_kbd(1.0, bbl_per_t=1.0) * arr.bbl_per_t
     routes = network.routes
     route_df = pd.DataFrame(
         {
@@ -389,7 +418,7 @@ def _assemble(
             "flow_kbd": flow_mt / years * kbd_factor,
             "capacity_mtpa": cap_mt / years,
             "utilisation": util,
-            "tariff_usd_per_t": arr.tariff_usd_per_t,
+            "tariff_usd_per_t": (lp.tariff_usd_per_t * frac[:, None]).sum(axis=0) / years,
             "capacity_value_usd_per_t": value,
             "closed_by": [lp.closed_by.get(rid, "") for rid in lp.route_ids],
         }
@@ -490,6 +519,8 @@ def _assemble(
         requirement_status=tuple(statuses),
         bottlenecks=bottlenecks,
         bbl_per_t=network.default_bbl_per_t,
+        producer=network.meta.producer,
+        shortfall_routes=relief,
         timings=timings,
         solver=res.solver,
         iterations=iterations,
