@@ -8,9 +8,9 @@ Examples
 >>> from crudeflow.solve.plan import plan
 >>> for s in explain(plan(toy_network())):
 ...     print(s)
-Toy network can export 12 Mt/yr (240 kb/d) of the 12 Mt/yr available; nothing is shut in.
+Kazakhstan can export 12 Mt/yr (263 kb/d) of the 12 Mt/yr available; nothing is shut in.
 The binding route is B_M at 10 Mt/yr: one more Mt/yr of capacity there would add 12 USD per tonne, USD 12 m a year.
-83% of exported crude (10 Mt/yr) enters Russia.
+Of the crude exported, 83% (10 Mt/yr) enters Russia and 17% (2 Mt/yr) enters Azerbaijan.
 """
 
 from __future__ import annotations
@@ -123,6 +123,10 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     exposure = exposure[exposure["entering_mtpa"] > 1e-6]
     if "RU" in plan.exposure.index and "RU" not in exposure.index:
         out.append("No exported tonne crosses Russia.")
+    # Transit, not destination: countries where a market receives the crude are left out,
+    # except Russia, whose exposure is the question this tool exists to answer.
+    dest = set(plan.market_countries) - {"RU"}
+    exposure = exposure[[str(c) not in dest for c in exposure.index]]
     parts = [
         f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "
         f"enters {country_name(str(code))}"

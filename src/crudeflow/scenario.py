@@ -59,7 +59,7 @@ import numpy.typing as npt
 import yaml
 
 from crudeflow.errors import RequirementError, ScenarioError
-from crudeflow.network.model import Network
+from crudeflow.network.model import Network, Source
 from crudeflow.requirements import Requirement, parse_requirement
 from crudeflow.solve.lp import PeriodOverrides, Periods
 
@@ -69,7 +69,9 @@ __all__ = [
     "ScenarioInputs",
     "apply_scenario",
     "load_scenario",
+    "list_presets",
     "parse_scenario",
+    "resolve_scenario",
     "run_scenario",
 ]
 
@@ -110,6 +112,10 @@ class Scenario:
     requirements: tuple[Requirement, ...]
     dataset: str = "default"
     sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    """E.g. ``history``: a preset of a past event, used by the backtest."""
+    inline_sources: tuple[Source, ...] = ()
+    """Sources defined in the scenario file itself (id, title, url, as_of, quote)."""
     path: str = ""
 
 
@@ -203,7 +209,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
     if not isinstance(data, dict):
         raise _err(source, 1, "expected a mapping with name, horizon and changes")
     allowed = {"name", "title", "description", "extends", "dataset", "horizon", "changes",
-               "requirements", "sources", "__line__"}
+               "requirements", "sources", "tags", "__line__"}
     for key in data:
         if key not in allowed:
             raise _err(source, data["__line__"], f"unknown key {key!r} (allowed: "
@@ -253,9 +259,47 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
         changes=tuple(changes),
         requirements=tuple(reqs),
         dataset=dataset,
-        sources=tuple(str(s) for s in (data.get("sources") or ())) +
-        (parent.sources if parent else ()),
+        sources=_sources(data.get("sources"), file=source, line=data["__line__"])
+        + (parent.sources if parent else ()),
+        inline_sources=_inline(data.get("sources"))
+        + (parent.inline_sources if parent else ()),
+        tags=tuple(str(t) for t in (data.get("tags") or ())),
         path=source,
+    )
+
+
+_SOURCE_KEYS = ("id", "title", "url", "as_of", "quote")
+
+
+def _sources(raw: Any, *, file: str, line: int | None) -> tuple[str, ...]:
+    """Ids of the scenario's sources: dataset ids (strings) or inline sources (mappings)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _err(file, line, "sources: expected a list of source ids or source mappings")
+    out = []
+    for item in raw:
+        if isinstance(item, dict):
+            missing = [k for k in _SOURCE_KEYS if not str(item.get(k, "")).strip()]
+            if missing:
+                raise _err(file, item.get("__line__", line),
+                           f"source: missing {', '.join(missing)}")
+            if not re.match(r"^https?://\S+$", str(item["url"])):
+                raise _err(file, item.get("__line__", line),
+                           f"source {item['id']}: url must be http(s)")
+            out.append(str(item["id"]))
+        else:
+            out.append(str(item))
+    return tuple(out)
+
+
+def _inline(raw: Any) -> tuple[Source, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Source(str(i["id"]), str(i["title"]), str(i["url"]), str(i["as_of"]), str(i["quote"]))
+        for i in raw
+        if isinstance(i, dict)
     )
 
 
@@ -366,7 +410,18 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
                            f"set {slot[1]} of {slot[0]} between {lo} and {hi}")
         claimed.setdefault(slot, []).append(ch)
 
+    known = {src.id for src in network.sources} | set(scenario.sources)
+    for sid in scenario.sources:
+        if sid not in known or (sid not in {x.id for x in scenario.inline_sources}
+                                and sid not in {x.id for x in network.sources}):
+            raise _err(scenario.path or "<scenario>", None,
+                       f"source {sid!r} is neither defined in the scenario nor in the dataset")
     for ch in scenario.changes:
+        if ch.source and not ch.source.lower().startswith("estimate:"):
+            for sid in (x.strip() for x in ch.source.split(";")):
+                if sid not in known:
+                    raise _err(ch.file, ch.line, f"source {sid!r}: not a source of the "
+                               "scenario or the dataset (or write 'estimate: <reasoning>')")
         if (ch.start and ch.start > h_end) or (ch.end and ch.end < h_start):
             raise _err(ch.file, ch.line, f"{ch.kind} {ch.target}: dated "
                        f"{ch.start or '…'} to {ch.end or '…'}, outside the horizon "
@@ -458,3 +513,23 @@ def run_scenario(scenario: Scenario, network: Network | None = None, *,
                 requirements=[*inputs.requirements, *extra_requirements], strict=strict)
 
 
+
+
+def list_presets(network: Network) -> list[Scenario]:
+    """Scenario presets shipped in the dataset's ``scenarios/`` folder, by file name."""
+    folder = Path(network.path) / "scenarios" if network.path else None
+    if folder is None or not folder.is_dir():
+        return []
+    return [load_scenario(p) for p in sorted(folder.glob("*.yaml"))]
+
+
+def resolve_scenario(ref: str, network: Network) -> Scenario:
+    """A scenario from a file path, or a preset name of the dataset (``spm2-loss-2025``)."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.is_file():
+        return load_scenario(p)
+    folder = Path(network.path) / "scenarios" if network.path else None
+    if folder is not None and (folder / f"{ref}.yaml").is_file():
+        return load_scenario(folder / f"{ref}.yaml")
+    names = ", ".join(sc.path and Path(sc.path).stem for sc in list_presets(network)) or "none"
+    raise ScenarioError(f"{ref!r} is neither a scenario file nor a preset (presets: {names})")

@@ -20,6 +20,8 @@ import typer
 from crudeflow.cli._common import app, console_err, handle_errors
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands
+from crudeflow.cli import scenario as _scenario  # noqa: F401 - registers commands
+from crudeflow.cli import serve as _serve  # noqa: F401
 
 __all__ = ["app", "main"]
 

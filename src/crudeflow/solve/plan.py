@@ -97,11 +97,14 @@ class Plan:
     deliveries: pd.DataFrame
     supply: pd.DataFrame
     exposure: pd.DataFrame
+    by_period: pd.DataFrame
+    """Per period: available, exported, shut-in and delivered Mt, netback USD m."""
     requirement_status: tuple[RequirementStatus, ...]
     bottlenecks: tuple[Bottleneck, ...]
     bbl_per_t: float
     """The dataset's default grade, used for headline kb/d figures."""
     producer: str = ""
+    market_countries: tuple[str, ...] = ()
     shortfall_routes: tuple[str, ...] = ()
     """With a shortfall: routes whose extra capacity would shrink it (most valuable first)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -145,6 +148,13 @@ class Plan:
         return tuple(r for r in self.requirement_status if not r.met)
 
     # -- tables ---------------------------------------------------------------------------
+    def group_flows(self, routes: Iterable[str]) -> pd.Series:
+        """Mt per period carried by a set of routes (e.g. a dataset route group)."""
+        ids = set(routes)
+        sel = self.flows[self.flows["route"].isin(ids)]
+        out = sel.groupby("period", sort=False)["flow_mt"].sum()
+        return out.reindex(list(self.periods.labels), fill_value=0.0)
+
     def route_frame(self) -> pd.DataFrame:
         """One row per route: flow (Mt/yr, kb/d), capacity, utilisation, value of capacity."""
         return self.routes
@@ -186,6 +196,7 @@ class Plan:
             "deliveries": records(self.deliveries),
             "supply": records(self.supply),
             "exposure": records(self.exposure),
+            "by_period": records(self.by_period),
             "requirement_status": [
                 {"requirement": r.text, "kind": r.kind, "op": r.op, "target": r.target,
                  "achieved": r.achieved, "shortfall": r.shortfall, "met": r.met,
@@ -429,6 +440,7 @@ def _assemble(
             "period": np.repeat(np.array(periods.labels, dtype=object), R),
             "flow_mt": flows.ravel(),
             "capacity_mt": lp.capacity_mt.ravel(),
+            "tariff_cost_musd": (flows * lp.tariff_usd_per_t).ravel(),
         }
     )
     M = len(lp.market_nodes)
@@ -453,6 +465,18 @@ def _assemble(
     )
     supply_df["shut_in_mt"] = (supply_df["available_mt"] - supply_df["exported_mt"]).clip(lower=0)
     supply_df = supply_df.set_index("node")
+    revenue_t = (d * lp.price_usd_per_t).sum(axis=1)
+    tariff_t = (flows * lp.tariff_usd_per_t).sum(axis=1)
+    by_period = pd.DataFrame(
+        {
+            "period": list(periods.labels),
+            "available_mt": lp.supply_mt.sum(axis=1),
+            "exported_mt": s.sum(axis=1),
+            "shut_in_mt": np.clip(lp.supply_mt.sum(axis=1) - s.sum(axis=1), 0.0, None),
+            "delivered_mt": d.sum(axis=1),
+            "netback_musd": revenue_t - tariff_t,
+        }
+    ).set_index("period")
     exported = float(s.sum())
     countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
     pos = {rid: i for i, rid in enumerate(lp.route_ids)}
@@ -516,10 +540,12 @@ def _assemble(
         deliveries=deliveries,
         supply=supply_df,
         exposure=exposure,
+        by_period=by_period,
         requirement_status=tuple(statuses),
         bottlenecks=bottlenecks,
         bbl_per_t=network.default_bbl_per_t,
         producer=network.meta.producer,
+        market_countries=tuple(sorted({network.node(m).country for m in lp.market_nodes} - {""})),
         shortfall_routes=relief,
         timings=timings,
         solver=res.solver,

@@ -1,0 +1,173 @@
+"""``crudeflow scenario list | run | compare`` and ``crudeflow backtest``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+
+scenario_app = typer.Typer(help="Run and compare disruption and expansion scenarios.",
+                           no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+
+
+def _one_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        console_err.print("error: choose one of --json and --csv")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@scenario_app.command("list")
+def list_cmd(dataset: DatasetOpt = None) -> None:
+    """List the scenario presets shipped with the dataset."""
+    from crudeflow.scenario import list_presets
+
+    net = load(dataset)
+    t = Table(title=f"Scenario presets — {net.meta.title}", header_style="bold")
+    for col in ("preset", "horizon", "tags", "title"):
+        t.add_column(col)
+    for sc in list_presets(net):
+        horizon = sc.horizon.labels[0] + (f" to {sc.horizon.labels[-1]}"
+                                          if sc.horizon.n > 1 else "")
+        from pathlib import Path
+
+        t.add_row(Path(sc.path).stem, horizon, ",".join(sc.tags), sc.title)
+    console.print(t)
+
+
+@scenario_app.command("run")
+def run_cmd(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or a preset name.")],
+    dataset: DatasetOpt = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) on a shortfall.")]
+    = False,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Solve one scenario and show its plan, month by month."""
+    from crudeflow.cli.plan import print_plan
+    from crudeflow.scenario import resolve_scenario, run_scenario
+
+    _one_format(as_json, as_csv)
+    net = load(dataset)
+    sc = resolve_scenario(scenario, net)
+    if sc.dataset != "default":
+        net = load(__import__("pathlib").Path(sc.dataset))
+    p = run_scenario(sc, net, strict=strict)
+    if as_json:
+        out = p.to_dict()
+        out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
+        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(p.by_period.reset_index().to_csv(index=False))
+        return
+    console.print(f"[bold]Scenario {sc.name}[/]: {sc.title}")
+    if sc.description:
+        console.print(f"  {sc.description}")
+    print_plan(p, net)
+    _period_table(p)
+
+
+def _period_table(p: object) -> None:
+    from crudeflow.solve.plan import Plan
+
+    assert isinstance(p, Plan)
+    if p.periods.n <= 1:
+        return
+    t = Table(title="By period", header_style="bold")
+    for col in ("period", "available Mt", "exported Mt", "shut in Mt", "netback USD m"):
+        t.add_column(col, justify="left" if col == "period" else "right")
+    for period, row in p.by_period.iterrows():
+        t.add_row(str(period), f"{row['available_mt']:.2f}", f"{row['exported_mt']:.2f}",
+                  f"{row['shut_in_mt']:.2f}", f"{row['netback_musd']:,.0f}")
+    console.print(t)
+
+
+@scenario_app.command("compare")
+def compare_cmd(
+    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files or presets; "
+                                                   "the first is the reference.")],
+    dataset: DatasetOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Compare scenarios per month: exports by route group, shut-in, netback, differences."""
+    from crudeflow.compare import compare_plans
+    from crudeflow.scenario import resolve_scenario, run_scenario
+
+    _one_format(as_json, as_csv)
+    if len(scenarios) < 2:
+        console_err.print("error: compare needs at least two scenarios")
+        raise typer.Exit(EXIT_USAGE)
+    net = load(dataset)
+    named = []
+    for ref in scenarios:
+        sc = resolve_scenario(ref, net)
+        named.append((sc.name, run_scenario(sc, net)))
+    df = compare_plans(named, net)
+    if as_json:
+        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(df.to_csv(index=False))
+        return
+    groups = [c for c in df.columns if c.endswith("_mt") and not c.startswith("delta_")
+              and c not in ("exported_mt", "shut_in_mt")]
+    t = Table(title=f"Scenarios vs {named[0][0]} (Mt; netback USD m; Δ = minus reference)",
+              header_style="bold")
+    t.add_column("scenario")
+    t.add_column("period")
+    for col in ("exported", "Δ", "shut in", *[g.removesuffix("_mt") for g in groups],
+                "netback", "Δ netback"):
+        t.add_column(col, justify="right")
+    for _, row in df.iterrows():
+        t.add_row(
+            str(row["scenario"]), str(row["period"]), f"{row['exported_mt']:.2f}",
+            f"{row['delta_exported_mt']:+.2f}" if row["delta_exported_mt"] == row[
+                "delta_exported_mt"] else "",
+            f"{row['shut_in_mt']:.2f}", *(f"{row[g]:.2f}" for g in groups),
+            f"{row['netback_musd']:,.0f}",
+            f"{row['delta_netback_musd']:+,.0f}" if row["delta_netback_musd"] == row[
+                "delta_netback_musd"] else "",
+        )
+    console.print(t)
+
+
+@app.command("backtest")
+def backtest_cmd(
+    dataset: DatasetOpt = None,
+    as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
+) -> None:
+    """Model vs reported volumes per route group, 2022 onwards, with historic disruptions."""
+    from crudeflow.backtest import backtest
+
+    _one_format(as_json, as_csv)
+    net = load(dataset)
+    df = backtest(net)
+    if as_json:
+        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        return
+    if as_csv:
+        sys.stdout.write(df.to_csv(index=False))
+        return
+    t = Table(title=f"Backtest — {net.meta.title} (Mt per year)", header_style="bold")
+    for col in ("year", "group", "reported", "model", "error", "source"):
+        t.add_column(col, justify="right" if col in ("reported", "model", "error") else "left")
+    for _, row in df.iterrows():
+        err = row["error_pct"]
+        flag = " ⚠" if err == err and abs(err) > 15 else ""
+        t.add_row(str(row["year"]), str(row["group"]), f"{row['observed_mt']:.2f}",
+                  f"{row['model_mt']:.2f}", f"{err:+.0f}%{flag}" if err == err else "—",
+                  str(row["source"]))
+    console.print(t)
+    console.print("⚠ = misses by more than 15%; the dataset README explains each miss.")
