@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from crudeflow.network.model import Network
+from crudeflow.network.model import Network, Source
 from crudeflow.scenario import Scenario, apply_scenario, list_presets
 from crudeflow.solve.lp import Periods
 from crudeflow.solve.plan import plan
@@ -31,7 +31,9 @@ def history_scenario(network: Network, year: int) -> Scenario:
     """One monthly scenario for ``year`` holding every ``history`` preset dated in it."""
     periods = Periods.monthly(year)
     changes = []
-    names = []
+    names: list[str] = []
+    sources: list[str] = []
+    inline: list[Source] = []
     for sc in list_presets(network):
         if "history" not in sc.tags:
             continue
@@ -42,10 +44,19 @@ def history_scenario(network: Network, year: int) -> Scenario:
                 changes.append(ch)
                 if sc.name not in names:
                     names.append(sc.name)
+                    sources.extend(sc.sources)
+                    inline.extend(sc.inline_sources)
     return Scenario(
-        name=f"history-{year}", title=f"{year} as it happened", description=", ".join(names),
-        horizon=periods, changes=tuple(changes), requirements=(),
-        sources=(), tags=("history",), path="",
+        name=f"history-{year}",
+        title=f"{year} as it happened",
+        description=", ".join(names),
+        horizon=periods,
+        changes=tuple(changes),
+        requirements=(),
+        sources=tuple(dict.fromkeys(sources)),
+        tags=("history",),
+        inline_sources=tuple(inline),
+        path="",
     )
 
 
@@ -71,12 +82,28 @@ def backtest(network: Network, *, years: Iterable[int] | None = None) -> pd.Data
                 continue
             model = float(p.group_flows(network.group(o.group)).sum())
             err = (model - o.mt) / o.mt * 100.0 if o.mt > 0 else np.nan
-            rows.append({
-                "year": year, "group": o.group, "observed_mt": o.mt, "model_mt": model,
-                "error_pct": err, "events": sc.description, "source": o.source,
-                "note": o.note,
-            })
-    return pd.DataFrame(rows, columns=["year", "group", "observed_mt", "model_mt", "error_pct",
-                                       "events", "source", "note"])
-
-
+            rows.append(
+                {
+                    "year": year,
+                    "group": o.group,
+                    "observed_mt": o.mt,
+                    "model_mt": model,
+                    "error_pct": err,
+                    "events": sc.description,
+                    "source": o.source,
+                    "note": o.note,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "year",
+            "group",
+            "observed_mt",
+            "model_mt",
+            "error_pct",
+            "events",
+            "source",
+            "note",
+        ],
+    )

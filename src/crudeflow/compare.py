@@ -28,8 +28,9 @@ PREFERRED_GROUPS: tuple[str, ...] = ("via_russia", "trans_caspian", "china", "by
 _VALUES = ("exported_mt", "shut_in_mt", "netback_musd")
 
 
-def compare_plans(named: Sequence[tuple[str, Plan]], network: Network,
-                  *, groups: Sequence[str] | None = None) -> pd.DataFrame:
+def compare_plans(
+    named: Sequence[tuple[str, Plan]], network: Network, *, groups: Sequence[str] | None = None
+) -> pd.DataFrame:
     """One row per scenario and period: exports, shut-in, netback, flows by route group, and
     the difference to the first scenario in the same period (``delta_*``; NaN where the first
     scenario has no such period).

@@ -20,10 +20,26 @@ from crudeflow.solve.plan import Plan
 __all__ = ["COUNTRY_NAMES", "country_name", "explain"]
 
 COUNTRY_NAMES: dict[str, str] = {
-    "AZ": "Azerbaijan", "BY": "Belarus", "CN": "China", "DE": "Germany", "GE": "Georgia",
-    "GR": "Greece", "IR": "Iran", "IT": "Italy", "KZ": "Kazakhstan", "PL": "Poland",
-    "RU": "Russia", "TM": "Turkmenistan", "TR": "Türkiye", "UA": "Ukraine", "UZ": "Uzbekistan",
-    "NL": "the Netherlands", "FR": "France", "ES": "Spain", "IN": "India", "US": "the United States",
+    "AZ": "Azerbaijan",
+    "BY": "Belarus",
+    "CN": "China",
+    "DE": "Germany",
+    "GE": "Georgia",
+    "GR": "Greece",
+    "IR": "Iran",
+    "IT": "Italy",
+    "KZ": "Kazakhstan",
+    "PL": "Poland",
+    "RU": "Russia",
+    "TM": "Turkmenistan",
+    "TR": "Türkiye",
+    "UA": "Ukraine",
+    "UZ": "Uzbekistan",
+    "NL": "the Netherlands",
+    "FR": "France",
+    "ES": "Spain",
+    "IN": "India",
+    "US": "the United States",
 }
 
 

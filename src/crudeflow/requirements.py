@@ -29,6 +29,7 @@ crudeflow.errors.RequirementError: cannot read requirement 'route CPC <= 40 Mt' 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class Share:
 
 Requirement = Avoid | Via | RouteLimit | Share
 
-_TOKEN = re.compile(r"\s*(?:(?P<op>>=|<=|==|=)|(?P<word>[^\s<>=]+))")
+_TOKEN = re.compile(r"\s*(?:(?P<op>>=|<=|==|=)|(?P<bad>[<>])|(?P<word>[^\s<>=]+))")
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -125,13 +126,21 @@ def _tokens(text: str) -> list[tuple[str, int]]:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             break
+        if m.group("bad"):
+            raise RequirementError(text, m.start("bad"), "a comparison: >=, <= or ==")
         kind = "op" if m.group("op") else "word"
         out.append((m.group(kind), m.start(kind)))
         pos = m.end()
     return out
 
 
-def _ids(text: str, tokens: list[tuple[str, int]], *, country: bool) -> tuple[str, ...]:
+def _ids(
+    text: str, tokens: list[tuple[str, int]], *, country: bool, at: int | None = None
+) -> tuple[str, ...]:
+    if not tokens:
+        raise RequirementError(
+            text, len(text) if at is None else at, "a comma-separated list of ids"
+        )
     joined = " ".join(t for t, _ in tokens)
     items = [p.strip() for p in joined.split(",")]
     spaced = next((i for i in items if " " in i), None)
@@ -168,8 +177,8 @@ def _amount(text: str, rest: list[tuple[str, int]]) -> tuple[float, str]:
     if not m:
         raise RequirementError(text, pos, "a number")
     number = float(m.group(1))
-    if number < 0:
-        raise RequirementError(text, pos, "a number >= 0")
+    if not math.isfinite(number) or number < 0:
+        raise RequirementError(text, pos, "a finite number >= 0")
     unit = m.group(2)
     unit_pos = pos + len(m.group(1))
     if not unit:
@@ -214,6 +223,10 @@ def parse_requirement(text: str) -> Requirement:
         raise RequirementError(text, where, "a comparison: >=, <= or ==")
     names, op_tok, after = rest[:op_at], rest[op_at], rest[op_at + 1 :]
     op = _op(text, op_tok)
+    if not names:
+        raise RequirementError(
+            text, op_tok[1], "a comma-separated list of ids before the comparison"
+        )
     if keyword == "via":
         targets = _ids(text, names, country=False)
         amount, unit = _amount(text, after)
@@ -232,11 +245,12 @@ def parse_requirement(text: str) -> Requirement:
         raise RequirementError(text, len(text), "a percentage such as 10%")
     value, pos = after[0]
     number = value.rstrip("%")
-    if not _NUMBER.match(number) or not (value.endswith("%") or (len(after) > 1
-                                                               and after[1][0] == "%")):
+    if not _NUMBER.match(number) or not (
+        value.endswith("%") or (len(after) > 1 and after[1][0] == "%")
+    ):
         raise RequirementError(text, pos, "a percentage such as 10%")
     fraction = float(number) / 100.0
-    if not 0.0 <= fraction <= 1.0:
+    if not math.isfinite(fraction) or not 0.0 <= fraction <= 1.0:
         raise RequirementError(text, pos, "a percentage between 0% and 100%")
     tail = after[1:] if value.endswith("%") else after[2:]
     if tail:

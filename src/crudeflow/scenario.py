@@ -68,8 +68,8 @@ __all__ = [
     "Scenario",
     "ScenarioInputs",
     "apply_scenario",
-    "load_scenario",
     "list_presets",
+    "load_scenario",
     "parse_scenario",
     "resolve_scenario",
     "run_scenario",
@@ -189,8 +189,13 @@ def _horizon(raw: Any, *, file: str, line: int | None) -> Periods:
     raise _err(file, hline, "horizon: expected {year: 2025} or {start: 2025-01, end: 2025-12}")
 
 
-def parse_scenario(text: str, *, source: str = "<scenario>",
-                   base_dir: Path | None = None, _seen: tuple[str, ...] = ()) -> Scenario:
+def parse_scenario(
+    text: str,
+    *,
+    source: str = "<scenario>",
+    base_dir: Path | None = None,
+    _seen: tuple[str, ...] = (),
+) -> Scenario:
     """Parse scenario YAML text (see the module docstring for the format).
 
     Raises
@@ -200,7 +205,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
         ``extends`` cycles.
     """
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise _err(source, line, f"not valid YAML ({exc.problem})") from None
@@ -208,12 +213,26 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
         raise _err(source, None, f"not valid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise _err(source, 1, "expected a mapping with name, horizon and changes")
-    allowed = {"name", "title", "description", "extends", "dataset", "horizon", "changes",
-               "requirements", "sources", "tags", "__line__"}
+    allowed = {
+        "name",
+        "title",
+        "description",
+        "extends",
+        "dataset",
+        "horizon",
+        "changes",
+        "requirements",
+        "sources",
+        "tags",
+        "__line__",
+    }
     for key in data:
         if key not in allowed:
-            raise _err(source, data["__line__"], f"unknown key {key!r} (allowed: "
-                       f"{', '.join(sorted(allowed - {'__line__'}))})")
+            raise _err(
+                source,
+                data["__line__"],
+                f"unknown key {key!r} (allowed: {', '.join(sorted(allowed - {'__line__'}))})",
+            )
     parent: Scenario | None = None
     if data.get("extends"):
         ref = str(data["extends"])
@@ -224,8 +243,12 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
             raise _err(source, data["__line__"], f"extends cycle: {chain}")
         if not path.is_file():
             raise _err(source, data["__line__"], f"extends {ref!r}: no such file")
-        parent = parse_scenario(path.read_text(encoding="utf-8"), source=str(path),
-                                base_dir=path.parent, _seen=(*_seen, key))
+        parent = parse_scenario(
+            path.read_text(encoding="utf-8"),
+            source=str(path),
+            base_dir=path.parent,
+            _seen=(*_seen, key),
+        )
     name = str(data.get("name") or (parent.name if parent else Path(source).stem))
     if "horizon" in data:
         horizon = _horizon(data["horizon"], file=source, line=data["__line__"])
@@ -261,8 +284,7 @@ def parse_scenario(text: str, *, source: str = "<scenario>",
         dataset=dataset,
         sources=_sources(data.get("sources"), file=source, line=data["__line__"])
         + (parent.sources if parent else ()),
-        inline_sources=_inline(data.get("sources"))
-        + (parent.inline_sources if parent else ()),
+        inline_sources=_inline(data.get("sources")) + (parent.inline_sources if parent else ()),
         tags=tuple(str(t) for t in (data.get("tags") or ())),
         path=source,
     )
@@ -282,11 +304,13 @@ def _sources(raw: Any, *, file: str, line: int | None) -> tuple[str, ...]:
         if isinstance(item, dict):
             missing = [k for k in _SOURCE_KEYS if not str(item.get(k, "")).strip()]
             if missing:
-                raise _err(file, item.get("__line__", line),
-                           f"source: missing {', '.join(missing)}")
+                raise _err(
+                    file, item.get("__line__", line), f"source: missing {', '.join(missing)}"
+                )
             if not re.match(r"^https?://\S+$", str(item["url"])):
-                raise _err(file, item.get("__line__", line),
-                           f"source {item['id']}: url must be http(s)")
+                raise _err(
+                    file, item.get("__line__", line), f"source {item['id']}: url must be http(s)"
+                )
             out.append(str(item["id"]))
         else:
             out.append(str(item))
@@ -311,14 +335,27 @@ def _change(raw: Any, *, file: str) -> Change:
     if len(kinds) != 1:
         raise _err(file, line, "a change names exactly one of: route, group, market, supply, ban")
     kind = kinds[0]
-    allowed = {kind} | _COMMON_KEYS | (
-        _ROUTE_KEYS if kind in ("route", "group") else _MARKET_KEYS if kind == "market"
-        else _SUPPLY_KEYS if kind == "supply" else set()
+    allowed = (
+        {kind}
+        | _COMMON_KEYS
+        | (
+            _ROUTE_KEYS
+            if kind in ("route", "group")
+            else _MARKET_KEYS
+            if kind == "market"
+            else _SUPPLY_KEYS
+            if kind == "supply"
+            else set()
+        )
     )
     for key in raw:
         if key not in allowed:
-            raise _err(file, line, f"{kind} change: unknown key {key!r} (allowed: "
-                       f"{', '.join(sorted(allowed - {'__line__', kind}))})")
+            raise _err(
+                file,
+                line,
+                f"{kind} change: unknown key {key!r} (allowed: "
+                f"{', '.join(sorted(allowed - {'__line__', kind}))})",
+            )
     values = {k: v for k, v in raw.items() if k not in _COMMON_KEYS and k != kind}
     if kind != "ban" and not values:
         raise _err(file, line, f"{kind} change: nothing to change")
@@ -333,8 +370,10 @@ def _change(raw: Any, *, file: str) -> Change:
             raise _err(file, line, f"{key} = {v!r}: expected a number >= 0")
         if key in ("capacity_factor", "factor") and v > 10:
             raise _err(file, line, f"{key} = {v!r}: a factor above 10 is surely a typo")
-    if len({"capacity_factor", "capacity_mtpa"} & set(values)) > 1 or \
-            len({"factor", "mtpa"} & set(values)) > 1:
+    if (
+        len({"capacity_factor", "capacity_mtpa"} & set(values)) > 1
+        or len({"factor", "mtpa"} & set(values)) > 1
+    ):
         raise _err(file, line, "give either a factor or an absolute value, not both")
     start = _date(raw["from"], file=file, line=line, end=False) if "from" in raw else None
     end = _date(raw["to"], file=file, line=line, end=True) if "to" in raw else None
@@ -349,8 +388,9 @@ def load_scenario(path: str | Path) -> Scenario:
     p = Path(path)
     if not p.is_file():
         raise ScenarioError(f"{p}: no such scenario file")
-    return parse_scenario(p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent,
-                          _seen=(str(p.resolve()),))
+    return parse_scenario(
+        p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent, _seen=(str(p.resolve()),)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -389,7 +429,7 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     periods = scenario.horizon
     bounds = _period_bounds(periods)
     h_start, h_end = bounds[0][0], bounds[-1][1]
-    T, R = periods.n, len(network.routes)
+    T = periods.n
     arr = network.arrays
     route_pos = network._route_index
     open_t = np.array([[r.open_in(y) for r in network.routes] for y in periods.years], float)
@@ -405,27 +445,40 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
             lo = max(ch.start or dt.date.min, other.start or dt.date.min)
             hi = min(ch.end or dt.date.max, other.end or dt.date.max)
             if lo <= hi and dict(other.values) != dict(ch.values):
-                raise _err(ch.file, ch.line,
-                           f"contradicts the change on line {other.line} of {other.file}: both "
-                           f"set {slot[1]} of {slot[0]} between {lo} and {hi}")
+                raise _err(
+                    ch.file,
+                    ch.line,
+                    f"contradicts the change on line {other.line} of {other.file}: both "
+                    f"set {slot[1]} of {slot[0]} between {lo} and {hi}",
+                )
         claimed.setdefault(slot, []).append(ch)
 
-    known = {src.id for src in network.sources} | set(scenario.sources)
+    known = {src.id for src in network.sources} | {src.id for src in scenario.inline_sources}
     for sid in scenario.sources:
-        if sid not in known or (sid not in {x.id for x in scenario.inline_sources}
-                                and sid not in {x.id for x in network.sources}):
-            raise _err(scenario.path or "<scenario>", None,
-                       f"source {sid!r} is neither defined in the scenario nor in the dataset")
+        if sid not in known:
+            raise _err(
+                scenario.path or "<scenario>",
+                None,
+                f"source {sid!r} is neither defined in the scenario nor in the dataset",
+            )
     for ch in scenario.changes:
         if ch.source and not ch.source.lower().startswith("estimate:"):
             for sid in (x.strip() for x in ch.source.split(";")):
                 if sid not in known:
-                    raise _err(ch.file, ch.line, f"source {sid!r}: not a source of the "
-                               "scenario or the dataset (or write 'estimate: <reasoning>')")
+                    raise _err(
+                        ch.file,
+                        ch.line,
+                        f"source {sid!r}: not a source of the "
+                        "scenario or the dataset (or write 'estimate: <reasoning>')",
+                    )
         if (ch.start and ch.start > h_end) or (ch.end and ch.end < h_start):
-            raise _err(ch.file, ch.line, f"{ch.kind} {ch.target}: dated "
-                       f"{ch.start or '…'} to {ch.end or '…'}, outside the horizon "
-                       f"{h_start} to {h_end}")
+            raise _err(
+                ch.file,
+                ch.line,
+                f"{ch.kind} {ch.target}: dated "
+                f"{ch.start or '…'} to {ch.end or '…'}, outside the horizon "
+                f"{h_start} to {h_end}",
+            )
         cov = _coverage(ch, bounds)
         if ch.kind in ("route", "group"):
             if ch.kind == "route":
@@ -448,8 +501,10 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
                     elif key == "capacity_mtpa":
                         cap[:, i] += cov * (float(v) - cap[:, i])
                     elif key == "status":
-                        years_ok = np.array([r.since_year is None or r.since_year <= y
-                                             for y in periods.years], float)
+                        years_ok = np.array(
+                            [r.since_year is None or r.since_year <= y for y in periods.years],
+                            float,
+                        )
                         target = r.capacity_mtpa * years_ok if v == "operating" else 0.0
                         cap[:, i] += cov * (target - cap[:, i])
         elif ch.kind == "market":
@@ -459,8 +514,12 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
             j = markets.index(ch.target)
             m = network.market(ch.target)
             bpt = network.grade_of(m.grade).bbl_per_t
-            new = np.array([(network.brent(y) + float(ch.values["diff_usd_per_bbl"])) * bpt
-                            for y in periods.years])
+            new = np.array(
+                [
+                    (network.brent(y) + float(ch.values["diff_usd_per_bbl"])) * bpt
+                    for y in periods.years
+                ]
+            )
             price[:, j] += cov * (new - price[:, j])
         elif ch.kind == "supply":
             if not network.has_node(ch.target):
@@ -487,8 +546,9 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     return ScenarioInputs(
         network=network,
         periods=periods,
-        overrides=PeriodOverrides(capacity_mtpa=cap, tariff_usd_per_t=tariff,
-                                  price_usd_per_t=price, supply_mtpa=supply),
+        overrides=PeriodOverrides(
+            capacity_mtpa=cap, tariff_usd_per_t=tariff, price_usd_per_t=price, supply_mtpa=supply
+        ),
         requirements=scenario.requirements,
     )
 
@@ -502,17 +562,25 @@ def scenario_network(scenario: Scenario, default: Network | None = None) -> Netw
     return load_dataset(scenario.dataset)
 
 
-def run_scenario(scenario: Scenario, network: Network | None = None, *,
-                 strict: bool = False, extra_requirements: Sequence[str] = ()) -> Any:
+def run_scenario(
+    scenario: Scenario,
+    network: Network | None = None,
+    *,
+    strict: bool = False,
+    extra_requirements: Sequence[str] = (),
+) -> Any:
     """Apply and solve a scenario; returns a :class:`~crudeflow.solve.plan.Plan`."""
     from crudeflow.solve.plan import plan
 
     net = network if network is not None else scenario_network(scenario)
     inputs = apply_scenario(scenario, net)
-    return plan(net, periods=inputs.periods, overrides=inputs.overrides,
-                requirements=[*inputs.requirements, *extra_requirements], strict=strict)
-
-
+    return plan(
+        net,
+        periods=inputs.periods,
+        overrides=inputs.overrides,
+        requirements=[*inputs.requirements, *extra_requirements],
+        strict=strict,
+    )
 
 
 def list_presets(network: Network) -> list[Scenario]:

@@ -45,7 +45,7 @@ ArrayOrFloat = TypeVar("ArrayOrFloat", float, npt.NDArray[np.float64])
 def _registry() -> Any:
     import pint
 
-    reg = pint.UnitRegistry(cache_folder=None)
+    reg: Any = pint.UnitRegistry(cache_folder=None)
     # pint's "bbl" is the 31.5-gallon US liquid barrel; in oil, a barrel is 42 US gallons.
     # Redefining logs a warning through pint's logger, which we silence for this one line.
     pint_log = logging.getLogger("pint.util")
@@ -63,10 +63,12 @@ def _registry() -> Any:
     def _volume_to_mass(reg_: Any, x: Any, bbl_per_t: float) -> Any:
         return x / (bbl_per_t * reg_.bbl / reg_.tonne)
 
-    ctx.add_transformation("[mass]", "[length] ** 3", _mass_to_volume)
-    ctx.add_transformation("[length] ** 3", "[mass]", _volume_to_mass)
-    ctx.add_transformation("[mass] / [time]", "[length] ** 3 / [time]", _mass_to_volume)
-    ctx.add_transformation("[length] ** 3 / [time]", "[mass] / [time]", _volume_to_mass)
+    to_volume: Any = _mass_to_volume
+    to_mass: Any = _volume_to_mass
+    ctx.add_transformation("[mass]", "[length] ** 3", to_volume)
+    ctx.add_transformation("[length] ** 3", "[mass]", to_mass)
+    ctx.add_transformation("[mass] / [time]", "[length] ** 3 / [time]", to_volume)
+    ctx.add_transformation("[length] ** 3 / [time]", "[mass] / [time]", to_mass)
     reg.add_context(ctx)
     return reg
 
@@ -91,11 +93,16 @@ _UNIT_ALIASES: dict[str, str] = {
     "mt/y": "Mt/year",
     "mt/a": "Mt/year",
     "mt/year": "Mt/year",
-    "kt/yr": "kt/year",
+    # pint reads "kt" as the knot; in oil it is a kilotonne
+    "kt/yr": "kilotonne/year",
+    "kt/y": "kilotonne/year",
+    "kt/a": "kilotonne/year",
+    "kt/year": "kilotonne/year",
     "t/yr": "t/year",
     "t/d": "t/day",
-    "kt/d": "kt/day",
-    "kt/month": "kt/month",
+    "kt/d": "kilotonne/day",
+    "kt/day": "kilotonne/day",
+    "kt/month": "kilotonne/month",
     "mt/month": "Mt/month",
     "b/d": "bbl/day",
     "bpd": "bbl/day",

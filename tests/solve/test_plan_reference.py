@@ -47,8 +47,7 @@ def reference_netback(network: Network, year: int) -> float:
         g.add_edge(m.node, "SNK", weight=-network.price_usd_per_t(m.node, year), **cap)
     for r in network.routes:
         if r.open_in(year):
-            g.add_edge(r.from_node, r.to_node, capacity=r.capacity_mtpa,
-                       weight=r.tariff_usd_per_t)
+            g.add_edge(r.from_node, r.to_node, capacity=r.capacity_mtpa, weight=r.tariff_usd_per_t)
     cost, _ = nx.network_simplex(g)
     return -float(cost)
 
@@ -61,8 +60,14 @@ def networks(draw: st.DrawFn) -> Network:
     n_markets = draw(st.integers(1, max(1, n // 3)))
     kinds = ["field"] * n_fields + ["market"] * n_markets + ["hub"] * (n - n_fields - n_markets)
     nodes = tuple(
-        Node(f"N{i}", f"Node {i}", k, draw(st.sampled_from(COUNTRIES)),  # type: ignore[arg-type]
-             0.0, float(i))
+        Node(
+            f"N{i}",
+            f"Node {i}",
+            k,
+            draw(st.sampled_from(COUNTRIES)),  # type: ignore[arg-type]
+            0.0,
+            float(i),
+        )
         for i, k in enumerate(kinds)
     )
     senders = [x for x in nodes if x.kind != "market"]
@@ -72,23 +77,37 @@ def networks(draw: st.DrawFn) -> Network:
     for j in range(n_routes):
         a = draw(st.sampled_from(senders))
         b = draw(st.sampled_from([x for x in receivers if x.id != a.id]))
-        routes.append(Route(
-            f"R{j}", a.id, b.id, draw(st.sampled_from(["pipeline", "tanker", "rail"])),
-            float(draw(st.integers(0, 50))), float(draw(st.integers(0, 80))),
-            tuple(sorted({a.country, b.country})),
-            status=draw(st.sampled_from(["operating"] * 4 + ["planned"])),
-        ))
+        routes.append(
+            Route(
+                f"R{j}",
+                a.id,
+                b.id,
+                draw(st.sampled_from(["pipeline", "tanker", "rail"])),
+                float(draw(st.integers(0, 50))),
+                float(draw(st.integers(0, 80))),
+                tuple(sorted({a.country, b.country})),
+                status=draw(st.sampled_from(["operating"] * 4 + ["planned"])),
+            )
+        )
     fields = [x for x in nodes if x.kind == "field"]
     supply = tuple(Supply(f.id, 2025, float(draw(st.integers(0, 60)))) for f in fields)
     markets = tuple(
-        Market(m.id, "G", float(draw(st.integers(-40, 10))),
-               draw(st.one_of(st.none(), st.integers(0, 80).map(float))))
-        for m in nodes if m.kind == "market"
+        Market(
+            m.id,
+            "G",
+            float(draw(st.integers(-40, 10))),
+            draw(st.one_of(st.none(), st.integers(0, 80).map(float))),
+        )
+        for m in nodes
+        if m.kind == "market"
     )
     return Network(
         meta=DatasetMeta("rand", "Random", "KZ", 2025, default_grade="G"),
         grades={"G": Grade("G", "g", 7.5, "estimate: test")},
-        nodes=nodes, routes=tuple(routes), supply=supply, markets=markets,
+        nodes=nodes,
+        routes=tuple(routes),
+        supply=supply,
+        markets=markets,
         benchmarks=(Benchmark(2025, 70.0),),
     )
 

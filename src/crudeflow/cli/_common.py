@@ -34,8 +34,12 @@ EXIT_SOLVER = 4
 
 DatasetOpt = Annotated[
     Path | None,
-    typer.Option("--dataset", "-d", help="Dataset folder (default: the built-in Kazakhstan data).",
-                 show_default=False),
+    typer.Option(
+        "--dataset",
+        "-d",
+        help="Dataset folder (default: the built-in Kazakhstan data).",
+        show_default=False,
+    ),
 ]
 
 
@@ -59,8 +63,10 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except DatasetError as exc:
-        console_err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in dataset "
-                          f"{exc.folder}", markup=True)
+        console_err.print(
+            f"[bold red]error:[/] {len(exc.problems)} problem(s) in dataset {exc.folder}",
+            markup=True,
+        )
         for p in exc.problems:
             console_err.print(f"  {p}", markup=False)
         sys.exit(EXIT_DATA)

@@ -21,24 +21,51 @@ def show(dataset: DatasetOpt = None) -> None:
     from crudeflow.units import mtpa_to_kbd
 
     net = load(dataset)
-    console.print(f"[bold]{net.meta.title or net.meta.name}[/] — {len(net.nodes)} nodes, "
-                  f"{len(net.routes)} routes, {len(net.sources)} sources ({net.path})")
+    console.print(
+        f"[bold]{net.meta.title or net.meta.name}[/] — {len(net.nodes)} nodes, "
+        f"{len(net.routes)} routes, {len(net.sources)} sources ({net.path})"
+    )
     nodes = Table(title="Nodes", show_lines=False, header_style="bold")
     for col in ("id", "name", "kind", "country", "lat", "lon", "storage Mt", "source"):
         nodes.add_column(col, justify="right" if col in ("lat", "lon", "storage Mt") else "left")
     for n in net.nodes:
-        nodes.add_row(n.id, n.name, n.kind, n.country or "—", f"{n.lat:.3f}", f"{n.lon:.3f}",
-                      "" if n.storage_mt is None else f"{n.storage_mt:g}", _src(n.source))
+        nodes.add_row(
+            n.id,
+            n.name,
+            n.kind,
+            n.country or "—",
+            f"{n.lat:.3f}",
+            f"{n.lon:.3f}",
+            "" if n.storage_mt is None else f"{n.storage_mt:g}",
+            _src(n.source),
+        )
     console.print(nodes)
     routes = Table(title="Routes", header_style="bold")
-    for col in ("id", "from → to", "mode", "Mt/yr", "kb/d", "USD/t", "countries", "status",
-                "source"):
+    for col in (
+        "id",
+        "from → to",
+        "mode",
+        "Mt/yr",
+        "kb/d",
+        "USD/t",
+        "countries",
+        "status",
+        "source",
+    ):
         routes.add_column(col, justify="right" if col in ("Mt/yr", "kb/d", "USD/t") else "left")
     for r in net.routes:
         kbd = mtpa_to_kbd(r.capacity_mtpa, bbl_per_t=net.grade_of(r.grade).bbl_per_t)
-        routes.add_row(r.id, f"{r.from_node} → {r.to_node}", r.mode, f"{r.capacity_mtpa:g}",
-                       f"{kbd:,.0f}", f"{r.tariff_usd_per_t:g}", "→".join(r.countries), r.status,
-                       _src(r.capacity_source or r.source))
+        routes.add_row(
+            r.id,
+            f"{r.from_node} → {r.to_node}",
+            r.mode,
+            f"{r.capacity_mtpa:g}",
+            f"{kbd:,.0f}",
+            f"{r.tariff_usd_per_t:g}",
+            "→".join(r.countries),
+            r.status,
+            _src(r.capacity_source or r.source),
+        )
     console.print(routes)
     years = net.years
     if years:

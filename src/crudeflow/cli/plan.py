@@ -16,13 +16,32 @@ if TYPE_CHECKING:
     from crudeflow.network.model import Network
     from crudeflow.solve.plan import Plan
 
-YearOpt = Annotated[int | None, typer.Option("--year", "-y", help="Planning year (default: the "
-                                             "dataset's base year).", show_default=False)]
-AvoidOpt = Annotated[list[str] | None, typer.Option("--avoid", "-a", help="Country code whose "
-                     "territory or waters no route may cross (repeatable).", show_default=False)]
-RequireOpt = Annotated[list[str] | None, typer.Option("--require", "-r", help="A requirement, "
-                       "e.g. 'via AKTAU,KURYK >= 20 Mt/yr', 'share RU <= 10%', 'route CPC <= 40 "
-                       "Mt/yr' (repeatable).", show_default=False)]
+YearOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--year", "-y", help="Planning year (default: the dataset's base year).", show_default=False
+    ),
+]
+AvoidOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--avoid",
+        "-a",
+        help="Country code whose territory or waters no route may cross (repeatable).",
+        show_default=False,
+    ),
+]
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        "-r",
+        help="A requirement, "
+        "e.g. 'via AKTAU,KURYK >= 20 Mt/yr', 'share RU <= 10%', 'route CPC <= 40 "
+        "Mt/yr' (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 def _requirements(avoid: list[str] | None, require: list[str] | None) -> list[str]:
@@ -43,8 +62,11 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     """The headline block shown above a plan's tables."""
     from crudeflow.units import mtpa_to_kbd
 
-    label = "default dataset" if net.meta.name == "kazakhstan" and "kazakhstan" in net.path else \
-        net.path
+    label = (
+        "default dataset"
+        if net.meta.name == "kazakhstan" and "kazakhstan" in net.path
+        else net.path
+    )
     reqs = ", ".join(p.requirements) if p.requirements else "no requirements"
     lines = [
         f"[bold]{p.title or p.dataset}, {p.periods.labels[0]}"
@@ -53,27 +75,37 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
         f"  Exported    {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} kb/d) of "
         f"{_fmt(p.available_mtpa)} Mt/yr available; shut in {_fmt(p.shut_in_mtpa)} Mt/yr",
     ]
-    nb = f"  Netback     {_fmt(p.netback_musd / 1000 / p.horizon_years, 2)} USD bn/yr " \
-         f"({_fmt(p.netback_usd_per_t)} USD/t)"
+    nb = (
+        f"  Netback     {_fmt(p.netback_musd / 1000 / p.horizon_years, 2)} USD bn/yr "
+        f"({_fmt(p.netback_usd_per_t)} USD/t)"
+    )
     if p.requirement_cost_musd is not None:
-        nb += f", {_fmt(p.requirement_cost_musd / 1000 / p.horizon_years, 2)} USD bn/yr below " \
-              f"the plan without requirements"
+        nb += (
+            f", {_fmt(p.requirement_cost_musd / 1000 / p.horizon_years, 2)} USD bn/yr below "
+            f"the plan without requirements"
+        )
     lines.append(nb)
     for r in p.requirement_status:
         if r.kind == "avoid":
             lines.append(f"  Requirement {r.text}: applied (routes crossing it closed)")
         elif r.met:
-            cost = (f"; each further tonne costs {_fmt(r.marginal_cost_usd_per_t)} USD"
-                    if r.marginal_cost_usd_per_t > 0.005 else "; not binding")
+            cost = (
+                f"; each further tonne costs {_fmt(r.marginal_cost_usd_per_t)} USD"
+                if r.marginal_cost_usd_per_t > 0.005
+                else "; not binding"
+            )
             achieved = f"{r.achieved:.1%}" if r.kind == "share" else f"{_fmt(r.achieved)} Mt/yr"
             lines.append(f"  Requirement {r.text}: met ({achieved}){cost}")
         else:
             unit = "Mt/yr of excess transit" if r.kind == "share" else "Mt/yr"
-            lines.append(f"  Requirement {r.text}: [bold red]SHORT by {_fmt(r.shortfall)} "
-                         f"{unit}[/]")
+            lines.append(
+                f"  Requirement {r.text}: [bold red]SHORT by {_fmt(r.shortfall)} {unit}[/]"
+            )
     if p.shortfalls and p.shortfall_routes:
-        names = ", ".join(f"{net.route(rid).name} ({p.routes.loc[rid, 'capacity_mtpa']:g} Mt/yr)"
-                          for rid in p.shortfall_routes[:3])
+        names = ", ".join(
+            f"{net.route(rid).name} ({p.routes['capacity_mtpa'].get(rid, 0.0):g} Mt/yr)"
+            for rid in p.shortfall_routes[:3]
+        )
         lines.append(f"  Short because capacity binds on: {names}")
     for i, b in enumerate(p.bottlenecks[:4]):
         route = net.route(b.route)
@@ -87,8 +119,17 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
 
 def route_table(p: Plan, *, title: str = "Routes") -> Table:
     t = Table(title=title, header_style="bold")
-    for col in ("route", "mode", "countries", "flow Mt/yr", "kb/d", "capacity", "use", "USD/t",
-                "value of +1 Mt/yr"):
+    for col in (
+        "route",
+        "mode",
+        "countries",
+        "flow Mt/yr",
+        "kb/d",
+        "capacity",
+        "use",
+        "USD/t",
+        "value of +1 Mt/yr",
+    ):
         t.add_column(col, justify="left" if col in ("route", "mode", "countries") else "right")
     df = p.routes.sort_values("flow_mtpa", ascending=False)
     for rid, row in df.iterrows():
@@ -96,9 +137,14 @@ def route_table(p: Plan, *, title: str = "Routes") -> Table:
             continue
         util = row["utilisation"]
         t.add_row(
-            str(rid), str(row["mode"]), str(row["countries"]).replace(";", "→"),
-            _fmt(row["flow_mtpa"], 2), _fmt(row["flow_kbd"], 0), _fmt(row["capacity_mtpa"], 2),
-            "—" if util != util else f"{util:.0%}", _fmt(row["tariff_usd_per_t"], 1),
+            str(rid),
+            str(row["mode"]),
+            str(row["countries"]).replace(";", "→"),
+            _fmt(row["flow_mtpa"], 2),
+            _fmt(row["flow_kbd"], 0),
+            _fmt(row["capacity_mtpa"], 2),
+            "—" if util != util else f"{util:.0%}",
+            _fmt(row["tariff_usd_per_t"], 1),
             _fmt(row["capacity_value_usd_per_t"], 1) if row["capacity_value_usd_per_t"] > 0 else "",
         )
     return t
@@ -117,12 +163,15 @@ def print_plan(p: Plan, net: Network) -> None:
 def plan_cmd(
     dataset: DatasetOpt = None,
     year: YearOpt = None,
-    monthly: Annotated[bool, typer.Option("--monthly", help="Twelve monthly periods with "
-                                          "storage and transit lags.")] = False,
+    monthly: Annotated[
+        bool,
+        typer.Option("--monthly", help="Twelve monthly periods with storage and transit lags."),
+    ] = False,
     avoid: AvoidOpt = None,
     require: RequireOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) when a requirement "
-                                         "cannot be met.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 3) when a requirement cannot be met.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the route table as CSV.")] = False,
 ) -> None:
@@ -133,8 +182,9 @@ def plan_cmd(
         console_err.print("error: choose one of --json and --csv")
         raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
-    p = plan(net, year=year, monthly=monthly, requirements=_requirements(avoid, require),
-             strict=strict)
+    p = plan(
+        net, year=year, monthly=monthly, requirements=_requirements(avoid, require), strict=strict
+    )
     if as_json:
         sys.stdout.write(json.dumps(p.to_dict(), indent=2, default=str) + "\n")
     elif as_csv:
@@ -145,8 +195,9 @@ def plan_cmd(
 
 @app.command("bypass")
 def bypass_cmd(
-    avoid: Annotated[list[str], typer.Option("--avoid", "-a", help="Country to avoid "
-                                             "(repeatable).")],
+    avoid: Annotated[
+        list[str], typer.Option("--avoid", "-a", help="Country to avoid (repeatable).")
+    ],
     dataset: DatasetOpt = None,
     year: YearOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -162,12 +213,15 @@ def bypass_cmd(
         return
     kbd = mtpa_to_kbd(b.max_mtpa, bbl_per_t=net.default_bbl_per_t)
     console.print(f"[bold]{net.meta.title}, {b.year}[/] — avoiding {', '.join(b.avoid)}")
-    console.print(f"  At most {_fmt(b.max_mtpa)} Mt/yr ({_fmt(kbd, 0)} kb/d) of "
-                  f"{_fmt(b.available_mtpa)} Mt/yr available can leave "
-                  f"({b.max_mtpa / b.available_mtpa:.0%}).")
+    console.print(
+        f"  At most {_fmt(b.max_mtpa)} Mt/yr ({_fmt(kbd, 0)} kb/d) of "
+        f"{_fmt(b.available_mtpa)} Mt/yr available can leave "
+        f"({b.max_mtpa / b.available_mtpa:.0%})."
+    )
     if b.cut_routes:
-        names = ", ".join(f"{net.route(r).name} ({net.route(r).capacity_mtpa:g} Mt/yr)"
-                          for r in b.cut_routes)
+        names = ", ".join(
+            f"{net.route(r).name} ({net.route(r).capacity_mtpa:g} Mt/yr)" for r in b.cut_routes
+        )
         console.print(f"  Limited by (minimum cut): {names}")
     if b.cut_supply:
         console.print(f"  Fully exported: {', '.join(b.cut_supply)}")
@@ -187,8 +241,10 @@ def bypass_cmd(
 def run_cmd(
     dataset: DatasetOpt = None,
     year: YearOpt = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Also write the HTML report "
-                                                "here.", show_default=False)] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the HTML report here.", show_default=False),
+    ] = None,
 ) -> None:
     """The main job: base plan vs 'avoid RU + via AKTAU,KURYK >= 20 Mt/yr', side by side."""
     from crudeflow.explain import explain
@@ -199,13 +255,19 @@ def run_cmd(
     ports = [n for n in ("AKTAU", "KURYK") if net.has_node(n)]
     cases: list[tuple[str, list[str]]] = [("Base plan", [])]
     if ports:
-        cases.append(("Avoid RU, via Caspian ports ≥ 20 Mt/yr",
-                      ["avoid RU", f"via {','.join(ports)} >= 20 Mt/yr"]))
+        cases.append(
+            (
+                "Avoid RU, via Caspian ports ≥ 20 Mt/yr",
+                ["avoid RU", f"via {','.join(ports)} >= 20 Mt/yr"],
+            )
+        )
     else:
         cases.append(("Avoid RU", ["avoid RU"]))
     plans = [(label, plan(net, year=y, requirements=reqs)) for label, reqs in cases]
-    console.print(f"[bold]{net.meta.title}, {y}[/] — command: crudeflow run"
-                  + (f" --year {year}" if year is not None else ""))
+    console.print(
+        f"[bold]{net.meta.title}, {y}[/] — command: crudeflow run"
+        + (f" --year {year}" if year is not None else "")
+    )
     t = Table(header_style="bold")
     t.add_column("")
     for label, _ in plans:
@@ -216,14 +278,20 @@ def run_cmd(
         ("Shut in, Mt/yr", [_fmt(p.shut_in_mtpa) for _, p in plans]),
         ("Netback, USD bn/yr", [_fmt(p.netback_musd / 1000, 2) for _, p in plans]),
         ("Netback, USD/t", [_fmt(p.netback_usd_per_t) for _, p in plans]),
-        ("Entering Russia, Mt/yr", [
-            _fmt(float(p.exposure["entering_mtpa"].get("RU", 0.0))) for _, p in plans]),
+        (
+            "Entering Russia, Mt/yr",
+            [_fmt(float(p.exposure["entering_mtpa"].get("RU", 0.0))) for _, p in plans],
+        ),
     ]
     for group in ("cpc", "trans_caspian", "china", "btc"):
         if group in net.meta.groups:
             ids = list(net.group(group))
-            rows.append((f"Group {group}, Mt/yr", [
-                _fmt(float(p.routes.loc[ids, "flow_mtpa"].max())) for _, p in plans]))
+            rows.append(
+                (
+                    f"Group {group}, Mt/yr",
+                    [_fmt(float(p.routes.loc[ids, "flow_mtpa"].max())) for _, p in plans],
+                )
+            )
     for name, vals in rows:
         t.add_row(name, *vals)
     console.print(t)

@@ -11,8 +11,9 @@ from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
 
-scenario_app = typer.Typer(help="Run and compare disruption and expansion scenarios.",
-                           no_args_is_help=True)
+scenario_app = typer.Typer(
+    help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
+)
 app.add_typer(scenario_app, name="scenario")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -35,8 +36,9 @@ def list_cmd(dataset: DatasetOpt = None) -> None:
     for col in ("preset", "horizon", "tags", "title"):
         t.add_column(col)
     for sc in list_presets(net):
-        horizon = sc.horizon.labels[0] + (f" to {sc.horizon.labels[-1]}"
-                                          if sc.horizon.n > 1 else "")
+        horizon = sc.horizon.labels[0] + (
+            f" to {sc.horizon.labels[-1]}" if sc.horizon.n > 1 else ""
+        )
         from pathlib import Path
 
         t.add_row(Path(sc.path).stem, horizon, ",".join(sc.tags), sc.title)
@@ -47,8 +49,7 @@ def list_cmd(dataset: DatasetOpt = None) -> None:
 def run_cmd(
     scenario: Annotated[str, typer.Argument(help="Scenario file, or a preset name.")],
     dataset: DatasetOpt = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) on a shortfall.")]
-    = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) on a shortfall.")] = False,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
 ) -> None:
@@ -87,15 +88,22 @@ def _period_table(p: object) -> None:
     for col in ("period", "available Mt", "exported Mt", "shut in Mt", "netback USD m"):
         t.add_column(col, justify="left" if col == "period" else "right")
     for period, row in p.by_period.iterrows():
-        t.add_row(str(period), f"{row['available_mt']:.2f}", f"{row['exported_mt']:.2f}",
-                  f"{row['shut_in_mt']:.2f}", f"{row['netback_musd']:,.0f}")
+        t.add_row(
+            str(period),
+            f"{row['available_mt']:.2f}",
+            f"{row['exported_mt']:.2f}",
+            f"{row['shut_in_mt']:.2f}",
+            f"{row['netback_musd']:,.0f}",
+        )
     console.print(t)
 
 
 @scenario_app.command("compare")
 def compare_cmd(
-    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files or presets; "
-                                                   "the first is the reference.")],
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(help="Two or more scenario files or presets; the first is the reference."),
+    ],
     dataset: DatasetOpt = None,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
@@ -120,24 +128,42 @@ def compare_cmd(
     if as_csv:
         sys.stdout.write(df.to_csv(index=False))
         return
-    groups = [c for c in df.columns if c.endswith("_mt") and not c.startswith("delta_")
-              and c not in ("exported_mt", "shut_in_mt")]
-    t = Table(title=f"Scenarios vs {named[0][0]} (Mt; netback USD m; Δ = minus reference)",
-              header_style="bold")
+    groups = [
+        c
+        for c in df.columns
+        if c.endswith("_mt")
+        and not c.startswith("delta_")
+        and c not in ("exported_mt", "shut_in_mt")
+    ]
+    t = Table(
+        title=f"Scenarios vs {named[0][0]} (Mt; netback USD m; Δ = minus reference)",
+        header_style="bold",
+    )
     t.add_column("scenario")
     t.add_column("period")
-    for col in ("exported", "Δ", "shut in", *[g.removesuffix("_mt") for g in groups],
-                "netback", "Δ netback"):
+    for col in (
+        "exported",
+        "Δ",
+        "shut in",
+        *[g.removesuffix("_mt") for g in groups],
+        "netback",
+        "Δ netback",
+    ):
         t.add_column(col, justify="right")
     for _, row in df.iterrows():
         t.add_row(
-            str(row["scenario"]), str(row["period"]), f"{row['exported_mt']:.2f}",
-            f"{row['delta_exported_mt']:+.2f}" if row["delta_exported_mt"] == row[
-                "delta_exported_mt"] else "",
-            f"{row['shut_in_mt']:.2f}", *(f"{row[g]:.2f}" for g in groups),
+            str(row["scenario"]),
+            str(row["period"]),
+            f"{row['exported_mt']:.2f}",
+            f"{row['delta_exported_mt']:+.2f}"
+            if row["delta_exported_mt"] == row["delta_exported_mt"]
+            else "",
+            f"{row['shut_in_mt']:.2f}",
+            *(f"{row[g]:.2f}" for g in groups),
             f"{row['netback_musd']:,.0f}",
-            f"{row['delta_netback_musd']:+,.0f}" if row["delta_netback_musd"] == row[
-                "delta_netback_musd"] else "",
+            f"{row['delta_netback_musd']:+,.0f}"
+            if row["delta_netback_musd"] == row["delta_netback_musd"]
+            else "",
         )
     console.print(t)
 
@@ -166,8 +192,13 @@ def backtest_cmd(
     for _, row in df.iterrows():
         err = row["error_pct"]
         flag = " ⚠" if err == err and abs(err) > 15 else ""
-        t.add_row(str(row["year"]), str(row["group"]), f"{row['observed_mt']:.2f}",
-                  f"{row['model_mt']:.2f}", f"{err:+.0f}%{flag}" if err == err else "—",
-                  str(row["source"]))
+        t.add_row(
+            str(row["year"]),
+            str(row["group"]),
+            f"{row['observed_mt']:.2f}",
+            f"{row['model_mt']:.2f}",
+            f"{err:+.0f}%{flag}" if err == err else "—",
+            str(row["source"]),
+        )
     console.print(t)
     console.print("⚠ = misses by more than 15%; the dataset README explains each miss.")

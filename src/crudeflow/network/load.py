@@ -51,8 +51,9 @@ __all__ = ["default_dataset_path", "load_dataset", "validate_dataset"]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9\-._~%]+(?::\d+)?(?:[/?#][^\s]*)?$")
-_AS_OF_RE = re.compile(r"^(?:\d{4}(?:-\d{2}(?:-\d{2})?)?|n/d)$")
+_AS_OF_RE = re.compile(r"^(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?|n/d)$")
 _ESTIMATE = "estimate:"
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
 
 # numeric column -> the column that names its source (else the row's `source`)
 _SOURCE_OF: dict[str, dict[str, str]] = {
@@ -78,11 +79,31 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("coords_source", "storage_mt", "storage_source", "note"),
     ),
     "routes.csv": (
-        ("id", "from", "to", "mode", "capacity_mtpa", "tariff_usd_per_t", "countries", "status",
-         "source"),
-        ("name", "grade", "capacity_source", "physical_capacity_mtpa",
-         "physical_capacity_source", "tariff_source", "transit_days", "transit_source",
-         "loss_pct", "loss_source", "since_year", "note"),
+        (
+            "id",
+            "from",
+            "to",
+            "mode",
+            "capacity_mtpa",
+            "tariff_usd_per_t",
+            "countries",
+            "status",
+            "source",
+        ),
+        (
+            "name",
+            "grade",
+            "capacity_source",
+            "physical_capacity_mtpa",
+            "physical_capacity_source",
+            "tariff_source",
+            "transit_days",
+            "transit_source",
+            "loss_pct",
+            "loss_source",
+            "since_year",
+            "note",
+        ),
     ),
     "supply.csv": (("node", "year", "mt", "source"), ("note",)),
     "markets.csv": (
@@ -157,8 +178,13 @@ class _Checker:
                 for row in reader:
                     line = reader.line_num
                     if None in row:
-                        self.add(name, line, "", ",".join(row[None]),  # type: ignore[index]
-                                 f"{len(header)} cells as in the header")
+                        self.add(
+                            name,
+                            line,
+                            "",
+                            ",".join(row[None]),
+                            f"{len(header)} cells as in the header",
+                        )
                     clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
                     if not any(clean.values()):
                         continue
@@ -173,9 +199,18 @@ class _Checker:
 
     # -- cells ----------------------------------------------------------------------------
     def number(
-        self, file: str, line: int, row: dict[str, str], col: str, *,
-        required: bool = True, low: float | None = None, high: float | None = None,
-        low_open: bool = False, high_open: bool = False, what: str = "a number",
+        self,
+        file: str,
+        line: int,
+        row: dict[str, str],
+        col: str,
+        *,
+        required: bool = True,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        high_open: bool = False,
+        what: str = "a number",
     ) -> float | None:
         raw = row.get(col, "")
         if raw == "":
@@ -198,8 +233,17 @@ class _Checker:
         self.check_source(file, line, row, col)
         return value
 
-    def integer(self, file: str, line: int, row: dict[str, str], col: str, *,
-                required: bool = True, low: int = 1900, high: int = 2200) -> int | None:
+    def integer(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, str],
+        col: str,
+        *,
+        required: bool = True,
+        low: int = 1900,
+        high: int = 2200,
+    ) -> int | None:
         raw = row.get(col, "")
         if raw == "":
             if required:
@@ -220,24 +264,35 @@ class _Checker:
         cell = row.get(src_col, "") or row.get("source", "")
         used_col = src_col if row.get(src_col, "") else "source"
         if cell == "":
-            self.add(file, line, src_col, "",
-                     f"a source for {col}: a source id or 'estimate: <reasoning>'")
+            self.add(
+                file,
+                line,
+                src_col,
+                "",
+                f"a source for {col}: a source id or 'estimate: <reasoning>'",
+            )
             return
         self.source_cell(file, line, used_col, cell)
 
     def source_cell(self, file: str, line: int | None, col: str, cell: str) -> None:
         if cell.lower().startswith(_ESTIMATE):
-            if len(cell[len(_ESTIMATE):].strip()) < 8:
+            if len(cell[len(_ESTIMATE) :].strip()) < 8:
                 self.add(file, line, col, cell, "'estimate: ' followed by the reasoning")
+            # an estimate that names the sources it is derived from uses them
+            self.used_sources.update(
+                _WORD_RE.findall(cell) and set(_WORD_RE.findall(cell)) & self.source_ids
+            )
             return
         for sid in (s.strip() for s in cell.split(";")):
             self.used_sources.add(sid)
             if sid not in self.source_ids:
-                self.add(file, line, col, sid,
-                         "a source id from sources.csv or 'estimate: <reasoning>'")
+                self.add(
+                    file, line, col, sid, "a source id from sources.csv or 'estimate: <reasoning>'"
+                )
 
-    def choice(self, file: str, line: int, row: dict[str, str], col: str,
-               allowed: Iterable[str]) -> str | None:
+    def choice(
+        self, file: str, line: int, row: dict[str, str], col: str, allowed: Iterable[str]
+    ) -> str | None:
         value = row.get(col, "")
         allowed = tuple(allowed)
         if value not in allowed:
@@ -245,8 +300,9 @@ class _Checker:
             return None
         return value
 
-    def ident(self, file: str, line: int, row: dict[str, str], col: str,
-              seen: dict[str, int]) -> str | None:
+    def ident(
+        self, file: str, line: int, row: dict[str, str], col: str, seen: dict[str, int]
+    ) -> str | None:
         value = row.get(col, "")
         if not _ID_RE.match(value):
             self.add(file, line, col, value, "an id of letters, digits, '_', '-' or '.'")
@@ -299,7 +355,7 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         ck.add(name, None, "", "", f"a file {name} in {ck.folder}")
         return {}, []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         ck.add(name, mark.line + 1 if mark else None, "", str(exc.problem), "valid YAML")
@@ -321,13 +377,18 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             ck.add(name, 1, key, "", f"a key {key!r}")
     grades = data.get("grades") or []
     if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
-        ck.add(name, _line_of(data, "grades"), "grades", str(grades)[:40],
-               "a list of grades with id, name, bbl_per_t, source")
+        ck.add(
+            name,
+            _line_of(data, "grades"),
+            "grades",
+            str(grades)[:40],
+            "a list of grades with id, name, bbl_per_t, source",
+        )
         grades = []
     return data, grades
 
 
-def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 - a checklist
+def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     ck = _Checker(folder)
     if not folder.is_dir():
         ck.add(str(folder), None, "", "", "a dataset folder")
@@ -359,29 +420,51 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
             continue
         bpt = g.get("bbl_per_t")
         if isinstance(bpt, bool) or not isinstance(bpt, int | float) or not 5.0 <= bpt <= 10.0:
-            ck.add("dataset.yaml", _line_of(g, "bbl_per_t"), "grades.bbl_per_t", bpt,
-                   "barrels per tonne between 5 and 10 (crude oils are about 6.3 to 8.5)")
+            ck.add(
+                "dataset.yaml",
+                _line_of(g, "bbl_per_t"),
+                "grades.bbl_per_t",
+                bpt,
+                "barrels per tonne between 5 and 10 (crude oils are about 6.3 to 8.5)",
+            )
             continue
         src = str(g.get("source", "") or "")
         if not src:
-            ck.add("dataset.yaml", _line_of(g, "source"), "grades.source", "",
-                   "a source id or 'estimate: ...'")
+            ck.add(
+                "dataset.yaml",
+                _line_of(g, "source"),
+                "grades.source",
+                "",
+                "a source id or 'estimate: ...'",
+            )
         else:
             ck.source_cell("dataset.yaml", _line_of(g, "source"), "grades.source", src)
         grades[gid] = Grade(gid, str(g.get("name", gid)), float(bpt), src)
     default_grade = str(meta_raw.get("default_grade") or (next(iter(grades), "")))
     if meta_raw and default_grade not in grades:
-        ck.add("dataset.yaml", _line_of(meta_raw, "default_grade"), "default_grade",
-               default_grade, "the id of a grade listed under grades")
+        ck.add(
+            "dataset.yaml",
+            _line_of(meta_raw, "default_grade"),
+            "default_grade",
+            default_grade,
+            "the id of a grade listed under grades",
+        )
     producer = str(meta_raw.get("producer", ""))
     if meta_raw and "producer" in meta_raw:
         ck.country("dataset.yaml", _line_of(meta_raw, "producer") or 1, "producer", producer)
     base_year = meta_raw.get("base_year", 0)
-    if meta_raw and "base_year" in meta_raw and (
-        not isinstance(base_year, int) or not 1900 <= base_year <= 2200
+    if (
+        meta_raw
+        and "base_year" in meta_raw
+        and (not isinstance(base_year, int) or not 1900 <= base_year <= 2200)
     ):
-        ck.add("dataset.yaml", _line_of(meta_raw, "base_year"), "base_year", base_year,
-               "a year such as 2025")
+        ck.add(
+            "dataset.yaml",
+            _line_of(meta_raw, "base_year"),
+            "base_year",
+            base_year,
+            "a year such as 2025",
+        )
         base_year = 0
 
     # nodes
@@ -395,20 +478,30 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
         if country or kind != "market":
             ck.country(f, line, "country", country)
         lat = ck.number(f, line, row, "lat", low=-90, high=90, what="a latitude in [-90, 90]")
-        lon = ck.number(f, line, row, "lon", low=-180, high=180,
-                        what="a longitude in [-180, 180]")
-        storage = ck.number(f, line, row, "storage_mt", required=False, low=0,
-                            what="storage in Mt, >= 0")
+        lon = ck.number(f, line, row, "lon", low=-180, high=180, what="a longitude in [-180, 180]")
+        storage = ck.number(
+            f, line, row, "storage_mt", required=False, low=0, what="storage in Mt, >= 0"
+        )
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
             ck.source_cell(f, line, "source", row["source"])
         if nid and kind and lat is not None and lon is not None:
-            nodes.append(Node(
-                nid, row["name"] or nid, cast(NodeKind, kind), country, lat, lon, storage,
-                row["source"], row.get("coords_source", ""), row.get("storage_source", ""),
-                row.get("note", ""),
-            ))
+            nodes.append(
+                Node(
+                    nid,
+                    row["name"] or nid,
+                    cast(NodeKind, kind),
+                    country,
+                    lat,
+                    lon,
+                    storage,
+                    row["source"],
+                    row.get("coords_source", ""),
+                    row.get("storage_source", ""),
+                    row.get("note", ""),
+                )
+            )
     kind_of = {n.id: n.kind for n in nodes}
     all_node_ids = set(seen_nodes)
 
@@ -427,51 +520,112 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
             if row["from"] == row["to"]:
                 ck.add(f, line, "to", row["to"], "a node other than 'from' (no self-loops)")
             if kind_of.get(row["to"]) == "field":
-                ck.add(f, line, "to", row["to"], "a node that is not a field (no route into a field)")
+                ck.add(
+                    f, line, "to", row["to"], "a node that is not a field (no route into a field)"
+                )
             if kind_of.get(row["from"]) == "market":
-                ck.add(f, line, "from", row["from"],
-                       "a node that is not a market (no route out of a market)")
+                ck.add(
+                    f,
+                    line,
+                    "from",
+                    row["from"],
+                    "a node that is not a market (no route out of a market)",
+                )
         mode = ck.choice(f, line, row, "mode", MODES)
         status = ck.choice(f, line, row, "status", STATUSES)
         cap = ck.number(f, line, row, "capacity_mtpa", low=0, what="a capacity in Mt/yr, >= 0")
-        phys = ck.number(f, line, row, "physical_capacity_mtpa", required=False, low=0,
-                         what="a physical capacity in Mt/yr, >= 0")
+        phys = ck.number(
+            f,
+            line,
+            row,
+            "physical_capacity_mtpa",
+            required=False,
+            low=0,
+            what="a physical capacity in Mt/yr, >= 0",
+        )
         if cap is not None and phys is not None and phys < cap:
-            ck.add(f, line, "physical_capacity_mtpa", row["physical_capacity_mtpa"],
-                   f"a physical capacity >= capacity_mtpa ({row['capacity_mtpa']})")
-        tariff = ck.number(f, line, row, "tariff_usd_per_t", low=0,
-                           what="a tariff in USD/t, >= 0")
-        transit = ck.number(f, line, row, "transit_days", required=False, low=0, high=365,
-                            what="transit days between 0 and 365")
-        loss = ck.number(f, line, row, "loss_pct", required=False, low=0, high=100,
-                         high_open=True, what="a loss in per cent, 0 <= x < 100")
+            ck.add(
+                f,
+                line,
+                "physical_capacity_mtpa",
+                row["physical_capacity_mtpa"],
+                f"a physical capacity >= capacity_mtpa ({row['capacity_mtpa']})",
+            )
+        tariff = ck.number(f, line, row, "tariff_usd_per_t", low=0, what="a tariff in USD/t, >= 0")
+        transit = ck.number(
+            f,
+            line,
+            row,
+            "transit_days",
+            required=False,
+            low=0,
+            high=365,
+            what="transit days between 0 and 365",
+        )
+        loss = ck.number(
+            f,
+            line,
+            row,
+            "loss_pct",
+            required=False,
+            low=0,
+            high=100,
+            high_open=True,
+            what="a loss in per cent, 0 <= x < 100",
+        )
         since = ck.integer(f, line, row, "since_year", required=False)
         grade = row.get("grade", "")
         if grade and grade not in grades:
             ck.add(f, line, "grade", grade, "a grade id from dataset.yaml (or empty)")
         countries = tuple(c.strip() for c in row["countries"].split(";") if c.strip())
         if not countries:
-            ck.add(f, line, "countries", row["countries"],
-                   "ISO codes of the countries crossed, ';'-separated")
+            ck.add(
+                f,
+                line,
+                "countries",
+                row["countries"],
+                "ISO codes of the countries crossed, ';'-separated",
+            )
         bad_country = [c for c in countries if not ck.country(f, line, "countries", c)]
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
             ck.source_cell(f, line, "source", row["source"])
-        if rid and ends_ok and mode and status and cap is not None and tariff is not None \
-                and not bad_country and countries:
-            routes.append(Route(
-                id=rid, from_node=row["from"], to_node=row["to"], mode=cast(Mode, mode),
-                capacity_mtpa=cap, tariff_usd_per_t=tariff, countries=countries,
-                status=cast(Status, status), name=row.get("name", "") or rid, grade=grade,
-                physical_capacity_mtpa=phys, transit_days=transit, loss_pct=loss or 0.0,
-                since_year=since, source=row["source"],
-                capacity_source=row.get("capacity_source", ""),
-                physical_capacity_source=row.get("physical_capacity_source", ""),
-                tariff_source=row.get("tariff_source", ""),
-                transit_source=row.get("transit_source", ""),
-                loss_source=row.get("loss_source", ""), note=row.get("note", ""),
-            ))
+        if (
+            rid
+            and ends_ok
+            and mode
+            and status
+            and cap is not None
+            and tariff is not None
+            and not bad_country
+            and countries
+        ):
+            routes.append(
+                Route(
+                    id=rid,
+                    from_node=row["from"],
+                    to_node=row["to"],
+                    mode=cast(Mode, mode),
+                    capacity_mtpa=cap,
+                    tariff_usd_per_t=tariff,
+                    countries=countries,
+                    status=cast(Status, status),
+                    name=row.get("name", "") or rid,
+                    grade=grade,
+                    physical_capacity_mtpa=phys,
+                    transit_days=transit,
+                    loss_pct=loss or 0.0,
+                    since_year=since,
+                    source=row["source"],
+                    capacity_source=row.get("capacity_source", ""),
+                    physical_capacity_source=row.get("physical_capacity_source", ""),
+                    tariff_source=row.get("tariff_source", ""),
+                    transit_source=row.get("transit_source", ""),
+                    loss_source=row.get("loss_source", ""),
+                    note=row.get("note", ""),
+                )
+            )
 
     # benchmarks
     benchmarks: list[Benchmark] = []
@@ -479,8 +633,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
     for line, row in ck.rows("benchmarks.csv"):
         f = "benchmarks.csv"
         year = ck.integer(f, line, row, "year")
-        price = ck.number(f, line, row, "brent_usd_per_bbl", low=0, low_open=True,
-                          what="a Brent price in USD/bbl, > 0")
+        price = ck.number(
+            f,
+            line,
+            row,
+            "brent_usd_per_bbl",
+            low=0,
+            low_open=True,
+            what="a Brent price in USD/bbl, > 0",
+        )
         if year is not None and year in bench_years:
             ck.add(f, line, "year", year, f"one row per year (also on line {bench_years[year]})")
         elif year is not None and price is not None:
@@ -500,8 +661,13 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
         year = ck.integer(f, line, row, "year")
         mt = ck.number(f, line, row, "mt", low=0, what="a volume in Mt, >= 0")
         if year is not None and (node, year) in supply_seen:
-            ck.add(f, line, "node", node,
-                   f"one row per node and year (also on line {supply_seen[(node, year)]})")
+            ck.add(
+                f,
+                line,
+                "node",
+                node,
+                f"one row per node and year (also on line {supply_seen[(node, year)]})",
+            )
             continue
         if year is not None and bench_years and year not in bench_years:
             ck.add(f, line, "year", year, "a year that has a Brent price in benchmarks.csv")
@@ -524,39 +690,82 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
         grade = row["grade"]
         if grade and grade not in grades:
             ck.add(f, line, "grade", grade, "a grade id from dataset.yaml (or empty)")
-        diff = ck.number(f, line, row, "diff_usd_per_bbl", low=-1000, high=1000,
-                         what="a differential to Brent in USD/bbl")
-        cap = ck.number(f, line, row, "max_mtpa", required=False, low=0,
-                        what="a maximum intake in Mt/yr, >= 0 (or empty)")
+        diff = ck.number(
+            f,
+            line,
+            row,
+            "diff_usd_per_bbl",
+            low=-1000,
+            high=1000,
+            what="a differential to Brent in USD/bbl",
+        )
+        cap = ck.number(
+            f,
+            line,
+            row,
+            "max_mtpa",
+            required=False,
+            low=0,
+            what="a maximum intake in Mt/yr, >= 0 (or empty)",
+        )
         if node in all_node_ids and diff is not None and node not in market_seen:
             market_seen[node] = line
-            markets.append(Market(node, grade, diff, cap, row["source"],
-                                  row.get("diff_source", ""), row.get("max_source", ""),
-                                  row.get("note", "")))
+            markets.append(
+                Market(
+                    node,
+                    grade,
+                    diff,
+                    cap,
+                    row["source"],
+                    row.get("diff_source", ""),
+                    row.get("max_source", ""),
+                    row.get("note", ""),
+                )
+            )
     node_lines = seen_nodes
     for nid, kind in kind_of.items():
         if kind == "market" and nid not in market_seen and (folder / "markets.csv").is_file():
-            ck.add("nodes.csv", node_lines[nid], "id", nid,
-                   "a row in markets.csv giving this market's price basis")
+            ck.add(
+                "nodes.csv",
+                node_lines[nid],
+                "id",
+                nid,
+                "a row in markets.csv giving this market's price basis",
+            )
 
     # groups (dataset.yaml) and observations
     groups: dict[str, tuple[str, ...]] = {}
     raw_groups = meta_raw.get("groups") or {}
     if not isinstance(raw_groups, dict):
-        ck.add("dataset.yaml", _line_of(meta_raw, "groups"), "groups", str(raw_groups)[:40],
-               "a mapping of group name to a list of route ids")
+        ck.add(
+            "dataset.yaml",
+            _line_of(meta_raw, "groups"),
+            "groups",
+            str(raw_groups)[:40],
+            "a mapping of group name to a list of route ids",
+        )
         raw_groups = {}
     for gname, members in raw_groups.items():
         if gname in ("__line__", "__keys__"):
             continue
         if not isinstance(members, list):
-            ck.add("dataset.yaml", _line_of(raw_groups, gname), f"groups.{gname}", members,
-                   "a list of route ids")
+            ck.add(
+                "dataset.yaml",
+                _line_of(raw_groups, gname),
+                f"groups.{gname}",
+                members,
+                "a list of route ids",
+            )
             continue
         for rid in members:
             if str(rid) not in seen_routes:
-                ck.add("dataset.yaml", _line_of(raw_groups, gname), f"groups.{gname}", rid,
-                       "a route id from routes.csv")
+                ck.add(
+                    "dataset.yaml",
+                    _line_of(raw_groups, gname),
+                    f"groups.{gname}",
+                    rid,
+                    "a route id from routes.csv",
+                )
         groups[str(gname)] = tuple(str(m) for m in members)
     observed: list[Observation] = []
     for line, row in ck.rows("observed.csv", optional=True):
@@ -573,23 +782,44 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:  # noqa: C901 -
         reach = _reaches_market(nodes, routes)
         for (node, year), line in supply_seen.items():
             if node not in reach:
-                ck.add("supply.csv", line, "node", node,
-                       f"a node connected to a market by routes (supply in {year} cannot leave)")
+                ck.add(
+                    "supply.csv",
+                    line,
+                    "node",
+                    node,
+                    f"a node connected to a market by routes (supply in {year} cannot leave)",
+                )
     for sid in sorted(ck.source_ids - ck.used_sources):
-        ck.add("sources.csv", source_lines.get(sid), "id", sid,
-               "a source that some cell cites (unused sources are not allowed)")
+        ck.add(
+            "sources.csv",
+            source_lines.get(sid),
+            "id",
+            sid,
+            "a source that some cell cites (unused sources are not allowed)",
+        )
 
     if ck.problems:
         return None, ck.problems
     meta = DatasetMeta(
-        name=str(meta_raw.get("name", folder.name)), title=str(meta_raw.get("title", "")),
-        producer=producer, base_year=int(base_year), currency=str(meta_raw.get("currency", "USD")),
-        default_grade=default_grade, groups=groups,
+        name=str(meta_raw.get("name", folder.name)),
+        title=str(meta_raw.get("title", "")),
+        producer=producer,
+        base_year=int(base_year),
+        currency=str(meta_raw.get("currency", "USD")),
+        default_grade=default_grade,
+        groups=groups,
     )
     net = Network(
-        meta=meta, grades=grades, nodes=tuple(nodes), routes=tuple(routes),
-        supply=tuple(supply), markets=tuple(markets), benchmarks=tuple(benchmarks),
-        sources=tuple(sources), observed=tuple(observed), path=str(folder),
+        meta=meta,
+        grades=grades,
+        nodes=tuple(nodes),
+        routes=tuple(routes),
+        supply=tuple(supply),
+        markets=tuple(markets),
+        benchmarks=tuple(benchmarks),
+        sources=tuple(sources),
+        observed=tuple(observed),
+        path=str(folder),
     )
     return net, []
 
@@ -607,5 +837,3 @@ def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:
                 seen.add(prev)
                 queue.append(prev)
     return seen
-
-

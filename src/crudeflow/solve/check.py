@@ -37,18 +37,21 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
     eps = tol * scale
     bad = flows[(flows["flow_mt"] < -eps) | (flows["flow_mt"] > flows["capacity_mt"] + eps)]
     for row in bad.itertuples():
-        out.append(f"route {row.route} in {row.period}: flow {row.flow_mt} outside "
-                   f"[0, {row.capacity_mt}]")
+        out.append(
+            f"route {row.route} in {row.period}: flow {row.flow_mt} outside [0, {row.capacity_mt}]"
+        )
     per_route = flows.groupby("route", sort=False)["flow_mt"].sum()
     balance: dict[str, float] = {n.id: 0.0 for n in network.nodes}
     for r in network.routes:
         f = float(per_route.get(r.id, 0.0))
         balance[r.from_node] -= f
         balance[r.to_node] += f * (1.0 - r.loss_pct / 100.0)
-    for node, row in plan.supply.iterrows():
-        balance[str(node)] += float(row["exported_mt"])
-        if row["exported_mt"] > row["available_mt"] + eps or row["exported_mt"] < -eps:
-            out.append(f"supply at {node}: took {row['exported_mt']} of {row['available_mt']} Mt")
+    for node, took, avail in zip(
+        plan.supply.index, plan.supply["exported_mt"], plan.supply["available_mt"], strict=True
+    ):
+        balance[str(node)] += float(took)
+        if took > avail + eps or took < -eps:
+            out.append(f"supply at {node}: took {took} of {avail} Mt")
     delivered = plan.deliveries.groupby("market", sort=False)["delivered_mt"].sum()
     for market, mt in delivered.items():
         balance[str(market)] -= float(mt)
@@ -62,23 +65,23 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
         out.append("exported total does not match the supply table")
     if abs(plan.delivered_mt - float(delivered.sum())) > eps:
         out.append("delivered total does not match the deliveries table")
-    for r in plan.requirement_status:
-        if r.kind == "avoid":
-            countries = r.text.split(None, 1)[1].replace(" ", "").split(",")
+    for rs in plan.requirement_status:
+        if rs.kind == "avoid":
+            countries = rs.text.split(None, 1)[1].replace(" ", "").split(",")
             crossing = set(network.routes_crossing(countries))
             carried = float(per_route[per_route.index.isin(crossing)].sum())
             if carried > eps:
-                out.append(f"{r.text}: {carried} Mt still on routes crossing it")
+                out.append(f"{rs.text}: {carried} Mt still on routes crossing it")
             continue
-        if r.shortfall < -eps:
-            out.append(f"{r.text}: negative shortfall {r.shortfall}")
-        gap = r.target - r.achieved if r.op == ">=" else r.achieved - r.target
-        if r.op == "==":
-            gap = abs(r.achieved - r.target)
-        if r.kind == "share":
+        if rs.shortfall < -eps:
+            out.append(f"{rs.text}: negative shortfall {rs.shortfall}")
+        gap = rs.target - rs.achieved if rs.op == ">=" else rs.achieved - rs.target
+        if rs.op == "==":
+            gap = abs(rs.achieved - rs.target)
+        if rs.kind == "share":
             continue  # the shortfall of a share is in Mt, checked by the solver row itself
-        if gap > r.shortfall + max(eps, 1e-6 * abs(r.target)):
-            out.append(f"{r.text}: misses by {gap:.6g} Mt/yr but reports {r.shortfall:.6g}")
+        if gap > rs.shortfall + max(eps, 1e-6 * abs(rs.target)):
+            out.append(f"{rs.text}: misses by {gap:.6g} Mt/yr but reports {rs.shortfall:.6g}")
     if not np.isfinite(plan.netback_musd):
         out.append("netback is not finite")
     return out

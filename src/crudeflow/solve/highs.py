@@ -193,14 +193,22 @@ class HighsSession:
     def change_col_bounds(self, idx: npt.ArrayLike, lower: FloatArray, upper: FloatArray) -> None:
         """Set new bounds on columns ``idx`` (the basis is kept for the next solve)."""
         ix = np.ascontiguousarray(idx, dtype=np.int32)
-        self._h.changeColsBounds(len(ix), ix, np.ascontiguousarray(lower, np.float64),
-                                 np.ascontiguousarray(upper, np.float64))
+        self._h.changeColsBounds(
+            len(ix),
+            ix,
+            np.ascontiguousarray(lower, np.float64),
+            np.ascontiguousarray(upper, np.float64),
+        )
 
     def change_row_bounds(self, idx: npt.ArrayLike, lower: FloatArray, upper: FloatArray) -> None:
         """Set new bounds on rows ``idx`` (the basis is kept for the next solve)."""
         ix = np.ascontiguousarray(idx, dtype=np.int32)
-        self._h.changeRowsBounds(len(ix), ix, np.ascontiguousarray(lower, np.float64),
-                                 np.ascontiguousarray(upper, np.float64))
+        self._h.changeRowsBounds(
+            len(ix),
+            ix,
+            np.ascontiguousarray(lower, np.float64),
+            np.ascontiguousarray(upper, np.float64),
+        )
 
     def change_costs(self, idx: npt.ArrayLike, cost: FloatArray) -> None:
         """Set new objective coefficients on columns ``idx``."""
@@ -230,9 +238,15 @@ class HighsSession:
             row_value = np.full(self.n_row, np.nan)
             objective = float("nan")
         return LPResult(
-            status=status, objective=objective, x=x, col_dual=col_dual, row_dual=row_dual,
-            row_value=row_value, iterations=int(info.simplex_iteration_count),
-            seconds=seconds, solver=f"HiGHS {_version()}",
+            status=status,
+            objective=objective,
+            x=x,
+            col_dual=col_dual,
+            row_dual=row_dual,
+            row_value=row_value,
+            iterations=int(info.simplex_iteration_count),
+            seconds=seconds,
+            solver=f"HiGHS {_version()}",
         )
 
 
@@ -257,6 +271,5 @@ def solve_lp(
     time_limit: float | None = None,
 ) -> LPResult:
     """Solve ``min c'x`` subject to row and column bounds once (see :class:`HighsSession`)."""
-    session = HighsSession(c, A, col_lower, col_upper, row_lower, row_upper,
-                           time_limit=time_limit)
+    session = HighsSession(c, A, col_lower, col_upper, row_lower, row_upper, time_limit=time_limit)
     return session.solve()

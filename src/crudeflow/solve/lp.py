@@ -180,7 +180,7 @@ class LinearProgram:
         raise KeyError(name)
 
 
-def build_lp(  # noqa: C901 - one recipe, read top to bottom
+def build_lp(
     network: Network,
     periods: Periods,
     requirements: tuple[Requirement, ...] = (),
@@ -232,8 +232,10 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     ov = overrides or PeriodOverrides()
     supply_nodes = tuple(sorted(set(supply_nodes) | set(ov.supply_mtpa)))
     supply_mt = np.array(
-        [[supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
-         for y, f in zip(periods.years, frac, strict=True)]
+        [
+            [supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
+            for y, f in zip(periods.years, frac, strict=True)
+        ]
     ).reshape(T, len(supply_nodes))
     for i, n in enumerate(supply_nodes):
         if n in ov.supply_mtpa:
@@ -244,9 +246,7 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     ).reshape(T, len(market_nodes))
     if ov.price_usd_per_t is not None:
         price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
-    market_cap = np.array(
-        [np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets]
-    )
+    market_cap = np.array([np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets])
     storage_idx = np.flatnonzero(arr.storage_mt > 0) if T > 1 else np.array([], dtype=np.int64)
     storage_nodes = tuple(arr.node_ids[i] for i in storage_idx)
     S, M, H = len(supply_nodes), len(market_nodes), len(storage_idx)
@@ -276,8 +276,8 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
                     f"{req}: cannot avoid the producer country {network.meta.producer}"
                 )
             x_upper[:, hit] = 0.0
-            for i in np.flatnonzero(hit):
-                closed_by.setdefault(arr.route_ids[i], str(req))
+            for k in np.flatnonzero(hit):
+                closed_by.setdefault(arr.route_ids[int(k)], str(req))
 
     # --- columns --------------------------------------------------------------------------
     n_x, n_s, n_d, n_h = T * R, T * S, T * M, T * H
@@ -335,19 +335,23 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
         if ov.tariff_usd_per_t is None
         else np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
     )
-    c = np.concatenate([
-        tariffs if objective == "netback" else np.zeros(n_x),
-        np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
-        -price.ravel() if objective == "netback" else np.zeros(n_d),
-        np.zeros(n_h),
-    ])
+    c = np.concatenate(
+        [
+            tariffs if objective == "netback" else np.zeros(n_x),
+            np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
+            -price.ravel() if objective == "netback" else np.zeros(n_d),
+            np.zeros(n_h),
+        ]
+    )
     col_lower = np.zeros(base_u)
-    col_upper = np.concatenate([
-        x_upper.ravel(),
-        supply_mt.ravel(),
-        (market_cap[None, :] * frac[:, None]).ravel(),
-        np.tile(arr.storage_mt[storage_idx], T),
-    ])
+    col_upper = np.concatenate(
+        [
+            x_upper.ravel(),
+            supply_mt.ravel(),
+            (market_cap[None, :] * frac[:, None]).ravel(),
+            np.tile(arr.storage_mt[storage_idx], T),
+        ]
+    )
     n_cons = T * N
 
     # --- requirement rows -----------------------------------------------------------------
@@ -360,7 +364,6 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
     for i, r in enumerate(network.routes):
         out_routes.setdefault(r.from_node, []).append(i)
     market_pos = {m: j for j, m in enumerate(market_nodes)}
-    supply_pos = {n: i for i, n in enumerate(supply_nodes)}
     for req in requirements:
         if isinstance(req, Avoid):
             continue
@@ -381,8 +384,11 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
                         market_set.add(market_pos[name])
                     route_set.update(out_routes.get(name, []))
                 else:
-                    what = "route or route group" if isinstance(req, RouteLimit) else \
-                        "node, route or route group"
+                    what = (
+                        "route or route group"
+                        if isinstance(req, RouteLimit)
+                        else "node, route or route group"
+                    )
                     raise ScenarioError(f"{req}: no {what} called {name!r} in the network")
             idx_r = np.array(sorted(route_set), dtype=np.int64)
             idx_m = np.array(sorted(market_set), dtype=np.int64)
@@ -409,7 +415,7 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
             raise ScenarioError(f"unsupported requirement {req!r}")
         slack_cols: list[int] = []
         signs: list[float] = []
-        for sign in ((+1.0,) if op == ">=" else (-1.0,) if op == "<=" else (+1.0, -1.0)):
+        for sign in (+1.0,) if op == ">=" else (-1.0,) if op == "<=" else (+1.0, -1.0):
             coef_cols.append(np.array([next_col]))
             coef_vals.append(np.array([sign]))
             slack_cols.append(next_col)
@@ -422,8 +428,7 @@ def build_lp(  # noqa: C901 - one recipe, read top to bottom
         vals.append(np.concatenate(coef_vals))
         row_lo.append(rhs if op in (">=", "==") else -np.inf)
         row_hi.append(rhs if op in ("<=", "==") else np.inf)
-        req_rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs),
-                                       target))
+        req_rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs), target))
 
     n_u = next_col - base_u
     n_rows = n_cons + len(req_rows)

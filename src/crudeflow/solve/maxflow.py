@@ -53,10 +53,15 @@ class Bypass:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "year": self.year, "avoid": list(self.avoid), "max_mtpa": self.max_mtpa,
-            "available_mtpa": self.available_mtpa, "cut_routes": list(self.cut_routes),
-            "cut_supply": list(self.cut_supply), "cut_markets": list(self.cut_markets),
-            "flows_mtpa": self.flows_mtpa, "closed_routes": list(self.closed_routes),
+            "year": self.year,
+            "avoid": list(self.avoid),
+            "max_mtpa": self.max_mtpa,
+            "available_mtpa": self.available_mtpa,
+            "cut_routes": list(self.cut_routes),
+            "cut_supply": list(self.cut_supply),
+            "cut_markets": list(self.cut_markets),
+            "flows_mtpa": self.flows_mtpa,
+            "closed_routes": list(self.closed_routes),
         }
 
 
@@ -112,7 +117,13 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         if r.id not in closed
     }
     return Bypass(
-        year=y, avoid=avoid_t, max_mtpa=float(value), available_mtpa=float(sum(supply.values())),
-        cut_routes=tuple(sorted(cut_routes)), cut_supply=tuple(sorted(cut_supply)),
-        cut_markets=tuple(sorted(cut_markets)), flows_mtpa=flows, closed_routes=tuple(closed),
+        year=y,
+        avoid=avoid_t,
+        max_mtpa=float(value),
+        available_mtpa=float(sum(supply.values())),
+        cut_routes=tuple(sorted(cut_routes)),
+        cut_supply=tuple(sorted(cut_supply)),
+        cut_markets=tuple(sorted(cut_markets)),
+        flows_mtpa=flows,
+        closed_routes=tuple(closed),
     )

@@ -15,7 +15,7 @@ np.float64(2.0)
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,8 +169,10 @@ class Plan:
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
             out = df.reset_index() if df.index.name else df
             return [
-                {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                 for k, v in row.items()}
+                {
+                    str(k): (None if isinstance(v, float) and not np.isfinite(v) else v)
+                    for k, v in row.items()
+                }
                 for row in out.to_dict(orient="records")
             ]
 
@@ -198,16 +200,28 @@ class Plan:
             "exposure": records(self.exposure),
             "by_period": records(self.by_period),
             "requirement_status": [
-                {"requirement": r.text, "kind": r.kind, "op": r.op, "target": r.target,
-                 "achieved": r.achieved, "shortfall": r.shortfall, "met": r.met,
-                 "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t}
+                {
+                    "requirement": r.text,
+                    "kind": r.kind,
+                    "op": r.op,
+                    "target": r.target,
+                    "achieved": r.achieved,
+                    "shortfall": r.shortfall,
+                    "met": r.met,
+                    "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
+                }
                 for r in self.requirement_status
             ],
             "shortfall_routes": list(self.shortfall_routes),
             "bottlenecks": [
-                {"route": b.route, "name": b.name, "flow_mtpa": b.flow_mtpa,
-                 "capacity_mtpa": b.capacity_mtpa, "utilisation": b.utilisation,
-                 "value_usd_per_t": b.value_usd_per_t}
+                {
+                    "route": b.route,
+                    "name": b.name,
+                    "flow_mtpa": b.flow_mtpa,
+                    "capacity_mtpa": b.capacity_mtpa,
+                    "utilisation": b.utilisation,
+                    "value_usd_per_t": b.value_usd_per_t,
+                }
                 for b in self.bottlenecks
             ],
             "timings_s": self.timings,
@@ -276,11 +290,19 @@ def plan(
     if periods is None:
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
-    lp = build_lp(network, periods, reqs, objective=objective, capacity_factor=capacity_factor,
-                  overrides=overrides, penalty_usd_per_t=penalty_usd_per_t)
+    lp = build_lp(
+        network,
+        periods,
+        reqs,
+        objective=objective,
+        capacity_factor=capacity_factor,
+        overrides=overrides,
+        penalty_usd_per_t=penalty_usd_per_t,
+    )
     t_build = time.perf_counter()
-    session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper,
-                           time_limit=time_limit)
+    session = HighsSession(
+        lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, time_limit=time_limit
+    )
     first = _checked(session.solve())
     solves = [first]
     slack = first.x[lp.block("u")]
@@ -328,18 +350,23 @@ def plan(
     if baseline and reqs and objective == "netback":
         if lp.requirement_rows:
             rows = np.array([rr.row for rr in lp.requirement_rows])
-            session.change_row_bounds(rows, np.full(len(rows), -np.inf),
-                                      np.full(len(rows), np.inf))
+            session.change_row_bounds(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf))
         if lp.closed_by:
             xs = lp.block("x")
-            session.change_col_bounds(np.arange(xs.start, xs.stop), lp.col_lower[xs],
-                                      lp.capacity_mt.ravel())
+            session.change_col_bounds(
+                np.arange(xs.start, xs.stop), lp.col_lower[xs], lp.capacity_mt.ravel()
+            )
         base = _checked(session.solve())
         solves.append(base)
         baseline_musd = _netback(lp, base.x)
     t_end = time.perf_counter()
     return _assemble(
-        network, lp, result, shortfall_mt, baseline_musd, relief,
+        network,
+        lp,
+        result,
+        shortfall_mt,
+        baseline_musd,
+        relief,
         timings={
             "build_s": t_build - t_start,
             "solve_s": t_solve - t_build,
@@ -408,8 +435,7 @@ def _assemble(
     # Value of one more Mt/yr of capacity in every period in which the route carries any.
     scale = (lp.capacity_mtpa > 0) * frac[:, None]
     closed = np.array([rid in lp.closed_by for rid in lp.route_ids])
-    value = (np.maximum(-rc, 0.0) * scale).sum(axis=0) if lp.objective == "netback" else \
-        np.zeros(R)
+    value = (np.maximum(-rc, 0.0) * scale).sum(axis=0) if lp.objective == "netback" else np.zeros(R)
     value = np.where(closed, 0.0, value)
     flow_mt = flows.sum(axis=0)
     cap_mt = lp.capacity_mt.sum(axis=0)
@@ -492,8 +518,10 @@ def _assemble(
     statuses = []
     for rr in lp.requirement_rows:
         req = rr.requirement
-        activity = float(res.row_value[rr.row] - sum(
-            sign * res.x[c] for c, sign in zip(rr.slack_cols, rr.slack_signs, strict=True)))
+        activity = float(
+            res.row_value[rr.row]
+            - sum(sign * res.x[c] for c, sign in zip(rr.slack_cols, rr.slack_signs, strict=True))
+        )
         dual = float(res.row_dual[rr.row])
         cost = dual if rr.op == ">=" else -dual if rr.op == "<=" else dual
         if isinstance(req, Share):
@@ -501,20 +529,29 @@ def _assemble(
             achieved = entering_mt / exported if exported > _TOL else 0.0
         else:
             achieved = activity / years
-        statuses.append(RequirementStatus(
-            text=str(req), kind=type(req).__name__.lower(), op=rr.op, target=rr.target_mtpa,
-            achieved=achieved, shortfall=shortfall_mt[rr.row] / years,
-            marginal_cost_usd_per_t=cost if abs(cost) > 1e-9 else 0.0,
-        ))
+        statuses.append(
+            RequirementStatus(
+                text=str(req),
+                kind=type(req).__name__.lower(),
+                op=rr.op,
+                target=rr.target_mtpa,
+                achieved=achieved,
+                shortfall=shortfall_mt[rr.row] / years,
+                marginal_cost_usd_per_t=cost if abs(cost) > 1e-9 else 0.0,
+            )
+        )
     for req_text in sorted(set(lp.closed_by.values())):
         statuses.insert(0, RequirementStatus(req_text, "avoid", "==", 0.0, 0.0, 0.0, 0.0))
 
     order = np.argsort(-value, kind="stable")
     bottlenecks = tuple(
         Bottleneck(
-            route=lp.route_ids[i], name=routes[i].name or routes[i].id,
-            flow_mtpa=float(flow_mt[i] / years), capacity_mtpa=float(cap_mt[i] / years),
-            utilisation=float(util[i]), value_usd_per_t=float(value[i]),
+            route=lp.route_ids[i],
+            name=routes[i].name or routes[i].id,
+            flow_mtpa=float(flow_mt[i] / years),
+            capacity_mtpa=float(cap_mt[i] / years),
+            utilisation=float(util[i]),
+            value_usd_per_t=float(value[i]),
         )
         for i in order
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
@@ -551,5 +588,3 @@ def _assemble(
         solver=res.solver,
         iterations=iterations,
     )
-
-
