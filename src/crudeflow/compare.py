@@ -22,7 +22,14 @@ from crudeflow.solve.plan import Plan
 
 __all__ = ["PREFERRED_GROUPS", "compare_plans"]
 
-PREFERRED_GROUPS: tuple[str, ...] = ("via_russia", "trans_caspian", "china", "bypass_russia")
+PREFERRED_GROUPS: tuple[str, ...] = (
+    "cpc",
+    "atyrau_samara",
+    "makhachkala",
+    "china",
+    "trans_caspian",
+    "btc",
+)
 """Route groups shown by default when the dataset defines them."""
 
 _VALUES = ("exported_mt", "shut_in_mt", "netback_musd")

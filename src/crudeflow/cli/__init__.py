@@ -17,11 +17,11 @@ import sys
 
 import typer
 
-from crudeflow.cli._common import app, console_err, handle_errors
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands
 from crudeflow.cli import scenario as _scenario  # noqa: F401 - registers commands
 from crudeflow.cli import serve as _serve  # noqa: F401
+from crudeflow.cli._common import app, console_err, handle_errors
 
 __all__ = ["app", "main"]
 

@@ -24,8 +24,10 @@ app = typer.Typer(
 network_app = typer.Typer(help="Show, validate and export a network dataset.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 
-console = Console(highlight=False, soft_wrap=False, width=120)
-console_err = Console(stderr=True, highlight=False, width=120)
+# On a terminal rich fits its width; piped into a file or a test, tables get room to breathe.
+_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=False, width=_WIDTH)
+console_err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 
 EXIT_DATA = 1
 EXIT_USAGE = 2

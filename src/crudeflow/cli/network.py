@@ -27,7 +27,11 @@ def show(dataset: DatasetOpt = None) -> None:
     )
     nodes = Table(title="Nodes", show_lines=False, header_style="bold")
     for col in ("id", "name", "kind", "country", "lat", "lon", "storage Mt", "source"):
-        nodes.add_column(col, justify="right" if col in ("lat", "lon", "storage Mt") else "left")
+        nodes.add_column(
+            col,
+            justify="right" if col in ("lat", "lon", "storage Mt") else "left",
+            no_wrap=col == "id",
+        )
     for n in net.nodes:
         nodes.add_row(
             n.id,
@@ -52,7 +56,9 @@ def show(dataset: DatasetOpt = None) -> None:
         "status",
         "source",
     ):
-        routes.add_column(col, justify="right" if col in ("Mt/yr", "kb/d", "USD/t") else "left")
+        routes.add_column(
+            col, justify="right" if col in ("Mt/yr", "kb/d", "USD/t") else "left", no_wrap=col == "id"
+        )
     for r in net.routes:
         kbd = mtpa_to_kbd(r.capacity_mtpa, bbl_per_t=net.grade_of(r.grade).bbl_per_t)
         routes.add_row(

@@ -130,7 +130,11 @@ def route_table(p: Plan, *, title: str = "Routes") -> Table:
         "USD/t",
         "value of +1 Mt/yr",
     ):
-        t.add_column(col, justify="left" if col in ("route", "mode", "countries") else "right")
+        t.add_column(
+            col,
+            justify="left" if col in ("route", "mode", "countries") else "right",
+            no_wrap=col == "route",
+        )
     df = p.routes.sort_values("flow_mtpa", ascending=False)
     for rid, row in df.iterrows():
         if row["status"] != "operating" and row["flow_mtpa"] <= 0:

@@ -5,13 +5,21 @@ Columns, in order (t-major inside each block)::
     x[t, r]   flow entering route r in period t                    Mt
     s[t, i]   crude taken at supply node i                         Mt
     d[t, j]   crude delivered to market j                          Mt
-    h[t, k]   stock at storage node k at the end of period t       Mt   (only with T > 1)
+    h[t, k]   stock above the opening level at node k, end of t    Mt   (only with T > 1)
+    g[t, k]   stock below the opening level at node k, end of t    Mt   (only with T > 1)
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
-= 0``, stocks cyclic over the horizon), then one row per requirement. Arrivals are
-``(1 - loss) x``; with monthly periods a route's ``transit_days`` sends the share
-``min(transit_days / days_t, 1)`` of what leaves in period t into period t + 1.
+= 0``), then one row per requirement. Arrivals are ``(1 - loss) x``; with monthly periods a
+route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
+period t into period t + 1 (what leaves in the last period arrives in the first: the pipes are
+as full at the end as at the start).
+
+Stocks start at ``STORAGE_START_FILL`` of each node's storage and must end at least there, so a
+plan cannot borrow crude from after its horizon. The stock is ``opening + h - g``; each tonne
+of ``h`` or ``g`` costs ``STORAGE_COST_USD_PER_T`` per period, a tie-breaker that keeps stocks
+at their working level unless moving them earns something (otherwise the month in which a
+stock is drawn would be arbitrary).
 
 Objective (minimised): ``tariffs . x - prices . d + penalty . u`` for ``"netback"``, or
 ``-sum(s) + penalty . u`` for ``"volume"``. Units: Mt and USD/t, so the objective is USD m.
@@ -43,6 +51,11 @@ __all__ = ["LinearProgram", "PeriodOverrides", "Periods", "RequirementRow", "bui
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Objective = Literal["netback", "volume"]
+
+STORAGE_START_FILL = 0.5
+"""Share of working storage full at the start of a horizon (modelling assumption)."""
+STORAGE_COST_USD_PER_T = 0.01
+"""Cost of holding a tonne for one period: a tie-breaker, not a sourced figure."""
 
 DEFAULT_PENALTY_USD_PER_T = 10_000.0
 """Price of one tonne of unmet requirement: far above any netback, so shortfalls are last."""
@@ -169,7 +182,7 @@ class LinearProgram:
         """Column slice of a block: ``x``, ``s``, ``d``, ``h`` or ``u``."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
-        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": T * H if T > 1 else 0}
+        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H if T > 1 else 0}
         start = 0
         for key in ("x", "s", "d", "h"):
             if key == name:
@@ -224,7 +237,11 @@ def build_lp(
     supply_by_year = {y: network.supply_in(y) for y in set(periods.years)}
     supply_nodes = tuple(sorted({n for d in supply_by_year.values() for n in d}))
     if not supply_nodes:
-        raise ScenarioError(f"no supply in {', '.join(map(str, sorted(set(periods.years))))}")
+        have = ", ".join(map(str, network.years)) or "none"
+        raise ScenarioError(
+            f"no supply data for {', '.join(map(str, sorted(set(periods.years))))} "
+            f"(years with data: {have})"
+        )
     missing_years = [y for y, d in supply_by_year.items() if not d]
     if missing_years:
         have = ", ".join(map(str, network.years)) or "none"
@@ -280,7 +297,7 @@ def build_lp(
                 closed_by.setdefault(arr.route_ids[int(k)], str(req))
 
     # --- columns --------------------------------------------------------------------------
-    n_x, n_s, n_d, n_h = T * R, T * S, T * M, T * H
+    n_x, n_s, n_d, n_h = T * R, T * S, T * M, 2 * T * H
     base_s, base_d, base_h = n_x, n_x + n_s, n_x + n_s + n_d
     base_u = base_h + n_h
     tt = np.repeat(np.arange(T), R)  # period of each x column
@@ -319,16 +336,20 @@ def build_lp(
     rows.append(td * N + m_nodes[jj])
     cols.append(base_d + np.arange(n_d))
     vals.append(-np.ones(n_d))
-    # storage, cyclic: h[t-1] + inflow - outflow - h[t] = 0
+    # storage: stock(t-1) + inflow - outflow - stock(t) = 0 with stock = opening + h - g;
+    # the opening level cancels between periods, so rows stay homogeneous.
+    h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
     if H:
         th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
-        hcol = base_h + np.arange(n_h)
-        rows.append(th * N + storage_idx[kk])
-        cols.append(hcol)
-        vals.append(-np.ones(n_h))
-        rows.append(((th + 1) % T) * N + storage_idx[kk])
-        cols.append(hcol)
-        vals.append(np.ones(n_h))
+        carry = th + 1 < T
+        for offset, sign in ((0, 1.0), (T * H, -1.0)):  # h block, then g block
+            col = base_h + offset + np.arange(T * H)
+            rows.append(th * N + storage_idx[kk])
+            cols.append(col)
+            vals.append(np.full(T * H, -sign))
+            rows.append((th[carry] + 1) * N + storage_idx[kk[carry]])
+            cols.append(col[carry])
+            vals.append(np.full(int(carry.sum()), sign))
 
     tariffs = (
         np.tile(arr.tariff_usd_per_t, T)
@@ -340,19 +361,23 @@ def build_lp(
             tariffs if objective == "netback" else np.zeros(n_x),
             np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
             -price.ravel() if objective == "netback" else np.zeros(n_d),
-            np.zeros(n_h),
+            np.full(n_h, STORAGE_COST_USD_PER_T if objective == "netback" else 0.0),
         ]
     )
     col_lower = np.zeros(base_u)
+    g_upper = np.tile(h_open, T)
+    g_upper[(T - 1) * H :] = 0.0  # close at least as full as it opened
     col_upper = np.concatenate(
         [
             x_upper.ravel(),
             supply_mt.ravel(),
             (market_cap[None, :] * frac[:, None]).ravel(),
-            np.tile(arr.storage_mt[storage_idx], T),
+            np.tile(arr.storage_mt[storage_idx] - h_open, T),
+            g_upper,
         ]
     )
     n_cons = T * N
+    cons_rhs = np.zeros(n_cons)
 
     # --- requirement rows -----------------------------------------------------------------
     req_rows: list[RequirementRow] = []
@@ -441,8 +466,8 @@ def build_lp(
         A=A,
         col_lower=np.concatenate([col_lower, np.zeros(n_u)]),
         col_upper=np.concatenate([col_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([np.zeros(n_cons), np.array(row_lo)]),
-        row_upper=np.concatenate([np.zeros(n_cons), np.array(row_hi)]),
+        row_lower=np.concatenate([cons_rhs, np.array(row_lo)]),
+        row_upper=np.concatenate([cons_rhs, np.array(row_hi)]),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,

@@ -1,0 +1,181 @@
+"""The CLI as a user meets it: exit codes pinned, messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crudeflow.cli import app
+from crudeflow.cli._common import handle_errors
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    """Invoke the app the way the console script does (errors mapped by handle_errors)."""
+    code = 0
+    try:
+        with handle_errors():
+            result = runner.invoke(app, list(args), catch_exceptions=False)
+            code = result.exit_code
+            out = result.output
+    except SystemExit as exc:  # raised by handle_errors
+        code = int(exc.code or 0)
+        out = ""
+    return code, out
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point in a subprocess (stderr captured)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_help_is_instant_and_lists_commands() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for cmd in ("plan", "bypass", "run", "network", "scenario", "backtest"):
+        assert cmd in out
+
+
+def test_network_show_lists_every_route(kz) -> None:
+    code, out = run("network", "show")
+    assert code == 0
+    for r in kz.routes:
+        assert r.id in out
+    assert "kb/d" in out
+
+
+def test_network_validate_default_ok() -> None:
+    code, out = run("network", "validate", str(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan"))
+    assert code == 0
+    assert "no problems" in out
+
+
+def test_network_validate_broken_exits_1_with_file_line_field(broken_dataset) -> None:
+    folder = broken_dataset().set_cell("routes.csv", "A_HUB", "capacity_mtpa", "-3").path
+    proc = cli("network", "validate", str(folder))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "routes.csv:" in proc.stderr and "capacity_mtpa" in proc.stderr
+
+
+def test_plan_on_broken_dataset_exits_1_without_traceback(broken_dataset) -> None:
+    folder = broken_dataset().set_cell("nodes.csv", "FIELD_A", "lat", "123").path
+    proc = cli("plan", "--dataset", str(folder))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "nodes.csv:2: lat" in proc.stderr
+
+
+def test_plan_default_headline() -> None:
+    code, out = run("plan")
+    assert code == 0
+    assert "Exported" in out and "kb/d" in out and "Netback" in out
+    assert "In plain words" in out
+
+
+def test_plan_json_matches_python_api(kz) -> None:
+    import crudeflow
+
+    code, out = run("plan", "--avoid", "RU", "--json")
+    assert code == 0
+    data = json.loads(out)
+    p = crudeflow.plan(kz, requirements=["avoid RU"])
+    assert data["exported_mtpa"] == pytest.approx(p.exported_mtpa)
+    assert data["netback_musd"] == pytest.approx(p.netback_musd)
+    assert "flow_kbd" in data["routes"][0]
+
+
+def test_plan_csv() -> None:
+    code, out = run("plan", "--csv")
+    assert code == 0
+    header = out.splitlines()[0]
+    assert header.startswith("route,") and "flow_mtpa" in header
+
+
+def test_plan_shortfall_reported_then_strict_exit_3() -> None:
+    code, out = run("plan", "--avoid", "RU", "--require", "via AKTAU,KURYK >= 20 Mt/yr")
+    assert code == 0
+    assert "SHORT by" in out
+    proc = cli("plan", "--avoid", "RU", "--require", "via AKTAU,KURYK >= 20 Mt/yr", "--strict")
+    assert proc.returncode == 3
+    assert "via AKTAU,KURYK >= 20 Mt/yr" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (("plan", "--require", "via AKTAU >= 20 Mt"), 2, "rate unit"),
+        (("plan", "--require", "teleport AKTAU"), 2, "'avoid', 'via'"),
+        (("plan", "--require", "via NOWHERE >= 1 Mt/yr"), 1, "NOWHERE"),
+        (("plan", "--avoid", "XX"), 2, "ISO"),
+        (("plan", "--avoid", "KZ"), 1, "producer"),
+        (("plan", "--year", "1999"), 1, "no supply data for 1999"),
+        (("plan", "--json", "--csv"), 2, "choose one"),
+        (("plan", "--no-such-option"), 2, "No such option"),
+        (("bypass", "--avoid", "QQ"), 1, "ISO"),
+        (("network", "export", "--format", "xml", "--out", "x"), 2, "csv, geojson or pypsa"),
+        (("scenario", "run", "no-such-preset"), 1, "neither a scenario file nor a preset"),
+        (("scenario", "compare", "base-2025"), 2, "at least two"),
+    ],
+)
+def test_exit_codes(args: tuple[str, ...], code: int, needle: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == code, proc.stderr
+    assert needle in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_bypass_names_the_cut() -> None:
+    code, out = run("bypass", "--avoid", "RU")
+    assert code == 0
+    assert "At most" in out and "minimum cut" in out
+
+
+def test_bypass_json(kz) -> None:
+    import crudeflow
+
+    code, out = run("bypass", "--avoid", "RU", "--json")
+    assert code == 0
+    assert json.loads(out)["max_mtpa"] == pytest.approx(
+        crudeflow.bypass(kz, avoid=["RU"]).max_mtpa
+    )
+
+
+def test_run_prints_side_by_side_with_explanations() -> None:
+    code, out = run("run")
+    assert code == 0
+    assert "Base plan" in out and "Avoid RU" in out
+    assert out.count("In plain words") == 2
+
+
+def test_export_formats(tmp_path: Path) -> None:
+    for fmt in ("csv", "geojson", "pypsa"):
+        code, _ = run("network", "export", "--format", fmt, "--out", str(tmp_path / fmt))
+        assert code == 0
+    assert (tmp_path / "pypsa" / "links.csv").is_file()
+
+
+def test_scenario_list_run_compare_backtest() -> None:
+    code, out = run("scenario", "list")
+    assert code == 0 and "spm2-loss-2025" in out
+    code, out = run("scenario", "run", "spm2-loss-2025", "--csv")
+    assert code == 0 and out.startswith("period,")
+    code, out = run("scenario", "compare", "base-2025", "spm2-loss-2025", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    dec = [r for r in rows if r["scenario"] == "spm2-loss-2025" and r["period"] == "2025-12"]
+    assert dec and dec[0]["delta_cpc_mt"] < 0
+    code, out = run("backtest", "--csv")
+    assert code == 0 and "observed_mt" in out.splitlines()[0]
