@@ -56,7 +56,9 @@ def test_network_show_lists_every_route(kz) -> None:
 
 
 def test_network_validate_default_ok() -> None:
-    code, out = run("network", "validate", str(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan"))
+    code, out = run(
+        "network", "validate", str(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan")
+    )
     assert code == 0
     assert "no problems" in out
 
@@ -148,9 +150,7 @@ def test_bypass_json(kz) -> None:
 
     code, out = run("bypass", "--avoid", "RU", "--json")
     assert code == 0
-    assert json.loads(out)["max_mtpa"] == pytest.approx(
-        crudeflow.bypass(kz, avoid=["RU"]).max_mtpa
-    )
+    assert json.loads(out)["max_mtpa"] == pytest.approx(crudeflow.bypass(kz, avoid=["RU"]).max_mtpa)
 
 
 def test_run_prints_side_by_side_with_explanations() -> None:

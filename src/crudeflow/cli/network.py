@@ -57,7 +57,9 @@ def show(dataset: DatasetOpt = None) -> None:
         "source",
     ):
         routes.add_column(
-            col, justify="right" if col in ("Mt/yr", "kb/d", "USD/t") else "left", no_wrap=col == "id"
+            col,
+            justify="right" if col in ("Mt/yr", "kb/d", "USD/t") else "left",
+            no_wrap=col == "id",
         )
     for r in net.routes:
         kbd = mtpa_to_kbd(r.capacity_mtpa, bbl_per_t=net.grade_of(r.grade).bbl_per_t)

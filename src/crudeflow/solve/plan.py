@@ -524,9 +524,14 @@ def _assemble(
         )
         dual = float(res.row_dual[rr.row])
         cost = dual if rr.op == ">=" else -dual if rr.op == "<=" else dual
+        short_by = shortfall_mt[rr.row]
         if isinstance(req, Share):
             entering_mt = activity + req.fraction * exported
             achieved = entering_mt / exported if exported > _TOL else 0.0
+        elif short_by > _TOL:
+            # exactly what the penalised solve could reach (the re-solve sits _RELAX_MT inside)
+            sign = 1.0 if rr.op == ">=" else -1.0
+            achieved = (rr.rhs_mt - sign * short_by) / years
         else:
             achieved = activity / years
         statuses.append(
