@@ -121,10 +121,11 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     cost = plan.requirement_cost_musd
     if cost is not None and plan.requirements:
         if cost > 0.5:
-            per_t = cost / plan.exported_mt if plan.exported_mt > 0 else 0.0
+            yearly = cost / plan.horizon_years
+            money = f"USD {yearly / 1000:,.1f} bn" if yearly >= 1000 else f"USD {yearly:,.0f} m"
             out.append(
-                f"Together the requirements cost USD {cost / plan.horizon_years:,.0f} m a year of "
-                f"netback ({per_t:,.1f} USD per exported tonne) against the plan without them."
+                f"Together the requirements cost {money} a year of netback against the plan "
+                f"without them."
             )
         else:
             out.append("The requirements cost nothing: the best plan already meets them.")

@@ -395,7 +395,8 @@ def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[st
     """Routes whose extra capacity would shrink a requirement shortfall (penalised solve)."""
     T, R = lp.periods.n, lp.n_routes
     rc = res.col_dual[lp.block("x")].reshape(T, R)
-    value = (np.maximum(-rc, 0.0) * (lp.capacity_mt > 0)).sum(axis=0)
+    open_ = lp.col_upper[lp.block("x")].reshape(T, R) > 0  # not closed by a requirement
+    value = (np.maximum(-rc, 0.0) * open_).sum(axis=0)
     order = np.argsort(-value, kind="stable")
     return tuple(lp.route_ids[i] for i in order if value[i] > 0.5 * penalty * _min_frac(lp))
 
