@@ -45,7 +45,11 @@ ArrayOrFloat = TypeVar("ArrayOrFloat", float, npt.NDArray[np.float64])
 def _registry() -> Any:
     import pint
 
-    reg: Any = pint.UnitRegistry(cache_folder=None)
+    # Parsing pint's definitions takes ~0.5 s; its on-disk cache makes later starts ~20x faster.
+    try:
+        reg: Any = pint.UnitRegistry(cache_folder=":auto:")
+    except Exception:  # an unwritable cache folder must not stop a conversion
+        reg = pint.UnitRegistry(cache_folder=None)
     # pint's "bbl" is the 31.5-gallon US liquid barrel; in oil, a barrel is 42 US gallons.
     # Redefining logs a warning through pint's logger, which we silence for this one line.
     pint_log = logging.getLogger("pint.util")

@@ -306,4 +306,7 @@ def run_cmd(
         console.print("[bold]In plain words:[/] " + " ".join(explain(p)))
     console.print(route_table(plans[-1][1], title=f"Routes — {plans[-1][0]}"))
     if report is not None:
-        console_err.print("the HTML report is not available yet; --report ignored")
+        from crudeflow.report import write_default_report
+
+        path = write_default_report(report, dataset=dataset, year=year)
+        console.print(f"\nReport written: {path.resolve()}")
