@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-REPORT ?= out/report.html
+REPORT ?= report.html
 
 .PHONY: run test lint typecheck install chromium clean bench bench-web
 

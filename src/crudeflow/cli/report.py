@@ -1,0 +1,63 @@
+"""``crudeflow report``: write the offline HTML report (one self-contained file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.cli.plan import AvoidOpt, RequireOpt, YearOpt
+
+
+@app.command("report")
+def report_cmd(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Scenario files or presets to compare (the first is the reference).",
+            show_default=False,
+        ),
+    ] = None,
+    dataset: DatasetOpt = None,
+    year: YearOpt = None,
+    avoid: AvoidOpt = None,
+    require: RequireOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write one offline HTML file: maps, Sankey diagrams, comparison, tables.
+
+    With scenarios (files or preset names), one case per scenario, side by side with monthly
+    charts. Without, the base plan against the plan under --avoid/--require (default: avoid RU
+    and via AKTAU,KURYK >= 20 Mt/yr). Prints the file's path.
+    """
+    import shlex
+
+    from crudeflow.report import ReportCase, build_report, default_cases, report_command
+
+    net = load(dataset)
+    if scenarios:
+        if avoid or require or year is not None:
+            console_err.print("error: with scenarios, put --avoid/--require/--year in the files")
+            raise typer.Exit(EXIT_USAGE)
+        from crudeflow.scenario import resolve_scenario, run_scenario
+
+        cases = []
+        for ref in scenarios:
+            sc = resolve_scenario(ref, net)
+            cases.append(ReportCase(sc.title, net, run_scenario(sc, net)))
+        args = ["crudeflow", "report", *scenarios]
+        if dataset is not None:
+            args += ["--dataset", str(dataset)]
+        command = shlex.join([*args, "--out", str(out)])
+    else:
+        cases = default_cases(net, year=year, avoid=avoid or (), require=require or ())
+        command = report_command(
+            out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
+        )
+    title = f"{net.meta.title}: export routes, {cases[0].plan.periods.labels[0]}"
+    path = build_report(cases, title=title, out=out, command=command)
+    console.print(str(path), markup=False, highlight=False, soft_wrap=True)

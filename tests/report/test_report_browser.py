@@ -1,0 +1,66 @@
+"""The report in a real browser: opened from ``file://``, no request leaves the file, and the
+map (with its country outlines) and the Sankey diagrams render.
+
+Uses Debian's Chromium through Playwright (no browser download); skipped only when Chromium is
+not installed (``apt-get install -y chromium``; ``make test`` installs it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright")
+
+from crudeflow.network.model import Network
+from crudeflow.report import ReportCase, build_report, write_default_report
+
+from .report_browser import chromium_path, open_report, png_ink
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        chromium_path() is None, reason="Debian's chromium is not installed (make test installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_default_report(tmp_path_factory.mktemp("report") / "report.html")
+
+
+def test_default_report_is_offline_and_draws(default_report: Path) -> None:
+    with open_report(default_report) as rep:
+        assert rep.requests, "the page itself is a request"
+        assert rep.non_local_requests() == []
+        assert all(u.startswith("file:") for u in rep.requests)
+        assert rep.errors == []
+        probe = rep.probe()
+        assert probe["plots"] == probe["figures"] == 5  # 2 maps, 2 Sankeys, the bar chart
+        assert len(probe["maps"]) == 2 and len(probe["sankeys"]) == 2
+        for m in probe["maps"]:
+            assert m["countries"] > 20_000, m  # the 1:50m outlines, from the inlined topojson
+            assert m["coastlines"] > 20_000, m
+            assert m["land"] > 20_000, m
+            assert m["lines"] >= 20, m  # one line per drawn route
+            assert m["tinted"] == 2, m  # Kazakhstan and Russia
+        for s in probe["sankeys"]:
+            assert s["nodes"] >= 5 and s["links"] >= 4, s
+        for selector in ("#fig-map-0", "#fig-sankey-0", "#fig-sankey-1"):
+            png = rep.page.locator(selector).screenshot()
+            assert len(png) > 20_000, selector
+            assert png_ink(png) > 0.05, selector
+
+
+def test_toy_report_in_browser(tmp_path: Path, toy_cases: list[ReportCase], toy: Network) -> None:
+    out = build_report(toy_cases, title="Toy", out=tmp_path / "toy.html")
+    with open_report(out, width=900) as rep:
+        assert rep.non_local_requests() == []
+        assert rep.errors == []
+        probe = rep.probe()
+        assert probe["plots"] == 5
+        assert all(m["countries"] > 20_000 for m in probe["maps"])
+        # toy: field -> two groups -> market (base); the avoid-RU case adds "Shut in"
+        assert [s["nodes"] for s in probe["sankeys"]] == [4, 4]
