@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -250,6 +251,7 @@ class HighsSession:
         )
 
 
+@cache
 def _version() -> str:
     hp = _highspy()
     try:

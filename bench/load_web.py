@@ -1,0 +1,267 @@
+"""Load test of ``crudeflow serve``: concurrent clients posting plan requests on loopback.
+
+Usage::
+
+    python bench/load_web.py --clients 50 --duration 30
+
+The script starts ``crudeflow serve`` (uvicorn, one process) in a **subprocess** on
+127.0.0.1 with a free port, waits for ``/api/health``, then runs ``--clients`` concurrent
+clients (``httpx.AsyncClient``, one keep-alive connection each) for ``--duration`` seconds.
+Each client posts ``POST /api/plan`` in a loop, alternating the base plan and ``avoid RU``
+(every fifth request also adds a requirement and a capacity change). A request counts as an
+error unless it answers 200 with a plan. Latency is measured per request on the client
+(``time.perf_counter``), from just before sending to the end of reading the body.
+
+The result (requests/s, p50/p90/p99/max latency, errors) is printed and appended as a dated
+section with machine information to ``--out`` (default ``bench/RESULTS.md``; never rewritten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import platform
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+MAX_DURATION_S = 300.0
+MAX_CLIENTS = 1000
+
+
+@dataclass
+class Tally:
+    """Latencies (s) of successful requests and the errors seen."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bodies(route: str | None) -> list[tuple[str, dict[str, Any]]]:
+    """The request mix: base, avoid RU, and (every fifth) a requirement plus a capacity."""
+    extra: dict[str, Any] = {"requirements": ["share RU <= 80%"]}
+    if route is not None:
+        extra["capacity_overrides"] = {route: 5.0}
+    return [
+        ("base", {}),
+        ("avoid RU", {"avoid": ["RU"]}),
+        ("base", {}),
+        ("avoid RU", {"avoid": ["RU"]}),
+        ("requirement + capacity", extra),
+    ]
+
+
+async def client_loop(
+    client: httpx.AsyncClient,
+    index: int,
+    deadline: float,
+    mix: list[tuple[str, dict[str, Any]]],
+    tally: Tally,
+) -> None:
+    i = index  # stagger the mix across clients
+    while time.perf_counter() < deadline:
+        kind, body = mix[i % len(mix)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            r = await client.post("/api/plan", json=body)
+            ok = r.status_code == 200 and "exported_mtpa" in r.json()
+        except httpx.HTTPError as exc:
+            tally.error(type(exc).__name__)
+            continue
+        dt_s = time.perf_counter() - t0
+        if ok:
+            tally.latencies.append(dt_s)
+            tally.by_kind[kind] = tally.by_kind.get(kind, 0) + 1
+        else:
+            tally.error(f"HTTP {r.status_code}")
+
+
+async def run_load(url: str, clients: int, duration: float) -> tuple[Tally, float]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as probe:
+        net = (await probe.get("/api/network")).json()
+    routes = [
+        f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
+    ]
+    mix = bodies(routes[0] if routes else None)
+    tally = Tally()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        # warm-up: one of each request kind, not counted
+        for _, body in mix:
+            await client.post("/api/plan", json=body)
+        t0 = time.perf_counter()
+        deadline = t0 + duration
+        await asyncio.gather(
+            *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
+        )
+        elapsed = time.perf_counter() - t0
+    return tally, elapsed
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"crudeflow serve exited with code {proc.returncode}")
+        try:
+            r = httpx.get(url + "/api/health", timeout=2)
+            if r.status_code == 200:
+                return dict(r.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("crudeflow serve did not become healthy in time")
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
+    return sorted_values[k]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"; {kb / 1024**2:.1f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{platform.platform()}; {cpu} ({os.cpu_count()} logical CPUs){mem}"
+
+
+def versions() -> str:
+    names = ("crudeflow", "fastapi", "starlette", "uvicorn", "httpx", "highspy", "pydantic")
+    out = []
+    for n in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out.append(f"{n} {metadata.version(n)}")
+    return f"python {platform.python_version()}; " + ", ".join(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
+    ap.add_argument("--dataset", type=Path, default=None, help="dataset folder (default: built in)")
+    ap.add_argument("--max-solves", type=int, default=2, help="server --max-solves (default 2)")
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="results file")
+    ap.add_argument("--no-record", action="store_true", help="print only; do not append")
+    args = ap.parse_args()
+    if not 1 <= args.clients <= MAX_CLIENTS:
+        ap.error(f"--clients must be between 1 and {MAX_CLIENTS}")
+    if not 1 <= args.duration <= MAX_DURATION_S:
+        ap.error(f"--duration must be between 1 and {MAX_DURATION_S:g} seconds")
+
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable,
+        "-c",
+        "from crudeflow.cli import main; main()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--max-solves",
+        str(args.max_solves),
+    ]
+    if args.dataset is not None:
+        cmd += ["--dataset", str(args.dataset)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        health = wait_healthy(url, proc)
+        print(
+            f"serving {health['title']} ({health['routes']} routes) at {url}; "
+            f"{args.clients} clients for {args.duration:g} s ...",
+            flush=True,
+        )
+        tally, elapsed = asyncio.run(run_load(url, args.clients, args.duration))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+
+    lat = sorted(tally.latencies)
+    n_ok = len(lat)
+    n_err = sum(tally.errors.values())
+    rps = n_ok / elapsed
+    ms = {q: percentile(lat, q) * 1000 for q in (50, 90, 99)}
+    worst = lat[-1] * 1000 if lat else float("nan")
+    mean = statistics.fmean(lat) * 1000 if lat else float("nan")
+    print(f"requests ok   {n_ok:,} in {elapsed:.1f} s  ->  {rps:,.1f} req/s")
+    print(
+        f"latency (ms)  p50 {ms[50]:.1f}  p90 {ms[90]:.1f}  p99 {ms[99]:.1f}  "
+        f"max {worst:.1f}  mean {mean:.1f}"
+    )
+    print(f"errors        {n_err}" + (f"  {tally.errors}" if n_err else ""))
+    if "Traceback" in stderr:
+        print("server stderr:\n" + stderr[-4000:], file=sys.stderr)
+
+    if not args.no_record:
+        now = dt.datetime.now(dt.UTC)
+        shown = " ".join(shlex.quote(a) for a in ["python", "bench/load_web.py", *sys.argv[1:]])
+        mix = ", ".join(f"{k} {v:,}" for k, v in sorted(tally.by_kind.items()))
+        section = f"""
+## {now:%Y-%m-%d %H:%M} UTC: web app under load (`crudeflow serve`, POST /api/plan)
+
+- command: `{shown}`
+- machine: {machine()}
+- {versions()}
+- server: `crudeflow serve` (uvicorn, 1 process) on 127.0.0.1, dataset {health["dataset"]} \
+({health["routes"]} routes, {health["nodes"]} nodes), {args.max_solves} concurrent solves, \
+solve time limit {health["solve_time_limit_s"]:g} s; client and server share the machine \
+(1-min load average {load_before:.2f} just before the run)
+- load: {args.clients} concurrent httpx clients, {elapsed:.1f} s after a warm-up; \
+mix: {mix}
+
+| requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors |
+|---:|---:|---:|---:|---:|---:|---:|
+| {n_ok:,} | {rps:,.1f} | {ms[50]:.1f} | {ms[90]:.1f} | {ms[99]:.1f} | {worst:.1f} | {n_err} |
+"""
+        with args.out.open("a", encoding="utf-8") as fh:
+            fh.write(section)
+        print(f"appended to {args.out}")
+    return 0 if n_err == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

