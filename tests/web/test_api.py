@@ -103,7 +103,7 @@ async def test_openapi_lists_every_endpoint(client: httpx.AsyncClient) -> None:
     plan_op = spec["paths"]["/api/plan"]["post"]
     assert {"200", "400", "409", "413", "422", "503"} <= set(plan_op["responses"])
     preset = spec["components"]["schemas"]["Preset"]
-    assert set(preset["properties"]) == {"id", "title", "description"}
+    assert set(preset["properties"]) == {"id", "title", "description", "horizon", "tags"}
 
 
 # -- plan --------------------------------------------------------------------------------------
@@ -536,3 +536,26 @@ def test_serve_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--dataset"):
         assert option in result.output
+
+
+async def test_presets_of_the_default_dataset_apply(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    app = create_app()  # the built-in Kazakhstan dataset, which ships presets
+    async with make_client(app) as c:
+        presets = (await c.get("/api/presets")).json()
+        ids = {p["id"] for p in presets}
+        assert {"spm2-loss-2025", "russia-transit-ban", "trans-caspian-20mt"} <= ids
+        spm2 = next(p for p in presets if p["id"] == "spm2-loss-2025")
+        assert spm2["horizon"] == "2025-10 to 2025-12" and "history" in spm2["tags"]
+        r = await c.post("/api/plan", json={"preset": "spm2-loss-2025"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["periods"] == ["2025-10", "2025-11", "2025-12"]
+        assert body["preset"] == "spm2-loss-2025"
+        r = await c.post("/api/plan", json={"preset": "trans-caspian-20mt", "avoid": ["RU"]})
+        assert r.status_code == 200
+        assert any(s["shortfall"] > 0 for s in r.json()["requirement_status"])
+        r = await c.post("/api/plan", json={"preset": "no-such-preset"})
+        assert r.status_code == 422
+        assert r.json()["error"]["type"] == "scenario_error"

@@ -279,17 +279,25 @@ class Network:
 
     def brent(self, year: int) -> float:
         """Brent annual average (USD/bbl) for ``year``."""
-        for b in self.benchmarks:
-            if b.year == year:
-                return b.brent_usd_per_bbl
+        if year in self._brent_index:
+            return self._brent_index[year]
         known = ", ".join(str(b.year) for b in self.benchmarks) or "none"
         raise CrudeflowError(f"no Brent price for {year} in the dataset (years with one: {known})")
 
+    @cached_property
+    def _market_index(self) -> dict[str, Market]:
+        return {m.node: m for m in self.markets}
+
+    @cached_property
+    def _brent_index(self) -> dict[int, float]:
+        return {b.year: b.brent_usd_per_bbl for b in self.benchmarks}
+
     def market(self, node_id: str) -> Market:
-        for m in self.markets:
-            if m.node == node_id:
-                return m
-        raise KeyError(f"no market row for node {node_id!r}")
+        """The market row of a market node; ``KeyError`` naming it when absent."""
+        try:
+            return self._market_index[node_id]
+        except KeyError:
+            raise KeyError(f"no market row for node {node_id!r}") from None
 
     def price_usd_per_t(self, node_id: str, year: int) -> float:
         """Market price at a market node in ``year``, USD per tonne of its grade."""

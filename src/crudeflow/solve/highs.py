@@ -171,20 +171,26 @@ class HighsSession:
             raise SolverError(f"column arrays do not match A's {n_col} columns")
         if not (len(row_lower) == len(row_upper) == n_row):
             raise SolverError(f"row bounds do not match A's {n_row} rows")
-        lp = hp.HighsLp()
-        lp.num_col_ = n_col
-        lp.num_row_ = n_row
-        lp.col_cost_ = np.ascontiguousarray(c, dtype=np.float64)
-        lp.col_lower_ = np.ascontiguousarray(col_lower, dtype=np.float64)
-        lp.col_upper_ = np.ascontiguousarray(col_upper, dtype=np.float64)
-        lp.row_lower_ = np.ascontiguousarray(row_lower, dtype=np.float64)
-        lp.row_upper_ = np.ascontiguousarray(row_upper, dtype=np.float64)
-        lp.a_matrix_.format_ = hp.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-        lp.a_matrix_.value_ = csc.data.astype(np.float64)
         self._h = _new_highs(threads=threads, time_limit=time_limit)
-        status = self._h.passModel(lp)
+        # The array form of passModel copies each array once in C++; filling a HighsLp's
+        # fields from Python copies element by element (about 6x slower at 400k columns).
+        status = self._h.passModel(
+            n_col,
+            n_row,
+            int(csc.nnz),
+            int(hp.MatrixFormat.kColwise),
+            int(hp.ObjSense.kMinimize),
+            0.0,
+            np.ascontiguousarray(c, dtype=np.float64),
+            np.ascontiguousarray(col_lower, dtype=np.float64),
+            np.ascontiguousarray(col_upper, dtype=np.float64),
+            np.ascontiguousarray(row_lower, dtype=np.float64),
+            np.ascontiguousarray(row_upper, dtype=np.float64),
+            np.ascontiguousarray(csc.indptr, dtype=np.int32),
+            np.ascontiguousarray(csc.indices, dtype=np.int32),
+            np.ascontiguousarray(csc.data, dtype=np.float64),
+            np.zeros(n_col, dtype=np.int32),
+        )
         if status == hp.HighsStatus.kError:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")
         self.n_col = n_col

@@ -258,9 +258,10 @@ def build_lp(
         if n in ov.supply_mtpa:
             supply_mt[:, i] = np.asarray(ov.supply_mtpa[n], dtype=float) * frac
     market_nodes = tuple(m.node for m in network.markets)
-    price = np.array(
-        [[network.price_usd_per_t(m, y) for m in market_nodes] for y in periods.years]
-    ).reshape(T, len(market_nodes))
+    price_of_year = {
+        y: [network.price_usd_per_t(m, y) for m in market_nodes] for y in set(periods.years)
+    }
+    price = np.array([price_of_year[y] for y in periods.years]).reshape(T, len(market_nodes))
     if ov.price_usd_per_t is not None:
         price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
     market_cap = np.array([np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets])

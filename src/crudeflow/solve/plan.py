@@ -394,6 +394,18 @@ def _netback(lp: LinearProgram, x: FloatArray) -> float:
     return float((deliveries * lp.price_usd_per_t).sum()) - tariff_cost
 
 
+def _entering_routes(network: Network) -> dict[str, list[str]]:
+    """Route ids entering each country, in one pass over the routes (see Network.entering)."""
+    country_of = {n.id: n.country for n in network.nodes}
+    out: dict[str, list[str]] = {}
+    for r in network.routes:
+        origin = country_of[r.from_node]
+        for c in set(r.countries):
+            if c != origin:
+                out.setdefault(c, []).append(r.id)
+    return out
+
+
 def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[str, ...]:
     """Routes whose extra capacity would shrink a requirement shortfall (penalised solve)."""
     T, R = lp.periods.n, lp.n_routes
@@ -510,7 +522,8 @@ def _assemble(
     exported = float(s.sum())
     countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
     pos = {rid: i for i, rid in enumerate(lp.route_ids)}
-    entering = [float(sum(flow_mt[pos[rid]] for rid in network.entering(c))) for c in countries]
+    entering_of = _entering_routes(network)
+    entering = [float(sum(flow_mt[pos[rid]] for rid in entering_of.get(c, ()))) for c in countries]
     exposure = pd.DataFrame(
         {
             "country": countries,

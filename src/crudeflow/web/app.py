@@ -6,7 +6,7 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 * ``GET /api/network`` — the network as GeoJSON (nodes, routes, capacities, countries);
 * ``POST /api/plan`` — plan with countries to avoid, requirements and capacity changes;
 * ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
-* ``GET /api/presets`` — scenario presets (none yet: ``[]``);
+* ``GET /api/presets`` — the dataset's scenario presets (apply one with ``preset``);
 * ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
 * ``GET /openapi.json`` and ``GET /docs`` — the schema and an offline page that reads it;
 * ``GET /`` (planner page), ``GET /runs`` (runs page), ``/static/...`` (their assets,
@@ -260,9 +260,11 @@ def create_app(
                 requirements=texts,
                 strict=req.strict,
                 time_limit=float(solve_time_limit_s),
+                preset=req.preset,
             )
         )
         result["capacity_overrides"] = dict(req.capacity_overrides)
+        result["preset"] = req.preset
         return JSONResponse(result)
 
     @app.post(
@@ -280,8 +282,25 @@ def create_app(
 
     @app.get("/api/presets", response_model=list[Preset], tags=["scenarios"])
     async def presets() -> list[Preset]:
-        """Scenario presets the page offers (none are defined yet)."""
-        return []
+        """Scenario presets of the dataset (its ``scenarios/`` folder)."""
+        from pathlib import Path
+
+        from crudeflow.scenario import list_presets
+
+        out = []
+        for sc in list_presets(net):
+            labels = sc.horizon.labels
+            horizon = labels[0] + (f" to {labels[-1]}" if len(labels) > 1 else "")
+            out.append(
+                Preset(
+                    id=Path(sc.path).stem,
+                    title=sc.title,
+                    description=sc.description,
+                    horizon=horizon,
+                    tags=list(sc.tags),
+                )
+            )
+        return out
 
     @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
     async def runs() -> list[RunSummary]:

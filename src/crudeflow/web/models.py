@@ -49,6 +49,9 @@ RequirementText = Annotated[
     ),
 ]
 RouteId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PresetId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+]
 Capacity = Annotated[
     float,
     Field(ge=0.0, le=MAX_CAPACITY_MTPA, allow_inf_nan=False, description="Capacity in Mt/yr."),
@@ -77,6 +80,12 @@ class PlanRequest(_Strict):
         description="New capacity (Mt/yr) per route id.",
     )
     strict: bool = Field(default=False, description="Answer 409 when a requirement cannot be met.")
+    preset: PresetId | None = Field(
+        default=None,
+        description="A scenario preset of the dataset (see /api/presets): its horizon, dated "
+        "changes and requirements apply, then the request's own avoid, requirements and "
+        "capacities on top. `year` and `monthly` are ignored with a preset.",
+    )
 
 
 class BypassRequest(_Strict):
@@ -125,11 +134,15 @@ class Health(BaseModel):
 
 
 class Preset(BaseModel):
-    """A named scenario the page can apply (none are defined yet)."""
+    """A scenario preset shipped with the dataset, applied with ``preset`` in /api/plan."""
 
     id: str
     title: str
     description: str
+    horizon: str = Field(
+        default="", description="First and last period, e.g. '2025-10 to 2025-12'."
+    )
+    tags: list[str] = Field(default_factory=list, description="e.g. history, what-if, expansion.")
 
 
 class RunSummary(BaseModel):

@@ -135,16 +135,34 @@ def solve_plan(
     requirements: Sequence[str] = (),
     strict: bool = False,
     time_limit: float | None = None,
+    preset: str | None = None,
 ) -> dict[str, Any]:
-    """Solve a plan and return its JSON (``Plan.to_dict()`` plus ``explanations``)."""
-    p = plan(
-        network,
-        year=year,
-        monthly=monthly,
-        requirements=list(requirements),
-        strict=strict,
-        time_limit=time_limit,
-    )
+    """Solve a plan and return its JSON (``Plan.to_dict()`` plus ``explanations``).
+
+    With ``preset``, the dataset's scenario of that name sets the horizon and dated changes.
+    """
+    if preset is not None:
+        from crudeflow.scenario import apply_scenario, resolve_scenario
+
+        sc = resolve_scenario(preset, network)
+        inputs = apply_scenario(sc, network)
+        p = plan(
+            network,
+            periods=inputs.periods,
+            overrides=inputs.overrides,
+            requirements=[*inputs.requirements, *requirements],
+            strict=strict,
+            time_limit=time_limit,
+        )
+    else:
+        p = plan(
+            network,
+            year=year,
+            monthly=monthly,
+            requirements=list(requirements),
+            strict=strict,
+            time_limit=time_limit,
+        )
     out = p.to_dict()
     out["explanations"] = explain(p)
     return dict(jsonable(out))

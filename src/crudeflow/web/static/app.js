@@ -30,6 +30,7 @@
     avoid: new Set(),
     requirements: [],
     caps: {},
+    preset: null,
     plan: null,
     seq: 0,
     controller: null,
@@ -88,6 +89,7 @@
         avoid: Array.from(state.avoid).sort(),
         requirements: state.requirements.slice(),
         capacity_overrides: Object.assign({}, state.caps),
+        preset: state.preset || null,
       },
       overrides || {}
     );
@@ -568,11 +570,10 @@
     sel.disabled = false;
     sel.addEventListener("change", () => {
       const p = presets.find((x) => x.id === sel.value);
-      if (!p) return;
       resetAll(false);
-      for (const c of p.avoid || []) state.avoid.add(c);
-      state.requirements = (p.requirements || []).slice();
-      Object.assign(state.caps, p.capacity_overrides || {});
+      state.preset = p ? p.id : null;
+      sel.value = p ? p.id : "";
+      sel.title = p ? p.description + " (" + p.horizon + ")" : "";
       syncControls();
       solve();
     });
@@ -586,6 +587,8 @@
   }
 
   function resetAll(andSolve) {
+    state.preset = null;
+    if ($("preset").options.length) $("preset").value = "";
     state.avoid.clear();
     state.requirements = [];
     state.year = state.meta.base_year;
