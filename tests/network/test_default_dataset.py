@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from crudeflow.backtest import backtest
-from crudeflow.network.load import _SOURCE_OF, default_dataset_path, load_dataset
+from crudeflow.network._checks import _SOURCE_OF
+from crudeflow.network.load import default_dataset_path, load_dataset
 
 FOLDER = default_dataset_path()
 NUMERIC = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")

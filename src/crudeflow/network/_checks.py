@@ -1,0 +1,341 @@
+"""The loader's checklist: column specs, cell checks collecting problems, YAML with lines.
+
+Split from :mod:`crudeflow.network.load`, which reads a dataset folder file by file and asks
+a :class:`_Checker` about every cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from crudeflow.errors import Problem
+from crudeflow.network._iso import ISO_ALPHA2
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_URL_RE = re.compile(r"^https?://[A-Za-z0-9\-._~%]+(?::\d+)?(?:[/?#][^\s]*)?$")
+_AS_OF_RE = re.compile(r"^(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?|n/d)$")
+_ESTIMATE = "estimate:"
+_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
+
+# numeric column -> the column that names its source (else the row's `source`)
+_SOURCE_OF: dict[str, dict[str, str]] = {
+    "nodes.csv": {"lat": "coords_source", "lon": "coords_source", "storage_mt": "storage_source"},
+    "routes.csv": {
+        "capacity_mtpa": "capacity_source",
+        "physical_capacity_mtpa": "physical_capacity_source",
+        "tariff_usd_per_t": "tariff_source",
+        "transit_days": "transit_source",
+        "loss_pct": "loss_source",
+    },
+    "supply.csv": {"mt": "source"},
+    "markets.csv": {"diff_usd_per_bbl": "diff_source", "max_mtpa": "max_source"},
+    "benchmarks.csv": {"brent_usd_per_bbl": "source"},
+    "observed.csv": {"mt": "source"},
+}
+
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # file: (required columns, optional columns)
+    "sources.csv": (("id", "title", "url", "as_of", "quote"), ()),
+    "nodes.csv": (
+        ("id", "name", "kind", "country", "lat", "lon", "source"),
+        ("coords_source", "storage_mt", "storage_source", "note"),
+    ),
+    "routes.csv": (
+        (
+            "id",
+            "from",
+            "to",
+            "mode",
+            "capacity_mtpa",
+            "tariff_usd_per_t",
+            "countries",
+            "status",
+            "source",
+        ),
+        (
+            "name",
+            "grade",
+            "capacity_source",
+            "physical_capacity_mtpa",
+            "physical_capacity_source",
+            "tariff_source",
+            "transit_days",
+            "transit_source",
+            "loss_pct",
+            "loss_source",
+            "since_year",
+            "note",
+        ),
+    ),
+    "supply.csv": (("node", "year", "mt", "source"), ("note",)),
+    "markets.csv": (
+        ("node", "grade", "diff_usd_per_bbl", "source"),
+        ("diff_source", "max_mtpa", "max_source", "note"),
+    ),
+    "benchmarks.csv": (("year", "brent_usd_per_bbl", "source"), ("note",)),
+    "observed.csv": (("year", "group", "mt", "source"), ("note",)),
+}
+
+
+# ---------------------------------------------------------------------------------------
+class _Checker:
+    """Reads files and collects problems."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems: list[Problem] = []
+        self.source_ids: set[str] = set()
+        self.used_sources: set[str] = set()
+        self._valid_cells: set[str] = set()
+
+    def add(self, file: str, line: int | None, field: str, value: object, expected: str) -> None:
+        self.problems.append(Problem(file, line, field, str(value), expected))
+
+    # -- files ----------------------------------------------------------------------------
+    def rows(self, name: str, *, optional: bool = False) -> list[tuple[int, dict[str, str]]]:
+        path = self.folder / name
+        if not path.is_file():
+            if not optional:
+                self.add(name, None, "", "", f"a file {name} in {self.folder}")
+            return []
+        required, extra = _COLUMNS[name]
+        out: list[tuple[int, dict[str, str]]] = []
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                reader = csv.DictReader(fh)
+                header = [h.strip() for h in (reader.fieldnames or [])]
+                missing = [c for c in required if c not in header]
+                for col in missing:
+                    self.add(name, 1, col, "", f"a column named {col!r} in the header")
+                if missing:
+                    return []
+                dup = {h for h in header if header.count(h) > 1}
+                for col in sorted(dup):
+                    self.add(name, 1, col, col, "each column name once")
+                reader.fieldnames = header
+                for row in reader:
+                    line = reader.line_num
+                    if None in row:
+                        self.add(
+                            name,
+                            line,
+                            "",
+                            ",".join(row[None]),
+                            f"{len(header)} cells as in the header",
+                        )
+                    clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
+                    if not any(clean.values()):
+                        continue
+                    for col in extra:
+                        clean.setdefault(col, "")
+                    out.append((line, clean))
+        except UnicodeDecodeError as exc:
+            self.add(name, None, "", f"byte {exc.start}", "UTF-8 text")
+        except csv.Error as exc:
+            self.add(name, None, "", str(exc), "well-formed CSV")
+        return out
+
+    # -- cells ----------------------------------------------------------------------------
+    def number(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, str],
+        col: str,
+        *,
+        required: bool = True,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        high_open: bool = False,
+        what: str = "a number",
+    ) -> float | None:
+        raw = row.get(col, "")
+        if raw == "":
+            if required:
+                self.add(file, line, col, raw, f"{what} (the cell is empty)")
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.add(file, line, col, raw, what)
+            return None
+        if not math.isfinite(value):
+            self.add(file, line, col, raw, f"{what} (finite)")
+            return None
+        if (low is not None and (value < low or (low_open and value == low))) or (
+            high is not None and (value > high or (high_open and value == high))
+        ):
+            self.add(file, line, col, raw, what)
+            return None
+        self.check_source(file, line, row, col)
+        return value
+
+    def integer(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, str],
+        col: str,
+        *,
+        required: bool = True,
+        low: int = 1900,
+        high: int = 2200,
+    ) -> int | None:
+        raw = row.get(col, "")
+        if raw == "":
+            if required:
+                self.add(file, line, col, raw, f"a year between {low} and {high}")
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            self.add(file, line, col, raw, f"a whole year between {low} and {high}")
+            return None
+        if not low <= value <= high:
+            self.add(file, line, col, raw, f"a year between {low} and {high}")
+            return None
+        return value
+
+    def check_source(self, file: str, line: int, row: dict[str, str], col: str) -> None:
+        src_col = _SOURCE_OF.get(file, {}).get(col, "source")
+        cell = row.get(src_col, "") or row.get("source", "")
+        used_col = src_col if row.get(src_col, "") else "source"
+        if cell == "":
+            self.add(
+                file,
+                line,
+                src_col,
+                "",
+                f"a source for {col}: a source id or 'estimate: <reasoning>'",
+            )
+            return
+        self.source_cell(file, line, used_col, cell)
+
+    def source_cell(self, file: str, line: int | None, col: str, cell: str) -> None:
+        # The same cell text recurs on many rows; a valid one need not be parsed again.
+        if cell in self._valid_cells:
+            return
+        before = len(self.problems)
+        if cell.lower().startswith(_ESTIMATE):
+            if len(cell[len(_ESTIMATE) :].strip()) < 8:
+                self.add(file, line, col, cell, "'estimate: ' followed by the reasoning")
+            # an estimate that names the sources it is derived from uses them
+            self.used_sources.update(set(_WORD_RE.findall(cell)) & self.source_ids)
+        else:
+            for sid in (s.strip() for s in cell.split(";")):
+                self.used_sources.add(sid)
+                if sid not in self.source_ids:
+                    self.add(
+                        file,
+                        line,
+                        col,
+                        sid,
+                        "a source id from sources.csv or 'estimate: <reasoning>'",
+                    )
+        if len(self.problems) == before:
+            self._valid_cells.add(cell)
+
+    def choice(
+        self, file: str, line: int, row: dict[str, str], col: str, allowed: Iterable[str]
+    ) -> str | None:
+        value = row.get(col, "")
+        allowed = tuple(allowed)
+        if value not in allowed:
+            self.add(file, line, col, value, "one of " + ", ".join(allowed))
+            return None
+        return value
+
+    def ident(
+        self, file: str, line: int, row: dict[str, str], col: str, seen: dict[str, int]
+    ) -> str | None:
+        value = row.get(col, "")
+        if not _ID_RE.match(value):
+            self.add(file, line, col, value, "an id of letters, digits, '_', '-' or '.'")
+            return None
+        if value in seen:
+            self.add(file, line, col, value, f"a unique id (also on line {seen[value]})")
+            return None
+        seen[value] = line
+        return value
+
+    def country(self, file: str, line: int, col: str, value: str) -> bool:
+        if value not in ISO_ALPHA2:
+            self.add(file, line, col, value, "an ISO 3166-1 alpha-2 country code such as KZ")
+            return False
+        return True
+
+
+# ---------------------------------------------------------------------------------------
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records each mapping's line under ``__line__`` and each key's line
+    under ``__keys__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
+    mapping["__line__"] = node.start_mark.line + 1
+    # construct_mapping has already rejected unhashable keys; key objects come from its cache
+    mapping["__keys__"] = {
+        loader.construct_object(key_node): key_node.start_mark.line + 1
+        for key_node, _ in node.value
+    }
+    return mapping
+
+
+def _line_of(mapping: dict[str, Any], key: object) -> int | None:
+    """Line of ``key`` in a mapping read by :class:`_LineLoader` (else the mapping's line)."""
+    keys = mapping.get("__keys__")
+    if isinstance(keys, dict) and key in keys:
+        return cast(int, keys[key])
+    return cast("int | None", mapping.get("__line__"))
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    name = "dataset.yaml"
+    path = ck.folder / name
+    if not path.is_file():
+        ck.add(name, None, "", "", f"a file {name} in {ck.folder}")
+        return {}, []
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        ck.add(name, mark.line + 1 if mark else None, "", str(exc.problem), "valid YAML")
+        return {}, []
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        ck.add(name, None, "", str(exc), "valid YAML")
+        return {}, []
+    except ValueError as exc:  # an impossible date such as 2025-13-45 (no mark available)
+        ck.add(name, None, "", str(exc), "valid YAML (dates must exist)")
+        return {}, []
+    except RecursionError:
+        ck.add(name, None, "", "deeply nested", "valid YAML of reasonable depth")
+        return {}, []
+    if not isinstance(data, dict):
+        ck.add(name, 1, "", type(data).__name__, "a mapping of keys (name, producer, grades)")
+        return {}, []
+    for key in ("name", "title", "producer", "base_year", "grades"):
+        if key not in data:
+            ck.add(name, 1, key, "", f"a key {key!r}")
+    grades = data.get("grades") or []
+    if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
+        ck.add(
+            name,
+            _line_of(data, "grades"),
+            "grades",
+            str(grades)[:40],
+            "a list of grades with id, name, bbl_per_t, source",
+        )
+        grades = []
+    return data, grades
