@@ -9,11 +9,13 @@ Examples
 >>> for s in explain(plan(toy_network())):
 ...     print(s)
 Kazakhstan can export 12 Mt/yr (263 kb/d) of the 12 Mt/yr available; nothing is shut in.
-The binding route is B_M at 10 Mt/yr: one more Mt/yr of capacity there would add 12 USD per tonne, USD 12 m a year.
+The binding route is B_M at 10 Mt/yr: one more Mt/yr of capacity there would add 12 USD per tonne, USD 12 m a year, for at least the next 1 Mt/yr.
 Of the crude exported, 83% (10 Mt/yr) enters Russia and 17% (2 Mt/yr) enters Azerbaijan.
 """
 
 from __future__ import annotations
+
+import math
 
 from crudeflow.solve.plan import Plan
 
@@ -60,6 +62,14 @@ def _mt(x: float) -> str:
     if abs(x) >= 1:
         return f"{x:,.1f}".rstrip("0").rstrip(".")
     return f"{x:.2g}"
+
+
+def _holds(extra: float | None) -> str:
+    if extra is None or extra <= 1e-6:
+        return ""
+    if not math.isfinite(extra):
+        return ", however much is added"
+    return f", for at least the next {_mt(extra)} Mt/yr"
 
 
 def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> list[str]:
@@ -110,7 +120,7 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
         out.append(
             f"The binding route is {b.name} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
             f"capacity there would add {b.value_usd_per_t:,.0f} USD per tonne, "
-            f"USD {b.value_usd_per_t:,.0f} m a year."
+            f"USD {b.value_usd_per_t:,.0f} m a year{_holds(b.holds_for_mtpa)}."
         )
         if len(binding) > 1:
             b2 = binding[1]

@@ -205,3 +205,15 @@ def test_capacity_factor_scales_route() -> None:
     p = plan(net, capacity_factor=factor)
     assert p.routes.loc["B_M", "flow_mtpa"] == pytest.approx(5.0)
     assert p.shut_in_mtpa == pytest.approx(12 - 5 - 4)
+
+
+def test_bottleneck_value_holds_over_its_ranging_interval(kz) -> None:
+    """The ranged interval is safe: within it, extra capacity earns exactly the dual value."""
+    base = plan(kz)
+    for b in base.bottlenecks[:3]:
+        assert b.holds_for_mtpa is not None and b.holds_for_mtpa > 0
+        step = min(b.holds_for_mtpa, 5.0) * 0.99
+        r = kz.route(b.route)
+        bigger = kz.replace_routes([dataclasses.replace(r, capacity_mtpa=r.capacity_mtpa + step)])
+        gain = plan(bigger).netback_musd - base.netback_musd
+        assert gain == pytest.approx(b.value_usd_per_t * step, rel=1e-6)

@@ -58,6 +58,12 @@ def _fmt(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _holds_text(extra: float | None) -> str:
+    if extra is None or extra <= 1e-6:
+        return ""
+    return " for any amount" if extra == float("inf") else f" for at least {_fmt(extra)} more Mt/yr"
+
+
 def headline_lines(p: Plan, net: Network) -> list[str]:
     """The headline block shown above a plan's tables."""
     from crudeflow.units import mtpa_to_kbd
@@ -113,6 +119,7 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
         lines.append(
             f"  {'Binding' if i == 0 else '':<11} {b.name} {_fmt(b.capacity_mtpa)} Mt/yr "
             f"({_fmt(kbd, 0)} kb/d) — one more Mt/yr is worth {_fmt(b.value_usd_per_t)} USD/t"
+            + _holds_text(b.holds_for_mtpa)
         )
     return lines
 

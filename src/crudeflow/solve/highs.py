@@ -222,6 +222,15 @@ class HighsSession:
         ix = np.ascontiguousarray(idx, dtype=np.int32)
         self._h.changeColsCost(len(ix), ix, np.ascontiguousarray(cost, np.float64))
 
+    def bound_ranging(self) -> FloatArray | None:
+        """For each column, how high its upper bound can rise before the optimal basis
+        changes (HiGHS ranging after a solve); None when HiGHS cannot range this model.
+        """
+        status, ranging = self._h.getRanging()
+        if status == _highspy().HighsStatus.kError or not getattr(ranging, "valid", True):
+            return None
+        return np.asarray(ranging.col_bound_up.value_, dtype=np.float64)
+
     def solve(self) -> LPResult:
         """Run HiGHS (warm from the last basis when there is one)."""
         t0 = time.perf_counter()

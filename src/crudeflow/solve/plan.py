@@ -42,6 +42,7 @@ __all__ = ["Bottleneck", "Plan", "RequirementStatus", "plan"]
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-6
 _RELAX_MT = 1e-4
+_RANGING_MAX_ROUTES = 20_000  # ranging costs about one more solve; skip it on huge networks
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,10 @@ class Bottleneck:
     utilisation: float
     value_usd_per_t: float
     """Netback gained per extra Mt/yr of capacity, USD m per Mt/yr = USD per tonne."""
+    holds_for_mtpa: float | None = None
+    """Extra Mt/yr over which the value surely holds (HiGHS bound ranging: the optimal basis
+    stays the same that far; it may hold further, since a basis can change without the value
+    changing). Annual plans only; ``inf`` when no other limit would ever bind."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,11 @@ class Plan:
                     "capacity_mtpa": b.capacity_mtpa,
                     "utilisation": b.utilisation,
                     "value_usd_per_t": b.value_usd_per_t,
+                    "holds_for_mtpa": (
+                        b.holds_for_mtpa
+                        if b.holds_for_mtpa is not None and np.isfinite(b.holds_for_mtpa)
+                        else None
+                    ),
                 }
                 for b in self.bottlenecks
             ],
@@ -348,6 +358,12 @@ def plan(
         session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
         result = _checked(session.solve())
         solves.append(result)
+    ranges = None
+    if periods.n == 1 and lp.n_routes <= _RANGING_MAX_ROUTES:
+        up = session.bound_ranging()
+        if up is not None:
+            xs = lp.block("x")
+            ranges = up[xs] - lp.col_upper[xs]
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
     if baseline and reqs and objective == "netback":
@@ -370,6 +386,7 @@ def plan(
         shortfall_mt,
         baseline_musd,
         relief,
+        ranges,
         timings={
             "build_s": t_build - t_start,
             "solve_s": t_solve - t_build,
@@ -435,6 +452,7 @@ def _assemble(
     shortfall_mt: dict[int, float],
     baseline_musd: float | None,
     relief: tuple[str, ...],
+    ranges: FloatArray | None,
     *,
     timings: dict[str, float],
     iterations: int,
@@ -574,6 +592,7 @@ def _assemble(
             capacity_mtpa=float(cap_mt[i] / years),
             utilisation=float(util[i]),
             value_usd_per_t=float(value[i]),
+            holds_for_mtpa=None if ranges is None else float(max(ranges[i], 0.0)),
         )
         for i in order
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
