@@ -179,3 +179,13 @@ def test_scenario_list_run_compare_backtest() -> None:
     assert dec and dec[0]["delta_cpc_mt"] < 0
     code, out = run("backtest", "--csv")
     assert code == 0 and "observed_mt" in out.splitlines()[0]
+
+
+def test_run_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    code, text = run("run", "--report", str(out))
+    assert code == 0
+    assert "Report written:" in text and out.is_file()
+    html = out.read_text(encoding="utf-8")
+    assert "crudeflow run --report" in html and "Base plan" in html
+    assert 'src="http' not in html

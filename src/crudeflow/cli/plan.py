@@ -313,7 +313,22 @@ def run_cmd(
         console.print("[bold]In plain words:[/] " + " ".join(explain(p)))
     console.print(route_table(plans[-1][1], title=f"Routes — {plans[-1][0]}"))
     if report is not None:
-        from crudeflow.report import write_default_report
+        import shlex
 
-        path = write_default_report(report, dataset=dataset, year=year)
+        from crudeflow.report import ReportCase, build_report
+
+        args = ["crudeflow", "run", "--report", str(report)]
+        if dataset is not None:
+            args += ["--dataset", str(dataset)]
+        if year is not None:
+            args += ["--year", str(year)]
+        path = build_report(
+            [
+                ReportCase(label, net, p, tuple(reqs))
+                for (label, p), (_, reqs) in zip(plans, cases, strict=True)
+            ],
+            title=f"{net.meta.title}: export routes, {y}",
+            out=report,
+            command=shlex.join(args),
+        )
         console.print(f"\nReport written: {path.resolve()}")
