@@ -198,6 +198,12 @@ class RouteArrays:
     bbl_per_t: npt.NDArray[np.float64]
     transit_days: npt.NDArray[np.float64]
     storage_mt: npt.NDArray[np.float64]
+    operating: npt.NDArray[np.bool_]
+    """Route status is ``operating``."""
+    since_year: npt.NDArray[np.float64]
+    """Year a route opened (-inf when not given)."""
+    crossing: Mapping[str, npt.NDArray[np.int64]]
+    """Country code -> indices of the routes that cross it."""
 
 
 @dataclass(frozen=True)
@@ -338,6 +344,13 @@ class Network:
                 float,
                 len(self.nodes),
             ),
+            operating=np.fromiter((r.status == "operating" for r in routes), bool, len(routes)),
+            since_year=np.fromiter(
+                (-np.inf if r.since_year is None else r.since_year for r in routes),
+                float,
+                len(routes),
+            ),
+            crossing=_crossing(routes),
         )
 
     # -- changes ------------------------------------------------------------------------
@@ -374,6 +387,14 @@ class Network:
             for r in self.routes
             if country in r.countries and self.nodes[idx[r.from_node]].country != country
         )
+
+
+def _crossing(routes: tuple[Route, ...]) -> dict[str, npt.NDArray[np.int64]]:
+    out: dict[str, list[int]] = {}
+    for i, r in enumerate(routes):
+        for c in set(r.countries):
+            out.setdefault(c, []).append(i)
+    return {c: np.array(ix, dtype=np.int64) for c, ix in out.items()}
 
 
 def toy_network() -> Network:

@@ -270,11 +270,10 @@ def build_lp(
     S, M, H = len(supply_nodes), len(market_nodes), len(storage_idx)
 
     # --- flow bounds ----------------------------------------------------------------------
-    open_ = np.array(
-        [[r.open_in(y) for r in network.routes] for y in sorted(set(periods.years))], dtype=float
-    )
-    year_row = {y: i for i, y in enumerate(sorted(set(periods.years)))}
-    open_t = open_[[year_row[y] for y in periods.years]]  # [T, R]
+    years_t = np.asarray(periods.years, dtype=float)
+    open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
+        float
+    )  # [T, R]
     factor = np.ones((T, R))
     if capacity_factor is not None:
         cf = np.asarray(capacity_factor, dtype=float)
@@ -288,7 +287,9 @@ def build_lp(
     closed_by: dict[str, str] = {}
     for req in requirements:
         if isinstance(req, Avoid):
-            hit = np.array([bool(set(req.countries) & set(r.countries)) for r in network.routes])
+            hit = np.zeros(R, dtype=bool)
+            for code in req.countries:
+                hit[arr.crossing.get(code, np.array([], dtype=np.int64))] = True
             if network.meta.producer in req.countries:
                 raise ScenarioError(
                     f"{req}: cannot avoid the producer country {network.meta.producer}"
@@ -386,9 +387,6 @@ def build_lp(
     row_lo: list[float] = []
     row_hi: list[float] = []
     next_col = base_u
-    out_routes: dict[str, list[int]] = {}
-    for i, r in enumerate(network.routes):
-        out_routes.setdefault(r.from_node, []).append(i)
     market_pos = {m: j for j, m in enumerate(market_nodes)}
     for req in requirements:
         if isinstance(req, Avoid):
@@ -408,7 +406,7 @@ def build_lp(
                 elif network.has_node(name) and not isinstance(req, RouteLimit):
                     if name in market_pos:
                         market_set.add(market_pos[name])
-                    route_set.update(out_routes.get(name, []))
+                    route_set.update(np.flatnonzero(arr.frm == node_pos[name]).tolist())
                 else:
                     what = (
                         "route or route group"
