@@ -426,10 +426,12 @@ def build_lp(
             coef_vals.append(np.ones(T * len(idx_m)))
             op = req.op
         elif isinstance(req, Share):
-            entering = [network._route_index[r] for r in network.entering(req.country)]
-            if not entering and not any(req.country in r.countries for r in network.routes):
+            crossing = arr.crossing.get(req.country)
+            if crossing is None:
                 raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
-            idx_r = np.array(entering, dtype=np.int64)
+            # entering: crossing routes that start outside the country (see Network.entering)
+            node_country = np.array([n.country for n in network.nodes], dtype=object)
+            idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
             coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
             coef_vals.append(np.ones(T * len(idx_r)))
             coef_cols.append(base_s + np.arange(n_s))
