@@ -13,12 +13,10 @@ from crudeflow.explain import explain
 from crudeflow.network.model import Network
 from crudeflow.report import ReportCase, build_report, default_cases, write_default_report
 from crudeflow.report._assets import TOPOJSON_NAME, geo_seed_script, plotly_js
+from crudeflow.report.charts import comparison_figure, monthly_figure, sankey_figure
 from crudeflow.report.figures import (
-    comparison_figure,
     fit_bounds,
     map_figure,
-    monthly_figure,
-    sankey_figure,
 )
 from crudeflow.report.flows import trace
 from crudeflow.solve.plan import plan

@@ -30,14 +30,12 @@ from crudeflow.explain import country_name, explain
 from crudeflow.network.model import Network
 from crudeflow.report import _html as h
 from crudeflow.report._assets import geo_seed_script, plotly_js, plotly_version
+from crudeflow.report.charts import comparison_figure, monthly_figure, sankey_figure
 from crudeflow.report.figures import (
     CASE_COLOURS,
-    comparison_figure,
     frame_rows,
     map_figure,
-    monthly_figure,
     route_category,
-    sankey_figure,
     undrawn_routes,
 )
 from crudeflow.report.flows import TracedFlows, short_name, trace
