@@ -85,6 +85,7 @@ __all__ = [
     "export_geojson",
     "export_network",
     "export_pypsa",
+    "geojson_collection",
 ]
 
 ExportFormat = Literal["csv", "geojson", "pypsa"]
@@ -297,6 +298,60 @@ def _geojson_path(out: Path) -> Path:
     return out
 
 
+def geojson_collection(network: Network) -> dict[str, Any]:
+    """The network as a GeoJSON ``FeatureCollection`` dict (what :func:`export_geojson` writes).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> fc = geojson_collection(toy_network())
+    >>> fc["type"], [f["properties"]["layer"] for f in fc["features"]][:4]
+    ('FeatureCollection', ['node', 'node', 'node', 'route'])
+    """
+    producer = network.meta.producer
+    features: list[dict[str, Any]] = []
+    for n in network.nodes:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
+                "properties": {
+                    "layer": "node",
+                    "id": n.id,
+                    "name": n.name,
+                    "kind": n.kind,
+                    "country": n.country,
+                    "storage_mt": n.storage_mt,
+                },
+            }
+        )
+    for r in network.routes:
+        a, b = network.node(r.from_node), network.node(r.to_node)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
+                "properties": {
+                    "layer": "route",
+                    "id": r.id,
+                    "name": _route_name(r),
+                    "from": r.from_node,
+                    "to": r.to_node,
+                    "mode": r.mode,
+                    "grade": _grade_id(network, r),
+                    "capacity_mtpa": r.capacity_mtpa,
+                    "capacity_kbd": _kbd(network, r, r.capacity_mtpa),
+                    "tariff_usd_per_t": r.tariff_usd_per_t,
+                    "countries": list(r.countries),
+                    "crosses": list(dict.fromkeys(c for c in r.countries if c != producer)),
+                    "status": r.status,
+                    "since_year": r.since_year,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def export_geojson(network: Network, out_path_or_dir: str | Path) -> Path:
     """Write the network as an RFC 7946 GeoJSON ``FeatureCollection``.
 
@@ -343,48 +398,7 @@ def export_geojson(network: Network, out_path_or_dir: str | Path) -> Path:
     ([[50.0, 45.0], [30.0, 40.0]], ['AZ', 'TR'])
     """
     path = _geojson_path(Path(out_path_or_dir))
-    producer = network.meta.producer
-    features: list[dict[str, Any]] = []
-    for n in network.nodes:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
-                "properties": {
-                    "layer": "node",
-                    "id": n.id,
-                    "name": n.name,
-                    "kind": n.kind,
-                    "country": n.country,
-                    "storage_mt": n.storage_mt,
-                },
-            }
-        )
-    for r in network.routes:
-        a, b = network.node(r.from_node), network.node(r.to_node)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
-                "properties": {
-                    "layer": "route",
-                    "id": r.id,
-                    "name": _route_name(r),
-                    "from": r.from_node,
-                    "to": r.to_node,
-                    "mode": r.mode,
-                    "grade": _grade_id(network, r),
-                    "capacity_mtpa": r.capacity_mtpa,
-                    "capacity_kbd": _kbd(network, r, r.capacity_mtpa),
-                    "tariff_usd_per_t": r.tariff_usd_per_t,
-                    "countries": list(r.countries),
-                    "crosses": list(dict.fromkeys(c for c in r.countries if c != producer)),
-                    "status": r.status,
-                    "since_year": r.since_year,
-                },
-            }
-        )
-    doc = {"type": "FeatureCollection", "features": features}
+    doc = geojson_collection(network)
     # allow_nan=False: RFC 8259 JSON has no NaN or Infinity, so fail rather than write one
     path.write_text(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
     return path

@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from crudeflow.explain import country_name
+from crudeflow.network.export import geojson_collection
 from crudeflow.network.model import Network, Route
-from crudeflow.units import mtpa_to_kbd
 
 __all__ = ["avoidable_countries", "corridor", "network_geojson"]
 
@@ -58,49 +58,17 @@ def network_geojson(network: Network, *, topojson: bool = False) -> dict[str, An
         JSON-ready FeatureCollection with a ``metadata`` foreign member.
     """
     producer = network.meta.producer
-    features: list[dict[str, Any]] = []
-    for n in network.nodes:
-        features.append(
-            {
-                "type": "Feature",
-                "id": f"node:{n.id}",
-                "geometry": {"type": "Point", "coordinates": [n.lon, n.lat]},
-                "properties": {
-                    "feature": "node",
-                    "id": n.id,
-                    "name": n.name,
-                    "kind": n.kind,
-                    "country": n.country,
-                    "storage_mt": n.storage_mt,
-                },
-            }
-        )
-    for r in network.routes:
-        a, b = network.node(r.from_node), network.node(r.to_node)
-        bpt = network.grade_of(r.grade).bbl_per_t
-        features.append(
-            {
-                "type": "Feature",
-                "id": f"route:{r.id}",
-                "geometry": {"type": "LineString", "coordinates": [[a.lon, a.lat], [b.lon, b.lat]]},
-                "properties": {
-                    "feature": "route",
-                    "id": r.id,
-                    "name": r.name or r.id,
-                    "from": r.from_node,
-                    "to": r.to_node,
-                    "mode": r.mode,
-                    "status": r.status,
-                    "since_year": r.since_year,
-                    "capacity_mtpa": r.capacity_mtpa,
-                    "capacity_kbd": float(mtpa_to_kbd(r.capacity_mtpa, bbl_per_t=bpt)),
-                    "physical_capacity_mtpa": r.physical_capacity_mtpa,
-                    "tariff_usd_per_t": r.tariff_usd_per_t,
-                    "countries": list(r.countries),
-                    "corridor": corridor(r, producer),
-                },
-            }
-        )
+    # The exporter's collection, plus what the page uses: a feature id, the corridor colour
+    # class and the physical capacity beside the usable one.
+    features = geojson_collection(network)["features"]
+    for f in features:
+        props = f["properties"]
+        props["feature"] = props["layer"]
+        f["id"] = f"{props['layer']}:{props['id']}"
+        if props["layer"] == "route":
+            route = network.route(props["id"])
+            props["physical_capacity_mtpa"] = route.physical_capacity_mtpa
+            props["corridor"] = corridor(route, producer)
     countries = avoidable_countries(network)
     return {
         "type": "FeatureCollection",
