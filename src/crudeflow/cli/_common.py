@@ -54,6 +54,7 @@ def fail(message: str, code: int) -> NoReturn:
 def handle_errors() -> Iterator[None]:
     """Turn library errors into messages and exit codes; never a traceback for user mistakes."""
     from crudeflow.errors import (
+        CrudeflowError,
         DatasetError,
         InfeasiblePlanError,
         RequirementError,
@@ -84,6 +85,9 @@ def handle_errors() -> Iterator[None]:
     except SolverError as exc:
         console_err.print(f"solver error: {exc}", markup=False)
         sys.exit(EXIT_SOLVER)
+    except CrudeflowError as exc:  # any other domain error is about the input, not a crash
+        console_err.print(f"error: {exc}", markup=False)
+        sys.exit(EXIT_DATA)
 
 
 def load(dataset: Path | None) -> Network:
