@@ -229,6 +229,10 @@ def bypass_cmd(
         f"{_fmt(b.available_mtpa)} Mt/yr available can leave "
         f"({b.max_mtpa / b.available_mtpa:.0%})."
     )
+    if b.max_mtpa <= 1e-9 and not b.cut_routes:
+        console.print(
+            f"  No chain of open routes from a supply node to a market avoids {', '.join(b.avoid)}."
+        )
     if b.cut_routes:
         names = ", ".join(
             f"{net.route(r).name} ({net.route(r).capacity_mtpa:g} Mt/yr)" for r in b.cut_routes
