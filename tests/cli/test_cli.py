@@ -189,3 +189,15 @@ def test_run_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:
     html = out.read_text(encoding="utf-8")
     assert "crudeflow run --report" in html and "Base plan" in html
     assert 'src="http' not in html
+
+
+def test_physical_capacities_raise_the_bypass(kz) -> None:
+    code, out = run("bypass", "--avoid", "RU", "--physical", "--json")
+    assert code == 0
+    physical = json.loads(out)
+    code, out = run("bypass", "--avoid", "RU", "--json")
+    allocated = json.loads(out)
+    assert physical["physical_capacities"] is True
+    assert physical["max_mtpa"] > allocated["max_mtpa"]
+    code, out = run("plan", "--physical", "--avoid", "RU", "--json")
+    assert code == 0 and json.loads(out)["exported_mtpa"] == pytest.approx(physical["max_mtpa"])

@@ -31,6 +31,14 @@ AvoidOpt = Annotated[
         show_default=False,
     ),
 ]
+PhysicalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--physical",
+        help="Use each route's physical capacity where the dataset gives one, instead of the "
+        "allocation or quota (e.g. BTC at its physical limit).",
+    ),
+]
 RequireOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -183,6 +191,7 @@ def plan_cmd(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 3) when a requirement cannot be met.")
     ] = False,
+    physical: PhysicalOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print the route table as CSV.")] = False,
 ) -> None:
@@ -193,14 +202,19 @@ def plan_cmd(
         console_err.print("error: choose one of --json and --csv")
         raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
+    if physical:
+        net = net.with_physical_capacities()
     p = plan(
         net, year=year, monthly=monthly, requirements=_requirements(avoid, require), strict=strict
     )
     if as_json:
-        sys.stdout.write(json.dumps(p.to_dict(), indent=2, default=str) + "\n")
+        out = {**p.to_dict(), "physical_capacities": physical}
+        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
     elif as_csv:
         sys.stdout.write(p.to_frame().to_csv(index=False))
     else:
+        if physical:
+            console.print("Physical capacities where the dataset gives them (--physical).")
         print_plan(p, net)
 
 
@@ -211,6 +225,7 @@ def bypass_cmd(
     ],
     dataset: DatasetOpt = None,
     year: YearOpt = None,
+    physical: PhysicalOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Maximum export avoiding countries (max-flow), with the limiting routes (min cut)."""
@@ -218,12 +233,16 @@ def bypass_cmd(
     from crudeflow.units import mtpa_to_kbd
 
     net = load(dataset)
+    if physical:
+        net = net.with_physical_capacities()
     b = bypass(net, avoid=avoid, year=year)
     if as_json:
-        sys.stdout.write(json.dumps(b.to_dict(), indent=2) + "\n")
+        sys.stdout.write(json.dumps({**b.to_dict(), "physical_capacities": physical}, indent=2))
+        sys.stdout.write("\n")
         return
     kbd = mtpa_to_kbd(b.max_mtpa, bbl_per_t=net.default_bbl_per_t)
-    console.print(f"[bold]{net.meta.title}, {b.year}[/] — avoiding {', '.join(b.avoid)}")
+    basis = " — physical capacities (--physical)" if physical else ""
+    console.print(f"[bold]{net.meta.title}, {b.year}[/] — avoiding {', '.join(b.avoid)}{basis}")
     console.print(
         f"  At most {_fmt(b.max_mtpa)} Mt/yr ({_fmt(kbd, 0)} kb/d) of "
         f"{_fmt(b.available_mtpa)} Mt/yr available can leave "

@@ -370,6 +370,25 @@ class Network:
         added = tuple(r for r in new.values() if r.id in unknown)
         return dataclasses.replace(self, routes=kept + added)
 
+    def with_physical_capacities(self) -> Network:
+        """A copy in which every route with a physical limit uses it instead of its allocation.
+
+        Answers "what could the pipes carry" rather than "what is contracted", e.g. BTC at its
+        physical capacity instead of the Kazakh allocation.
+
+        Examples
+        --------
+        >>> net = toy_network()
+        >>> r = dataclasses.replace(net.route("A_M"), physical_capacity_mtpa=6.0)
+        >>> net.replace_routes([r]).with_physical_capacities().route("A_M").capacity_mtpa
+        6.0
+        """
+        return self.replace_routes(
+            dataclasses.replace(r, capacity_mtpa=r.physical_capacity_mtpa)
+            for r in self.routes
+            if r.physical_capacity_mtpa is not None
+        )
+
     def routes_crossing(self, countries: Iterable[str]) -> tuple[str, ...]:
         """Ids of routes that cross any of ``countries`` (ISO codes)."""
         cs = set(countries)
