@@ -28,6 +28,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--metrics-recording-only",
+    "--no-default-browser-check",
 ]
 LOCAL_SCHEMES = ("file:", "data:", "blob:")
 

@@ -19,21 +19,7 @@ pytest.importorskip("playwright")
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
 
-CHROMIUM = Path(os.environ.get("CRUDEFLOW_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--metrics-recording-only",
-    "--no-default-browser-check",
-]
+from tests.report.report_browser import CHROMIUM, CHROMIUM_ARGS  # one set of browser flags
 
 pytestmark = [
     pytest.mark.slow,
