@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORT ?= report.html
 
-.PHONY: run test lint typecheck install chromium clean bench bench-web
+.PHONY: run test lint typecheck install chromium clean bench bench-web fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ typecheck: $(STAMP)
 
 test: $(STAMP) chromium lint typecheck
 	$(BIN)/python -m pytest
+
+fuzz: $(STAMP)
+	CRUDEFLOW_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py
