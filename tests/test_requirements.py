@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crudeflow import RequirementError, ScenarioError, parse_requirement
-from crudeflow.requirements import Avoid, RouteLimit, Share, Via, parse_requirements
+from crudeflow.requirements import (
+    MAX_RATE_MTPA,
+    Avoid,
+    RouteLimit,
+    Share,
+    Via,
+    parse_requirements,
+)
 from crudeflow.units import rate_factor
+
+if TYPE_CHECKING:
+    from crudeflow.network.model import Network
 
 
 @pytest.mark.parametrize(
@@ -231,4 +244,161 @@ IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_]{0,8}", fullmatch=True)
 )
 def test_via_round_trip(targets: list[str], op: str, amount: int, unit: str) -> None:
     text = f"via {','.join(targets)} {op} {amount} {unit}"
+    if amount * rate_factor(unit, 7.33) > MAX_RATE_MTPA:
+        with pytest.raises(RequirementError, match="at most 10,000 Mt/yr"):
+            parse_requirement(text)
+        return
     assert parse_requirement(text) == Via(tuple(targets), op, float(amount), unit, text=text)  # type: ignore[arg-type]
+
+
+# -- issue 8 item 12: amounts are finite, >= 0 and at most MAX_RATE_MTPA ----------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "via AKTAU >= 1e16 Mt/yr",
+        "via AKTAU >= 1e17 Mt/yr",
+        "via AKTAU >= 1e20 Mt/yr",
+        "route cpc <= 10001 Mt/yr",
+        "route cpc <= 300000 kb/d",
+        "via AKTAU >= 1e400 Mt/yr",
+        "via AKTAU >= -1 Mt/yr",
+        "via AKTAU >= nan Mt/yr",
+        "via AKTAU >= inf Mt/yr",
+    ],
+)
+def test_huge_negative_or_non_finite_amounts_are_requirement_errors(text: str) -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_requirement(text)
+    op = text.index(">=") if ">=" in text else text.index("<=")
+    assert info.value.position == op + 3
+
+
+def test_amount_ceiling_names_the_limit_in_the_unit_used() -> None:
+    with pytest.raises(RequirementError, match=r"at most 10,000 Mt/yr \(200,\d+ kb/d\)"):
+        parse_requirement("route cpc <= 300000 kb/d")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "via AKTAU >= 10000 Mt/yr",
+        "route CPC == 10000 Mt/yr",
+        "route cpc <= 0 Mt/yr",
+        "via AKTAU >= 1e-300 Mt/yr",
+        "via AKTAU,KURYK >= 200000 kb/d",
+    ],
+)
+def test_amounts_up_to_the_ceiling_solve_without_solver_error(text: str) -> None:
+    """1e16 and 1e20 Mt/yr used to end as 'solver error' (exit 4) and 503 on the API."""
+    from crudeflow import load_dataset, plan
+
+    p = plan(load_dataset(), requirements=[text], baseline=False)
+    assert p.status.value == "optimal"
+
+
+def test_huge_amount_is_422_not_503_on_the_api() -> None:
+    from crudeflow.web.errors import ApiError
+    from crudeflow.web.service import check_requirements
+
+    with pytest.raises(ApiError) as info:
+        check_requirements(["avoid RU", "via AKTAU >= 1e16 Mt/yr"])
+    assert info.value.status == 422
+
+
+# -- issue 8 item 14: ids resolve case-insensitively, near misses get "did you mean" --------
+@pytest.fixture(scope="module")
+def kz() -> Network:
+    from crudeflow import load_dataset
+
+    return load_dataset()
+
+
+def test_plan_help_example_route_cpc_resolves_to_the_cpc_group(kz: Network) -> None:
+    req = parse_requirement("route CPC <= 40 Mt/yr", network=kz)
+    assert req == RouteLimit("cpc", "<=", 40.0, "Mt/yr", text="route cpc <= 40 Mt/yr")
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("via aktau,kuryk >= 20 Mt/yr", "via AKTAU,KURYK >= 20 Mt/yr"),
+        ("via Trans_Caspian >= 5 Mt/yr", "via trans_caspian >= 5 Mt/yr"),
+        ("route btc <= 1 Mt/yr", "route btc <= 1 Mt/yr"),  # the group btc, spelled exactly
+        ("route Btc <= 1 Mt/yr", "route BTC <= 1 Mt/yr"),  # routes before groups
+        ("ROUTE cpc_atyrau_terminal >= 1 kb/d", "ROUTE CPC_ATYRAU_TERMINAL >= 1 kb/d"),
+        ("via AKTAU >= 1 Mt/yr", "via AKTAU >= 1 Mt/yr"),
+    ],
+)
+def test_ids_match_regardless_of_case_and_show_the_dataset_spelling(
+    kz: Network, text: str, canonical: str
+) -> None:
+    req = parse_requirement(text, network=kz)
+    assert str(req) == canonical
+    assert parse_requirement(canonical, network=kz) == dataclasses.replace(req, text=canonical)
+
+
+def test_plan_reports_the_canonical_requirement_text(kz: Network) -> None:
+    from crudeflow import plan
+
+    p = plan(kz, requirements=["via aktau >= 1 Mt/yr"], baseline=False)
+    assert p.requirements == ("via AKTAU >= 1 Mt/yr",)
+    assert [r.text for r in p.requirement_status] == ["via AKTAU >= 1 Mt/yr"]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("via AKTUA >= 1 Mt/yr", "did you mean AKTAU"),
+        ("via AKTAU,KURIK >= 1 Mt/yr", "did you mean KURYK"),
+        ("route trans_kaspian <= 1 Mt/yr", "did you mean trans_caspian"),
+        ("route CPC_ATYRAU_TERMNAL <= 1 Mt/yr", "did you mean CPC_ATYRAU_TERMINAL"),
+    ],
+)
+def test_unknown_id_suggests_near_misses(kz: Network, text: str, needle: str) -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_requirement(text, network=kz)
+    assert needle in str(info.value)
+    bad = info.value.text[info.value.position :].split()[0].split(",")[0]
+    assert bad.upper() in {"AKTUA", "KURIK", "TRANS_KASPIAN", "CPC_ATYRAU_TERMNAL"}
+
+
+def test_unknown_id_through_plan_is_a_requirement_error(kz: Network) -> None:
+    from crudeflow import plan
+
+    with pytest.raises(RequirementError, match="did you mean AKTAU"):
+        plan(kz, requirements=["via AKTUA >= 1 Mt/yr"])
+
+
+def test_route_limit_on_a_node_says_use_via(kz: Network) -> None:
+    with pytest.raises(RequirementError, match="AKTAU is a node: write 'via AKTAU"):
+        parse_requirement("route aktau >= 1 Mt/yr", network=kz)
+
+
+def test_unknown_country_suggests_the_network_countries(kz: Network) -> None:
+    with pytest.raises(RequirementError, match=r"did you mean RU\?"):
+        parse_requirement("avoid RUS", network=kz)
+
+
+def test_share_of_a_country_no_route_crosses_lists_the_crossed_ones(kz: Network) -> None:
+    with pytest.raises(RequirementError, match=r"crosses: AZ, .*RU") as info:
+        parse_requirement("share fr <= 5%", network=kz)
+    assert info.value.position == 6
+
+
+def test_ids_that_differ_only_in_case_must_be_spelled_exactly() -> None:
+    from crudeflow.network.model import toy_network
+
+    net = toy_network()
+    net = dataclasses.replace(
+        net, meta=dataclasses.replace(net.meta, groups={"Ab": ("A_B",), "aB": ("A_M",)})
+    )
+    assert parse_requirement("route Ab <= 1 Mt/yr", network=net).route == "Ab"  # type: ignore[union-attr]
+    with pytest.raises(RequirementError, match="differ only in case"):
+        parse_requirement("route ab <= 1 Mt/yr", network=net)
+
+
+def test_resolving_already_parsed_requirements(kz: Network) -> None:
+    reqs = parse_requirements(
+        ["avoid RU", Via(("aktau",), ">=", 1.0, "Mt/yr"), Share("RU", "<=", 0.1)], network=kz
+    )
+    assert [str(r) for r in reqs] == ["avoid RU", "via AKTAU >= 1 Mt/yr", "share RU <= 10%"]

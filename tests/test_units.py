@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crudeflow import UnitError, kbd_to_mtpa, mtpa_to_kbd
-from crudeflow.units import parse_rate, rate_factor
+from crudeflow.units import RATE_UNITS, parse_rate, rate_factor, rate_unit_hint
 
 BBL_PER_T = st.floats(min_value=5.0, max_value=10.0)
 
@@ -51,7 +51,12 @@ def test_arrays_work() -> None:
     ("unit", "mtpa_per_unit"),
     [
         ("Mt/yr", 1.0),
-        ("mtpa", 1.0),
+        ("Mtpa", 1.0),
+        ("MTPA", 1.0),
+        ("Mt/y", 1.0),
+        ("kbd", 1e3 * 365.25 / 7.5 / 1e6),
+        ("bpd", 365.25 / 7.5 / 1e6),
+        ("MMb/d", 1e6 * 365.25 / 7.5 / 1e6),
         ("t/d", 365.25e-6),
         ("kb/d", 1e3 * 365.25 / 7.5 / 1e6),
         ("mb/d", 1e6 * 365.25 / 7.5 / 1e6),
@@ -88,3 +93,71 @@ def test_mt_is_not_a_rate_message() -> None:
     with pytest.raises(UnitError) as info:
         parse_rate("20 Mt", bbl_per_t=7.92)
     assert "'Mt'" in str(info.value)
+
+
+# -- issue 8 item 15: only unambiguous unit spellings ----------------------------------------
+@pytest.mark.parametrize("unit", list(RATE_UNITS))
+def test_every_accepted_unit_converts_to_a_positive_rate(unit: str) -> None:
+    assert rate_factor(unit, 7.5) > 0
+
+
+@pytest.mark.parametrize(
+    ("unit", "same_as"),
+    [
+        ("Mt/y", "Mt/yr"),
+        ("Mt/a", "Mt/yr"),
+        ("Mtpa", "Mt/yr"),
+        ("MTPA", "Mt/yr"),
+        ("ktpa", "kt/yr"),
+        ("kbd", "kb/d"),
+        ("kbbl/d", "kb/d"),
+        ("bpd", "b/d"),
+        ("MMb/d", "mb/d"),
+        ("MMbbl/d", "mb/d"),
+        ("tpd", "t/d"),
+    ],
+)
+def test_unit_synonyms_agree(unit: str, same_as: str) -> None:
+    assert rate_factor(unit, 7.5) == pytest.approx(rate_factor(same_as, 7.5), rel=1e-12)
+
+
+def test_mb_d_is_million_barrels_and_kb_d_thousand() -> None:
+    assert rate_factor("mb/d", 7.5) == pytest.approx(1000 * rate_factor("kb/d", 7.5))
+    assert rate_factor("kb/d", 7.5) == pytest.approx(1000 * rate_factor("b/d", 7.5))
+
+
+@pytest.mark.parametrize(
+    "unit", ["Mb/d", "MB/d", "Mbd", "MBD", "mbd", "Mbbl/d", "mbbl/d", "Mbpd", "MMB/D"]
+)
+def test_ambiguous_barrel_units_are_rejected_with_hint(unit: str) -> None:
+    with pytest.raises(UnitError) as info:
+        rate_factor(unit, 7.5)
+    msg = str(info.value)
+    assert "ambiguous" in msg
+    assert "kb/d for thousand" in msg and "mb/d" in msg
+    assert "accepted units: Mt/yr" in msg
+
+
+@pytest.mark.parametrize("unit", ["mt/yr", "MT/yr", "mt/y", "mtpa", "MT/year", "mmt/yr"])
+def test_ambiguous_tonne_units_are_rejected_with_hint(unit: str) -> None:
+    with pytest.raises(UnitError) as info:
+        rate_factor(unit, 7.5)
+    assert "ambiguous" in str(info.value)
+    assert "write Mt/yr" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "unit", ["megatonne/year", "kg/s", "m**3/day", "Mt/yr ", "KB/D", "kt/hour", "knot"]
+)
+def test_no_unit_outside_the_list_is_guessed(unit: str) -> None:
+    """pint used to read any unit it knew (kg/s, m**3/day); now only the list is accepted."""
+    if unit.strip() in RATE_UNITS:
+        assert rate_factor(unit, 7.5) > 0  # surrounding blanks are forgiven
+        return
+    with pytest.raises(UnitError, match="accepted units: Mt/yr"):
+        rate_factor(unit, 7.5)
+
+
+def test_case_only_misspelling_suggests_the_accepted_spelling() -> None:
+    assert rate_unit_hint("KB/D") == "units are case-sensitive: did you mean 'kb/d'?"
+    assert rate_unit_hint("kt/Yr") == "units are case-sensitive: did you mean 'kt/yr'?"

@@ -7,9 +7,18 @@ The grammar (case of keywords does not matter)::
     share CC (<=|>=|==) N%                share of exported volume that enters country CC
     route ID (<=|>=|==) N UNIT            flow on a route (or a route group) capped/floored
 
-``UNIT`` is a rate: ``Mt/yr``, ``kt/yr``, ``t/d``, ``kb/d``, ``mb/d`` or ``b/d``; barrels
-convert through the grade of the routes concerned. Parsing does not need a network; ids are
-checked when the requirement is applied to one (:func:`crudeflow.plan`).
+``UNIT`` is a rate, spelled exactly as in :data:`crudeflow.units.RATE_UNITS`: ``Mt/yr`` (also
+``Mt/y``, ``Mt/a``, ``Mtpa``), ``kt/yr``, ``t/yr``, ``t/d``, ``b/d`` (``bpd``), ``kb/d`` (``kbd``)
+or ``mb/d`` (``MMb/d``) = million barrels a day; barrels convert through the grade of the routes
+concerned. Ambiguous spellings (``Mb/d``: thousand or million? ``mt/yr``: metric tonne or
+megatonne?) are refused with a hint. Amounts are finite, >= 0 and at most
+:data:`MAX_RATE_MTPA` (10,000 Mt/yr; barrels counted at 7.33 bbl/t for this check).
+
+Parsing does not need a network. Given one (``parse_requirement(text, network=net)``, as
+:func:`crudeflow.plan` does), ids are checked against it and made canonical: node, route and
+group ids match **regardless of case** (``route cpc`` is the group ``cpc``, ``via aktau`` the
+node ``AKTAU``), the requirement's text then shows the dataset's spelling, and an unknown id is a
+:class:`~crudeflow.errors.RequirementError` with a "did you mean" for near misses.
 
 Examples
 --------
@@ -19,27 +28,42 @@ Via(targets=('AKTAU', 'KURYK'), op='>=', amount=20.0, unit='Mt/yr', text='via AK
 Avoid(countries=('RU', 'BY'), text='avoid RU, BY')
 >>> parse_requirement("share RU <= 10%").fraction
 0.1
->>> parse_requirement("route CPC <= 40 Mt")
+>>> parse_requirement("route CPC <= 40 Mt")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-crudeflow.errors.RequirementError: cannot read requirement 'route CPC <= 40 Mt' at column 17: expected a rate unit such as Mt/yr or kb/d
+crudeflow.errors.RequirementError: cannot read requirement 'route CPC <= 40 Mt' at column 17: expected a rate unit ('Mt' is an amount, not a rate: add a time, e.g. Mt/yr); accepted: Mt/yr, Mt/y, ...
   route CPC <= 40 Mt
                   ^
+>>> from crudeflow.network.model import toy_network
+>>> parse_requirement("route a_b <= 5 Mt/yr", network=toy_network())
+RouteLimit(route='A_B', op='<=', amount=5.0, unit='Mt/yr', text='route A_B <= 5 Mt/yr')
+>>> parse_requirement("via A_C >= 1 Mt/yr", network=toy_network())
+Traceback (most recent call last):
+...
+crudeflow.errors.RequirementError: cannot read requirement 'via A_C >= 1 Mt/yr' at column 5: expected a node, route or route group of the network (did you mean A_M or A_B?)
+  via A_C >= 1 Mt/yr
+      ^
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from crudeflow.errors import RequirementError, UnitError
+from crudeflow.ids import AmbiguousIdError, did_you_mean, match_id
 from crudeflow.network._iso import ISO_ALPHA2
-from crudeflow.units import rate_factor
+from crudeflow.units import RATE_UNITS, rate_factor, rate_unit_hint
+
+if TYPE_CHECKING:
+    from crudeflow.network.model import Network
 
 __all__ = [
+    "MAX_RATE_MTPA",
     "Avoid",
     "Requirement",
     "RouteLimit",
@@ -50,6 +74,13 @@ __all__ = [
 ]
 
 Op = Literal[">=", "<=", "=="]
+
+MAX_RATE_MTPA = 10_000.0
+"""Largest requirement amount accepted, in Mt/yr: far above any country's crude exports, and
+small enough that the optimiser's numbers stay well conditioned (amounts of 1e16 Mt/yr made
+HiGHS fail). Barrel amounts are converted at :data:`_CHECK_BBL_PER_T` for this check."""
+
+_CHECK_BBL_PER_T = 7.33
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +165,18 @@ def _tokens(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def _country_hint(code: str, countries: Collection[str] | None) -> str:
+    """' (did you mean RU?)' from the countries a network's routes cross, or ''."""
+    return did_you_mean(code, sorted(countries), cutoff=0.5) if countries else ""
+
+
 def _ids(
-    text: str, tokens: list[tuple[str, int]], *, country: bool, at: int | None = None
+    text: str,
+    tokens: list[tuple[str, int]],
+    *,
+    country: bool,
+    at: int | None = None,
+    countries: Collection[str] | None = None,
 ) -> tuple[str, ...]:
     if not tokens:
         raise RequirementError(
@@ -153,7 +194,12 @@ def _ids(
         where = text.find(item, start)
         if country:
             if item.upper() not in ISO_ALPHA2:
-                raise RequirementError(text, max(where, 0), "an ISO country code such as RU")
+                raise RequirementError(
+                    text,
+                    max(where, 0),
+                    "an ISO 3166-1 alpha-2 country code such as RU"
+                    + _country_hint(item, countries),
+                )
         elif not _ID.match(item):
             raise RequirementError(text, max(where, 0), "a node, route or group id")
     return tuple(i.upper() if country else i for i in items)
@@ -189,22 +235,48 @@ def _amount(text: str, rest: list[tuple[str, int]]) -> tuple[float, str]:
     else:
         extra = rest[1:]
     try:
-        rate_factor(unit, 7.33)
+        factor = rate_factor(unit, _CHECK_BBL_PER_T)
     except UnitError:
-        raise RequirementError(text, unit_pos, "a rate unit such as Mt/yr or kb/d") from None
+        hint = rate_unit_hint(unit)
+        raise RequirementError(
+            text,
+            unit_pos,
+            "a rate unit" + (f" ({hint})" if hint else "") + f"; accepted: {', '.join(RATE_UNITS)}",
+        ) from None
     if extra:
         raise RequirementError(text, extra[0][1], "the end of the requirement")
+    if number * factor > MAX_RATE_MTPA:
+        limit = MAX_RATE_MTPA / factor
+        raise RequirementError(
+            text,
+            pos,
+            f"an amount of at most {MAX_RATE_MTPA:,.0f} Mt/yr"
+            + ("" if unit == "Mt/yr" else f" ({limit:,.6g} {unit})"),
+        )
     return number, unit
 
 
-def parse_requirement(text: str) -> Requirement:
+def parse_requirement(text: str, *, network: Network | None = None) -> Requirement:
     """Parse one requirement; see the module docstring for the grammar.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"via AKTAU,KURYK >= 20 Mt/yr"``.
+    network : Network, optional
+        Check the ids against this network and make them canonical
+        (:func:`resolve_requirement`); without it only the grammar is checked.
 
     Raises
     ------
     RequirementError
         Naming the column of the first token that does not fit.
     """
+    req = _parse(text, countries=None if network is None else _countries(network))
+    return req if network is None else resolve_requirement(req, network)
+
+
+def _parse(text: str, *, countries: Collection[str] | None = None) -> Requirement:
     tokens = _tokens(text)
     if not tokens:
         raise RequirementError(text, 0, "'avoid', 'via', 'share' or 'route'")
@@ -215,7 +287,7 @@ def parse_requirement(text: str) -> Requirement:
     if keyword == "avoid":
         if op_at is not None:
             raise RequirementError(text, rest[op_at][1], "country codes only after 'avoid'")
-        return Avoid(_ids(text, rest, country=True), text=text.strip())
+        return Avoid(_ids(text, rest, country=True, countries=countries), text=text.strip())
     if keyword not in ("via", "share", "route"):
         raise RequirementError(text, head_pos, "'avoid', 'via', 'share' or 'route'")
     if op_at is None:
@@ -238,8 +310,8 @@ def parse_requirement(text: str) -> Requirement:
         amount, unit = _amount(text, after)
         return RouteLimit(ids[0], op, amount, unit, text=text.strip())
     # share
-    countries = _ids(text, names, country=True)
-    if len(countries) != 1:
+    codes = _ids(text, names, country=True, countries=countries)
+    if len(codes) != 1:
         raise RequirementError(text, names[0][1], "one country code")
     if not after:
         raise RequirementError(text, len(text), "a percentage such as 10%")
@@ -255,15 +327,131 @@ def parse_requirement(text: str) -> Requirement:
     tail = after[1:] if value.endswith("%") else after[2:]
     if tail:
         raise RequirementError(text, tail[0][1], "the end of the requirement")
-    return Share(countries[0], op, fraction, text=text.strip())
+    return Share(codes[0], op, fraction, text=text.strip())
 
 
-def parse_requirements(texts: Iterable[str | Requirement]) -> tuple[Requirement, ...]:
+def parse_requirements(
+    texts: Iterable[str | Requirement], *, network: Network | None = None
+) -> tuple[Requirement, ...]:
     """Parse several requirements (already-parsed ones pass through).
+
+    With ``network``, every requirement (parsed here or before) is checked against it and its
+    ids made canonical (:func:`resolve_requirement`).
 
     Examples
     --------
     >>> [type(r).__name__ for r in parse_requirements(["avoid RU", "route CPC <= 40 Mt/yr"])]
     ['Avoid', 'RouteLimit']
+    >>> from crudeflow.network.model import toy_network
+    >>> [str(r) for r in parse_requirements(["via b >= 1 Mt/yr"], network=toy_network())]
+    ['via B >= 1 Mt/yr']
     """
-    return tuple(parse_requirement(t) if isinstance(t, str) else t for t in texts)
+    if network is None:
+        return tuple(parse_requirement(t) if isinstance(t, str) else t for t in texts)
+    return tuple(
+        parse_requirement(t, network=network)
+        if isinstance(t, str)
+        else resolve_requirement(t, network)
+        for t in texts
+    )
+
+
+# -- ids against a network ------------------------------------------------------------------
+def _countries(network: Network) -> frozenset[str]:
+    """Countries that at least one route of ``network`` crosses."""
+    return frozenset(c for r in network.routes for c in r.countries)
+
+
+def _position(text: str, name: str) -> int:
+    """Column of id ``name`` in ``text`` (after the keyword), 0 if not found."""
+    for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", text):
+        if m.start() > 0 and m.group() == name:
+            return m.start()
+    return 0
+
+
+def _resolve_id(text: str, name: str, network: Network, *, route_only: bool) -> str:
+    """The canonical id ``name`` stands for (exact match first, then ignoring case)."""
+    spaces: list[list[str]] = [[r.id for r in network.routes], list(network.meta.groups)]
+    if not route_only:
+        spaces.append([n.id for n in network.nodes])
+    for ids in spaces:
+        if name in ids:
+            return name
+    for ids in spaces:
+        try:
+            hit = match_id(name, ids)
+        except AmbiguousIdError as exc:
+            raise RequirementError(
+                text, _position(text, name), f"an id spelled exactly: {exc}"
+            ) from None
+        if hit is not None:
+            return hit
+    what = "route or route group" if route_only else "node, route or route group"
+    node = match_id(name, [n.id for n in network.nodes]) if route_only else None
+    if node is not None:
+        raise RequirementError(
+            text,
+            _position(text, name),
+            f"a {what} ({node} is a node: write 'via {node} ...' for the flow through it)",
+        )
+    hint = did_you_mean(name, [i for ids in spaces for i in ids])
+    raise RequirementError(text, _position(text, name), f"a {what} of the network{hint}")
+
+
+def _retext(text: str, renamed: dict[str, str]) -> str:
+    """``text`` with the ids before the comparison replaced by their canonical spelling."""
+    if not text or not renamed:
+        return text
+    m = re.search(r"[<>=]", text)
+    head, tail = (text[: m.start()], text[m.start() :]) if m else (text, "")
+    keyword = re.match(r"\s*\S+", head)
+    k = keyword.end() if keyword else 0
+
+    def swap(t: re.Match[str]) -> str:
+        return renamed.get(t.group(), t.group())
+
+    return head[:k] + re.sub(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", swap, head[k:]) + tail
+
+
+def resolve_requirement(req: Requirement, network: Network) -> Requirement:
+    """``req`` with its ids checked against ``network`` and spelled as the dataset spells them.
+
+    Node, route and group ids match regardless of case; an exact match wins, then (ignoring
+    case) a route, a route group, a node, in that order. ``route`` takes routes and groups only.
+    A ``share`` country must be crossed by a route of the network.
+
+    Raises
+    ------
+    RequirementError
+        An id the network lacks (with "did you mean" for near misses), or ids that differ
+        only in case.
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> resolve_requirement(parse_requirement("via a,B_m >= 2 kb/d"), toy_network()).text
+    'via A,B_M >= 2 kb/d'
+    """
+    text = req.text or str(req)
+    if isinstance(req, Via):
+        targets = tuple(_resolve_id(text, t, network, route_only=False) for t in req.targets)
+        if targets == req.targets:
+            return req
+        renamed = dict(zip(req.targets, targets, strict=True))
+        return dataclasses.replace(req, targets=targets, text=_retext(req.text, renamed))
+    if isinstance(req, RouteLimit):
+        route = _resolve_id(text, req.route, network, route_only=True)
+        if route == req.route:
+            return req
+        return dataclasses.replace(req, route=route, text=_retext(req.text, {req.route: route}))
+    if isinstance(req, Share):
+        crossed = _countries(network)
+        if req.country not in crossed:
+            raise RequirementError(
+                text,
+                _position(text, req.country) or _position(text, req.country.lower()),
+                "a country that a route of the network crosses: " + ", ".join(sorted(crossed)),
+            )
+        return req
+    return req

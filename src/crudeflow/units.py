@@ -30,11 +30,14 @@ import numpy.typing as npt
 from crudeflow.errors import UnitError
 
 __all__ = [
+    "RATE_UNITS",
     "days_in_period",
     "kbd_to_mtpa",
     "mtpa_to_kbd",
     "parse_rate",
     "rate_factor",
+    "rate_unit_error",
+    "rate_unit_hint",
     "ureg",
 ]
 
@@ -91,34 +94,115 @@ def ureg() -> Any:
     return _registry()
 
 
-_UNIT_ALIASES: dict[str, str] = {
-    "mt/yr": "Mt/year",
-    "mtpa": "Mt/year",
-    "mt/y": "Mt/year",
-    "mt/a": "Mt/year",
-    "mt/year": "Mt/year",
-    # pint reads "kt" as the knot; in oil it is a kilotonne
+# The rate units crudeflow accepts, spelled exactly (case matters), and the pint unit each one
+# means. Only spellings with one meaning in oil usage are here: "Mb/d" and "MMbbl" read as
+# thousand in some (US, Roman-numeral) usage and million in others, and "mt"/"MT" can be a
+# metric tonne or a megatonne, so those are refused with a hint rather than guessed.
+RATE_UNITS: dict[str, str] = {
+    # million tonnes a year
+    "Mt/yr": "Mt/year",
+    "Mt/y": "Mt/year",
+    "Mt/a": "Mt/year",
+    "Mt/year": "Mt/year",
+    "Mtpa": "Mt/year",
+    "MTPA": "Mt/year",
+    "Mt/month": "Mt/month",
+    # thousand tonnes (pint reads "kt" as the knot; in oil it is a kilotonne)
     "kt/yr": "kilotonne/year",
     "kt/y": "kilotonne/year",
     "kt/a": "kilotonne/year",
     "kt/year": "kilotonne/year",
-    "t/yr": "t/year",
-    "t/d": "t/day",
+    "ktpa": "kilotonne/year",
+    "kt/month": "kilotonne/month",
     "kt/d": "kilotonne/day",
     "kt/day": "kilotonne/day",
-    "kt/month": "kilotonne/month",
-    "mt/month": "Mt/month",
+    # tonnes
+    "t/yr": "t/year",
+    "t/y": "t/year",
+    "t/a": "t/year",
+    "t/year": "t/year",
+    "t/d": "t/day",
+    "t/day": "t/day",
+    "tpd": "t/day",
+    # barrels a day (42 US gallons), converted through the grade's barrels per tonne
     "b/d": "bbl/day",
-    "bpd": "bbl/day",
     "bbl/d": "bbl/day",
+    "bbl/day": "bbl/day",
+    "bpd": "bbl/day",
     "kb/d": "kbbl/day",
     "kbd": "kbbl/day",
-    "kbpd": "kbbl/day",
     "kbbl/d": "kbbl/day",
-    "mb/d": "Mbbl/day",
-    "mbd": "Mbbl/day",
-    "mbbl/d": "Mbbl/day",
+    "kbbl/day": "kbbl/day",
+    "kbpd": "kbbl/day",
+    "mb/d": "Mbbl/day",  # million, as the IEA writes it
+    "MMb/d": "Mbbl/day",
+    "MMbbl/d": "Mbbl/day",
+    "MMbpd": "Mbbl/day",
 }
+"""Accepted rate units (exact spelling) and the pint unit each stands for."""
+
+_ACCEPTED_TEXT = ", ".join(RATE_UNITS)
+
+
+def rate_unit_hint(unit: str) -> str:
+    """Why ``unit`` is not an accepted rate unit and what to write instead ('' if it is one).
+
+    Examples
+    --------
+    >>> rate_unit_hint("Mt/yr")
+    ''
+    >>> rate_unit_hint("Mb/d")
+    "'Mb/d' is ambiguous, M is a thousand in some oil usage and a million in other: write kb/d for thousand or mb/d (MMb/d) for million barrels a day"
+    >>> rate_unit_hint("mt/yr")
+    "'mt/yr' is ambiguous, mt can be a metric tonne or a million tonnes: write Mt/yr for million tonnes, t/yr for tonnes"
+    >>> rate_unit_hint("Mt/yer")
+    "did you mean 'Mt/year'?"
+    >>> rate_unit_hint("Mt")
+    "'Mt' is an amount, not a rate: add a time, e.g. Mt/yr"
+    """
+    import difflib
+
+    u = unit.strip()
+    if u in RATE_UNITS:
+        return ""
+    low = u.lower()
+    if low in {"t", "kt", "mt", "mmt", "b", "bbl", "kb", "kbbl", "mb", "mmb", "mbbl", "mmbbl"}:
+        return (
+            f"{u!r} is an amount, not a rate: add a time, e.g. {'Mt/yr' if 't' in low else 'kb/d'}"
+        )
+    if re.fullmatch(r"m{1,2}(?:b|bbl|bbls)?(?:/d|/day|d|pd)", low):
+        return (
+            f"{u!r} is ambiguous, M is a thousand in some oil usage and a million in other: "
+            "write kb/d for thousand or mb/d (MMb/d) for million barrels a day"
+        )
+    if re.fullmatch(r"m{1,2}t(?:pa|/yr|/y|/a|/year|/month|/d|/day)", low):
+        return (
+            f"{u!r} is ambiguous, mt can be a metric tonne or a million tonnes: "
+            "write Mt/yr for million tonnes, t/yr for tonnes"
+        )
+    folded = {k.lower(): k for k in RATE_UNITS}
+    if low in folded:
+        return f"units are case-sensitive: did you mean {folded[low]!r}?"
+    close = difflib.get_close_matches(u, list(RATE_UNITS), n=1, cutoff=0.75)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return ""
+
+
+def rate_unit_error(unit: str) -> str:
+    """The message for a unit that is not an accepted rate: the hint, then the accepted list.
+
+    Examples
+    --------
+    >>> rate_unit_error("furlongs").startswith("cannot use 'furlongs' as a rate; accepted units:")
+    True
+    """
+    hint = rate_unit_hint(unit)
+    return (
+        f"cannot use {unit!r} as a rate"
+        + (f" ({hint})" if hint else "")
+        + (f"; accepted units: {_ACCEPTED_TEXT}")
+    )
 
 
 @cache
@@ -128,9 +212,12 @@ def rate_factor(unit: str, bbl_per_t: float) -> float:
     Parameters
     ----------
     unit : str
-        A rate unit: mass per time or barrels per time.
+        One of :data:`RATE_UNITS`, spelled exactly: ``Mt/yr`` (also ``Mt/y``, ``Mt/a``,
+        ``Mtpa``), ``kt/yr``, ``t/yr``, ``t/d``, ``b/d`` (``bpd``), ``kb/d`` (``kbd``) or
+        ``mb/d`` (``MMb/d``) = million barrels a day. Ambiguous spellings such as ``Mb/d``
+        (thousand or million?) and ``mt/yr`` (metric tonne or megatonne?) are refused.
     bbl_per_t : float
-        Barrels per tonne of the grade concerned (used only for volume units).
+        Barrels per tonne of the grade concerned (used only for barrel units).
 
     Returns
     -------
@@ -140,7 +227,7 @@ def rate_factor(unit: str, bbl_per_t: float) -> float:
     Raises
     ------
     UnitError
-        If the unit is not a rate of mass or volume.
+        If the unit is not an accepted rate unit; the message lists the accepted ones.
 
     Examples
     --------
@@ -148,17 +235,15 @@ def rate_factor(unit: str, bbl_per_t: float) -> float:
     0.0499
     >>> rate_factor("Mt/yr", 7.32)
     1.0
+    >>> round(rate_factor("mb/d", 7.32) / rate_factor("kb/d", 7.32))
+    1000
     """
+    name = RATE_UNITS.get(unit.strip())
+    if name is None:
+        raise UnitError(rate_unit_error(unit))
     reg = _registry()
-    name = _UNIT_ALIASES.get(unit.strip().lower(), unit.strip())
-    try:
-        one = reg.Quantity(1.0, name)
-        value = one.to("Mt/year", "crude", bbl_per_t=bbl_per_t).magnitude
-    except Exception as exc:  # pint raises several unrelated types; all mean "not a rate"
-        raise UnitError(
-            f"cannot use {unit!r} as a rate: expected Mt/yr, kt/yr, t/d, kb/d, mb/d or b/d"
-        ) from exc
-    return float(value)
+    one = reg.Quantity(1.0, name)
+    return float(one.to("Mt/year", "crude", bbl_per_t=bbl_per_t).magnitude)
 
 
 def mtpa_to_kbd(mtpa: ArrayOrFloat, *, bbl_per_t: float) -> ArrayOrFloat:
@@ -200,10 +285,10 @@ def parse_rate(text: str, *, bbl_per_t: float) -> float:
     --------
     >>> parse_rate("1.5 Mt/yr", bbl_per_t=7.92)
     1.5
-    >>> parse_rate("20 Mt", bbl_per_t=7.92)
+    >>> parse_rate("20 Mt", bbl_per_t=7.92)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crudeflow.errors.UnitError: cannot use 'Mt' as a rate: expected Mt/yr, kt/yr, t/d, kb/d, mb/d or b/d
+    crudeflow.errors.UnitError: cannot use 'Mt' as a rate ('Mt' is an amount, not a rate: add a time, e.g. Mt/yr); accepted units: Mt/yr, ...
     """
     match = _RATE_RE.match(text)
     if not match:

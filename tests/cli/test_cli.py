@@ -120,7 +120,7 @@ def test_plan_shortfall_reported_then_strict_exit_3() -> None:
     [
         (("plan", "--require", "via AKTAU >= 20 Mt"), 2, "rate unit"),
         (("plan", "--require", "teleport AKTAU"), 2, "'avoid', 'via'"),
-        (("plan", "--require", "via NOWHERE >= 1 Mt/yr"), 1, "NOWHERE"),
+        (("plan", "--require", "via NOWHERE >= 1 Mt/yr"), 2, "NOWHERE"),  # usage, like --avoid XX
         (("plan", "--avoid", "XX"), 2, "ISO"),
         (("plan", "--avoid", "KZ"), 1, "producer"),
         (("plan", "--year", "1999"), 1, "no supply data for 1999"),

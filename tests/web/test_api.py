@@ -173,7 +173,7 @@ async def test_bad_requirement_is_422_with_position(client: httpx.AsyncClient) -
 @pytest.mark.parametrize(
     ("body", "status", "type_"),
     [
-        ({"requirements": ["via NOPE >= 1 Mt/yr"]}, 422, "scenario_error"),
+        ({"requirements": ["via NOPE >= 1 Mt/yr"]}, 422, "requirement_error"),
         ({"requirements": ["avoid KZ"]}, 422, "scenario_error"),
         ({"capacity_overrides": {"NOPE": 3}}, 422, "unknown_route"),
         ({"avoid": ["XX"]}, 422, "unknown_country"),

@@ -299,7 +299,7 @@ def plan(
         HiGHS did not prove optimality.
     """
     t_start = time.perf_counter()
-    reqs = parse_requirements(requirements)
+    reqs = parse_requirements(requirements, network=network)
     if periods is None:
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
