@@ -402,3 +402,35 @@ def test_resolving_already_parsed_requirements(kz: Network) -> None:
         ["avoid RU", Via(("aktau",), ">=", 1.0, "Mt/yr"), Share("RU", "<=", 0.1)], network=kz
     )
     assert [str(r) for r in reqs] == ["avoid RU", "via AKTAU >= 1 Mt/yr", "share RU <= 10%"]
+
+
+# -- requirements built in Python get the parser's checks before they reach the optimiser --
+@pytest.mark.parametrize(
+    "req",
+    [
+        Via(("AKTAU",), ">=", float("nan"), "Mt/yr"),
+        Via(("AKTAU",), ">=", float("inf"), "Mt/yr"),
+        Via(("AKTAU",), ">=", 1e16, "Mt/yr"),
+        Via(("AKTAU",), ">=", -1.0, "Mt/yr"),
+        Via(("AKTAU",), ">=", 1.0, "Mb/d"),
+        Via((), ">=", 1.0, "Mt/yr"),
+        Via(("AKTAU",), "!=", 1.0, "Mt/yr"),  # type: ignore[arg-type]
+        RouteLimit("cpc", "<=", 1e20, "Mt/yr"),
+        Share("RU", "<=", float("nan")),
+        Share("RU", "<=", 1.5),
+        Share("XX", "<=", 0.1),
+        Avoid(()),
+        Avoid(("XX",)),
+    ],
+    ids=repr,
+)
+def test_requirement_objects_are_checked_like_text(kz: Network, req: object) -> None:
+    from crudeflow import plan
+
+    with pytest.raises(RequirementError):
+        plan(kz, requirements=[req], baseline=False)  # type: ignore[list-item]
+
+
+def test_lower_case_country_objects_are_upper_cased(kz: Network) -> None:
+    reqs = parse_requirements([Avoid(("ru",)), Share("ru", "<=", 0.5)], network=kz)
+    assert reqs == (Avoid(("RU",)), Share("RU", "<=", 0.5))

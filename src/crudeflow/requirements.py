@@ -69,8 +69,10 @@ __all__ = [
     "RouteLimit",
     "Share",
     "Via",
+    "check_fields",
     "parse_requirement",
     "parse_requirements",
+    "resolve_requirement",
 ]
 
 Op = Literal[">=", "<=", "=="]
@@ -192,6 +194,7 @@ def _ids(
         raise RequirementError(text, start, "a comma-separated list of ids")
     for item in items:
         where = text.find(item, start)
+        start = max(start, where + len(item)) if where >= 0 else start
         if country:
             if item.upper() not in ISO_ALPHA2:
                 raise RequirementError(
@@ -370,14 +373,24 @@ def _position(text: str, name: str) -> int:
     return 0
 
 
-def _resolve_id(text: str, name: str, network: Network, *, route_only: bool) -> str:
-    """The canonical id ``name`` stands for (exact match first, then ignoring case)."""
+def _resolve_ids(
+    text: str, names: tuple[str, ...], network: Network, *, route_only: bool
+) -> tuple[str, ...]:
+    """The canonical ids ``names`` stand for (each distinct name looked up once)."""
     spaces: list[list[str]] = [[r.id for r in network.routes], list(network.meta.groups)]
     if not route_only:
         spaces.append([n.id for n in network.nodes])
-    for ids in spaces:
-        if name in ids:
-            return name
+    exact = {i for ids in spaces for i in ids}
+    done: dict[str, str] = {}
+    for name in names:
+        if name not in done:
+            done[name] = name if name in exact else _resolve_id(text, name, network, spaces)
+    return tuple(done[n] for n in names)
+
+
+def _resolve_id(text: str, name: str, network: Network, spaces: list[list[str]]) -> str:
+    """The canonical id ``name`` stands for, ignoring case; no exact match exists."""
+    route_only = len(spaces) == 2
     for ids in spaces:
         try:
             hit = match_id(name, ids)
@@ -414,6 +427,56 @@ def _retext(text: str, renamed: dict[str, str]) -> str:
     return head[:k] + re.sub(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", swap, head[k:]) + tail
 
 
+def check_fields(req: Requirement) -> None:
+    """Check a requirement built in Python (not parsed) as the parser checks text.
+
+    A ``Via(("AKTAU",), ">=", float("nan"), "Mt/yr")`` must fail here, at the edge, not in the
+    optimiser: ops, amounts (finite, >= 0, at most :data:`MAX_RATE_MTPA`), units, fractions and
+    country codes get the parser's rules. :func:`resolve_requirement` calls it.
+
+    Raises
+    ------
+    RequirementError
+        Naming the field that does not fit.
+
+    Examples
+    --------
+    >>> check_fields(Via(("A",), ">=", 1e20, "Mt/yr"))
+    Traceback (most recent call last):
+    ...
+    crudeflow.errors.RequirementError: cannot read requirement 'via A >= 1e+20 Mt/yr' at column 1: expected an amount of at most 10,000 Mt/yr
+      via A >= 1e+20 Mt/yr
+      ^
+    """
+    text = req.text or str(req)
+    if isinstance(req, Avoid):
+        if not req.countries:
+            raise RequirementError(text, 0, "a comma-separated list of country codes")
+        for code in req.countries:
+            if not isinstance(code, str) or code.upper() not in ISO_ALPHA2:
+                raise RequirementError(text, 0, f"an ISO 3166-1 alpha-2 code, not {code!r}")
+        return
+    if req.op not in (">=", "<=", "=="):
+        raise RequirementError(text, 0, f"a comparison: >=, <= or ==, not {req.op!r}")
+    if isinstance(req, Share):
+        if not isinstance(req.country, str) or req.country.upper() not in ISO_ALPHA2:
+            raise RequirementError(text, 0, f"an ISO 3166-1 alpha-2 code, not {req.country!r}")
+        if not (isinstance(req.fraction, int | float) and 0.0 <= req.fraction <= 1.0):
+            raise RequirementError(text, 0, "a share between 0 and 1 (0% to 100%)")
+        return
+    names = req.targets if isinstance(req, Via) else (req.route,)
+    if not names or not all(isinstance(n, str) and _ID.match(n) for n in names):
+        raise RequirementError(text, 0, "node, route or group ids")
+    if not isinstance(req.amount, int | float) or not math.isfinite(req.amount) or req.amount < 0:
+        raise RequirementError(text, 0, "a finite number >= 0")
+    try:
+        factor = rate_factor(req.unit, _CHECK_BBL_PER_T)
+    except (UnitError, AttributeError, TypeError):
+        raise RequirementError(text, 0, f"a rate unit; accepted: {', '.join(RATE_UNITS)}") from None
+    if req.amount * factor > MAX_RATE_MTPA:
+        raise RequirementError(text, 0, f"an amount of at most {MAX_RATE_MTPA:,.0f} Mt/yr")
+
+
 def resolve_requirement(req: Requirement, network: Network) -> Requirement:
     """``req`` with its ids checked against ``network`` and spelled as the dataset spells them.
 
@@ -434,18 +497,24 @@ def resolve_requirement(req: Requirement, network: Network) -> Requirement:
     'via A,B_M >= 2 kb/d'
     """
     text = req.text or str(req)
+    check_fields(req)
     if isinstance(req, Via):
-        targets = tuple(_resolve_id(text, t, network, route_only=False) for t in req.targets)
+        targets = _resolve_ids(text, req.targets, network, route_only=False)
         if targets == req.targets:
             return req
         renamed = dict(zip(req.targets, targets, strict=True))
         return dataclasses.replace(req, targets=targets, text=_retext(req.text, renamed))
     if isinstance(req, RouteLimit):
-        route = _resolve_id(text, req.route, network, route_only=True)
+        (route,) = _resolve_ids(text, (req.route,), network, route_only=True)
         if route == req.route:
             return req
         return dataclasses.replace(req, route=route, text=_retext(req.text, {req.route: route}))
+    if isinstance(req, Avoid):
+        codes = tuple(c.upper() for c in req.countries)
+        return req if codes == req.countries else dataclasses.replace(req, countries=codes)
     if isinstance(req, Share):
+        if req.country != req.country.upper():
+            req = dataclasses.replace(req, country=req.country.upper())
         crossed = _countries(network)
         if req.country not in crossed:
             raise RequirementError(
