@@ -15,9 +15,11 @@ the way the console script maps them, in a fresh temporary working directory (so
 write files write there, and never into an existing file). The expected exit code is 0 unless
 the example's comment documents another (``# exits 3``). Conventions for doc writers:
 
-* placeholders ``DIR``, ``FOLDER`` and ``path/to/dataset`` stand for the default dataset folder;
-  ``[--flag]`` runs the command both with and without the flag;
-* a fenced ``yaml`` block whose first line is a comment naming a file (``# my-case.yaml``) is
+* placeholders ``DIR``, ``FOLDER`` and ``path/to/dataset`` stand for the default dataset folder,
+  ``FILE`` and ``SCENARIO`` for a preset scenario file; ``[--flag]`` runs the command both
+  with and without the flag;
+* a fenced ``yaml`` block whose first line is a comment naming a file (``# my-case.yaml`` or
+  ``# file: my-case.yaml``, as in docs/scenario-format.md) is
   written into the working directory before that document's commands run, so a doc can show a
   scenario file and then run it;
 * a command whose comment says ``not run`` is skipped (say why in the doc).
@@ -44,7 +46,14 @@ from crudeflow.cli._common import handle_errors
 ROOT = Path(__file__).parents[2]
 DATASET = ROOT / "src" / "crudeflow" / "data" / "kazakhstan"
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), DATASET / "README.md"])
-PLACEHOLDERS = {"DIR": str(DATASET), "FOLDER": str(DATASET), "path/to/dataset": str(DATASET)}
+PRESET_FILE = str(DATASET / "scenarios" / "spm2-loss-2025.yaml")
+PLACEHOLDERS = {
+    "DIR": str(DATASET),
+    "FOLDER": str(DATASET),
+    "path/to/dataset": str(DATASET),
+    "FILE": PRESET_FILE,
+    "SCENARIO": PRESET_FILE,
+}
 SKIPPED = {"serve": "starts a server that runs until stopped; tests/web cover it"}
 
 runner = CliRunner()
@@ -106,7 +115,7 @@ def _doc_examples(path: Path) -> Iterator[Example]:
     for b in blocks:
         info, body = b.group(1).strip(), b.group(2)
         first = body.splitlines()[0].strip() if body.strip() else ""
-        m = re.fullmatch(r"#\s*([\w.-]+\.ya?ml)", first)
+        m = re.fullmatch(r"#\s*(?:file:\s*)?([\w.-]+\.ya?ml)", first)
         if info.startswith("yaml") and m:
             files.append((m.group(1), body))
     for b in blocks:
@@ -206,4 +215,6 @@ def test_placeholder_and_optional_flag_expansion() -> None:
     ]
     (one,) = _examples_from_line("t", ".venv/bin/crudeflow network validate DIR   # exits 1")
     assert one.args == ("network", "validate", str(DATASET)) and one.code == 1
+    (two,) = _examples_from_line("t", "$ crudeflow scenario run FILE")
+    assert two.args == ("scenario", "run", PRESET_FILE) and two.code == 0
     assert not list(_examples_from_line("t", "crudeflow serve --port 1  # not run: blocks"))
