@@ -434,3 +434,14 @@ def test_requirement_objects_are_checked_like_text(kz: Network, req: object) -> 
 def test_lower_case_country_objects_are_upper_cased(kz: Network) -> None:
     reqs = parse_requirements([Avoid(("ru",)), Share("ru", "<=", 0.5)], network=kz)
     assert reqs == (Avoid(("RU",)), Share("RU", "<=", 0.5))
+
+
+def test_country_codes_are_shown_in_capitals(kz: Network) -> None:
+    reqs = parse_requirements(["avoid ru, by", "Share ru <= 5%"], network=kz)
+    assert [str(r) for r in reqs] == ["avoid RU, BY", "Share RU <= 5%"]
+
+
+def test_share_error_points_at_the_country_in_any_case(kz: Network) -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_requirement("share Fr <= 5%", network=kz)
+    assert info.value.position == 6

@@ -365,12 +365,24 @@ def _countries(network: Network) -> frozenset[str]:
     return frozenset(c for r in network.routes for c in r.countries)
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
 def _position(text: str, name: str) -> int:
-    """Column of id ``name`` in ``text`` (after the keyword), 0 if not found."""
-    for m in re.finditer(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", text):
-        if m.start() > 0 and m.group() == name:
-            return m.start()
+    """Column of id ``name`` in ``text`` after the keyword (exactly, else ignoring case), or 0."""
+    words = [m for m in _WORD.finditer(text) if m.start() > 0]
+    for same in (str.__eq__, lambda a, b: a.casefold() == b.casefold()):
+        for m in words:
+            if same(m.group(), name):
+                return m.start()
     return 0
+
+
+def _upper_codes(text: str, codes: Iterable[str]) -> str:
+    """``text`` with the country codes written in capitals (``avoid ru`` -> ``avoid RU``)."""
+    upper = set(codes)
+    renamed = {w: w.upper() for w in _WORD.findall(text) if w != w.upper() and w.upper() in upper}
+    return _retext(text, renamed)
 
 
 def _resolve_ids(
@@ -424,7 +436,7 @@ def _retext(text: str, renamed: dict[str, str]) -> str:
     def swap(t: re.Match[str]) -> str:
         return renamed.get(t.group(), t.group())
 
-    return head[:k] + re.sub(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", swap, head[k:]) + tail
+    return head[:k] + _WORD.sub(swap, head[k:]) + tail
 
 
 def check_fields(req: Requirement) -> None:
@@ -511,16 +523,19 @@ def resolve_requirement(req: Requirement, network: Network) -> Requirement:
         return dataclasses.replace(req, route=route, text=_retext(req.text, {req.route: route}))
     if isinstance(req, Avoid):
         codes = tuple(c.upper() for c in req.countries)
-        return req if codes == req.countries else dataclasses.replace(req, countries=codes)
-    if isinstance(req, Share):
-        if req.country != req.country.upper():
-            req = dataclasses.replace(req, country=req.country.upper())
-        crossed = _countries(network)
-        if req.country not in crossed:
-            raise RequirementError(
-                text,
-                _position(text, req.country) or _position(text, req.country.lower()),
-                "a country that a route of the network crosses: " + ", ".join(sorted(crossed)),
-            )
+        canonical = _upper_codes(req.text, codes)
+        if codes == req.countries and canonical == req.text:
+            return req
+        return dataclasses.replace(req, countries=codes, text=canonical)
+    country = req.country.upper()
+    crossed = _countries(network)
+    if country not in crossed:
+        raise RequirementError(
+            text,
+            _position(text, req.country),
+            "a country that a route of the network crosses: " + ", ".join(sorted(crossed)),
+        )
+    canonical = _upper_codes(req.text, (country,))
+    if country == req.country and canonical == req.text:
         return req
-    return req
+    return dataclasses.replace(req, country=country, text=canonical)
