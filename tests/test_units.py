@@ -127,7 +127,7 @@ def test_mb_d_is_million_barrels_and_kb_d_thousand() -> None:
 
 
 @pytest.mark.parametrize(
-    "unit", ["Mb/d", "MB/d", "Mbd", "MBD", "mbd", "Mbbl/d", "mbbl/d", "Mbpd", "MMB/D"]
+    "unit", ["Mb/d", "MB/d", "Mbd", "MBD", "Mbbl/d", "mbbl/d", "Mbpd", "Mb/day", "Mbbl/day"]
 )
 def test_ambiguous_barrel_units_are_rejected_with_hint(unit: str) -> None:
     with pytest.raises(UnitError) as info:
@@ -156,6 +156,20 @@ def test_no_unit_outside_the_list_is_guessed(unit: str) -> None:
         return
     with pytest.raises(UnitError, match="accepted units: Mt/yr"):
         rate_factor(unit, 7.5)
+
+
+@pytest.mark.parametrize(
+    ("unit", "hint"),
+    [
+        ("mb/day", "did you mean 'mb/d'?"),
+        ("MMB/D", "units are case-sensitive: did you mean 'MMb/d'?"),
+        ("Mt/d", "did you mean"),
+        ("MMt/yr", "did you mean 'Mt/yr'?"),
+    ],
+)
+def test_unambiguous_misspellings_get_a_spelling_hint_not_ambiguity(unit: str, hint: str) -> None:
+    assert hint in rate_unit_hint(unit)
+    assert "ambiguous" not in rate_unit_hint(unit)
 
 
 def test_case_only_misspelling_suggests_the_accepted_spelling() -> None:

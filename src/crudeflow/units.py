@@ -159,6 +159,8 @@ def rate_unit_hint(unit: str) -> str:
     "did you mean 'Mt/year'?"
     >>> rate_unit_hint("Mt")
     "'Mt' is an amount, not a rate: add a time, e.g. Mt/yr"
+    >>> rate_unit_hint("mb/day")
+    "did you mean 'mb/d'?"
     """
     import difflib
 
@@ -170,12 +172,16 @@ def rate_unit_hint(unit: str) -> str:
         return (
             f"{u!r} is an amount, not a rate: add a time, e.g. {'Mt/yr' if 't' in low else 'kb/d'}"
         )
-    if re.fullmatch(r"m{1,2}(?:b|bbl|bbls)?(?:/d|/day|d|pd)", low):
+    # "M" alone is the ambiguous prefix; "MM" (million) and "mb" (million, as the IEA writes
+    # it) are not, so those get a spelling hint below instead.
+    mega_barrels = u.startswith("MM") or (u.startswith("mb") and not u.startswith("mbbl"))
+    if re.fullmatch(r"m{1,2}(?:b|bbl|bbls)?(?:/d|/day|d|pd)", low) and not mega_barrels:
         return (
             f"{u!r} is ambiguous, M is a thousand in some oil usage and a million in other: "
             "write kb/d for thousand or mb/d (MMb/d) for million barrels a day"
         )
-    if re.fullmatch(r"m{1,2}t(?:pa|/yr|/y|/a|/year|/month|/d|/day)", low):
+    mega_tonnes = u.startswith(("Mt", "MMt"))
+    if re.fullmatch(r"m{1,2}t(?:pa|/yr|/y|/a|/year|/month|/d|/day)", low) and not mega_tonnes:
         return (
             f"{u!r} is ambiguous, mt can be a metric tonne or a million tonnes: "
             "write Mt/yr for million tonnes, t/yr for tonnes"
