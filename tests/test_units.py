@@ -163,13 +163,24 @@ def test_no_unit_outside_the_list_is_guessed(unit: str) -> None:
     [
         ("mb/day", "did you mean 'mb/d'?"),
         ("MMB/D", "units are case-sensitive: did you mean 'MMb/d'?"),
-        ("Mt/d", "did you mean"),
         ("MMt/yr", "did you mean 'Mt/yr'?"),
+        ("MMbbl/day", "did you mean 'MMbbl/d'?"),
     ],
 )
 def test_unambiguous_misspellings_get_a_spelling_hint_not_ambiguity(unit: str, hint: str) -> None:
     assert hint in rate_unit_hint(unit)
     assert "ambiguous" not in rate_unit_hint(unit)
+
+
+@pytest.mark.parametrize("unit", ["Mt/d", "mbpd", "MMbbl/day", "bbl/yr", "kt/s", "Mt/yer"])
+def test_a_suggestion_never_changes_the_magnitude(unit: str) -> None:
+    """'Mt/d' once suggested 't/d' and 'mbpd' 'bpd': a million-fold error if taken."""
+    hint = rate_unit_hint(unit)
+    if "did you mean" in hint:
+        suggested = hint.split("'")[1]
+        assert rate_factor(suggested, 7.5) == pytest.approx(
+            {"mbpd": rate_factor("mb/d", 7.5), "MMbbl/day": rate_factor("mb/d", 7.5)}[unit]
+        )
 
 
 def test_case_only_misspelling_suggests_the_accepted_spelling() -> None:

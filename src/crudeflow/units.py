@@ -155,8 +155,10 @@ def rate_unit_hint(unit: str) -> str:
     "'Mb/d' is ambiguous, M is a thousand in some oil usage and a million in other: write kb/d for thousand or mb/d (MMb/d) for million barrels a day"
     >>> rate_unit_hint("mt/yr")
     "'mt/yr' is ambiguous, mt can be a metric tonne or a million tonnes: write Mt/yr for million tonnes, t/yr for tonnes"
-    >>> rate_unit_hint("Mt/yer")
-    "did you mean 'Mt/year'?"
+    >>> rate_unit_hint("Mtpy")
+    "did you mean 'Mtpa'?"
+    >>> rate_unit_hint("mbpd")  # never a suggestion of another magnitude (not 'bpd')
+    "did you mean 'mb/d'?"
     >>> rate_unit_hint("Mt")
     "'Mt' is an amount, not a rate: add a time, e.g. Mt/yr"
     >>> rate_unit_hint("mb/day")
@@ -186,13 +188,43 @@ def rate_unit_hint(unit: str) -> str:
             f"{u!r} is ambiguous, mt can be a metric tonne or a million tonnes: "
             "write Mt/yr for million tonnes, t/yr for tonnes"
         )
-    folded = {k.lower(): k for k in RATE_UNITS}
+    # A suggestion must not change the magnitude: same prefix, same quantity, same period.
+    same = [a for a in RATE_UNITS if _kind(a) == _kind(u)]
+    folded = {k.lower(): k for k in same}
     if low in folded:
         return f"units are case-sensitive: did you mean {folded[low]!r}?"
-    close = difflib.get_close_matches(u, list(RATE_UNITS), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(u, same, n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]!r}?"
     return ""
+
+
+def _kind(unit: str) -> tuple[str, str, str]:
+    """(prefix, quantity, period) of a unit spelling, for suggestions of the same magnitude.
+
+    Examples
+    --------
+    >>> _kind("MMb/d"), _kind("kt/yr"), _kind("Mtpa"), _kind("bpd")
+    (('M', 'b', 'd'), ('k', 't', 'y'), ('M', 't', 'y'), ('', 'b', 'd'))
+    """
+    u = unit.strip()
+    if u.startswith(("MM", "Mt", "MT")) or (u.startswith("mb") and not u.startswith("mbbl")):
+        prefix = "M"
+    elif u[:1] in ("k", "K"):
+        prefix = "k"
+    else:
+        prefix = ""
+    low = u.lower()
+    quantity = "b" if "b" in low.split("/")[0] else "t"
+    if re.search(r"(?:/d|/day|pd|d)$", low):
+        period = "d"
+    elif re.search(r"(?:/month|/mo)$", low):
+        period = "m"
+    elif re.search(r"(?:/yr|/y|/a|/year|pa|py)$", low):
+        period = "y"
+    else:
+        period = "?"
+    return prefix, quantity, period
 
 
 def rate_unit_error(unit: str) -> str:
