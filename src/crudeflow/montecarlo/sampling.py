@@ -296,15 +296,16 @@ def sample_capacity_factors(
     R, M, D = len(network.routes), 12 * w.years, w.days
     lo, hi = rng_draws.start, rng_draws.stop
     n = hi - lo
-    lost_sum = np.zeros(n * R * M)
+    lost_m = np.zeros((n, R, M))
     recs: list[tuple[IntArray, ...]] = []
     recs_f: list[tuple[FloatArray, FloatArray]] = []
     derate_win = a.derate[:, np.arange(M) % 12]  # [R, M]
     for block in range(lo // batch_size, (hi - 1) // batch_size + 1):
         first = block * batch_size
+        b_lo, b_hi = max(lo, first), min(hi, first + batch_size)  # draws of this block asked
         d_in, ev, hz, start, dur, lost = _block(a, w, int(seed), block, batch_size)
         draw = d_in + first
-        keep = (draw >= lo) & (draw < hi)
+        keep = (draw >= b_lo) & (draw < b_hi)
         draw, ev, hz, start = draw[keep], ev[keep], hz[keep], start[keep]
         dur, lost = dur[keep], lost[keep]
         recs.append((draw, ev, hz, start))
@@ -317,7 +318,7 @@ def sample_capacity_factors(
         rec_d = rec[hit]
         day = (start[rec_d] + i) % D
         value = lost[rec_d] * np.minimum(1.0, dur[rec_d] - i)
-        key = ((draw[rec_d] - lo) * R + route[hit]) * D + day
+        key = ((draw[rec_d] - b_lo) * R + route[hit]) * D + day
         order = np.lexsort((value, key))
         key, value = key[order], value[order]
         last = np.ones(key.size, bool)
@@ -327,10 +328,16 @@ def sample_capacity_factors(
         row_route = key // D
         month = w.day_month[day]
         value = np.maximum(value - derate_win[row_route % R, month], 0.0)
-        lost_sum += np.bincount(row_route * M + month, weights=value, minlength=n * R * M)
-    lost_m = lost_sum.reshape(n, R, M) / w.month_days + derate_win[None, :, :]
-    cap = np.clip(1.0 - lost_m, 0.0, 1.0)
-    factors = np.clip((cap @ w.period_weight) / w.period_days, 0.0, 1.0)
+        nb = b_hi - b_lo
+        lost_m[b_lo - lo : b_hi - lo] = np.bincount(
+            row_route * M + month, weights=value, minlength=nb * R * M
+        ).reshape(nb, R, M)
+    lost_m /= w.month_days
+    lost_m += derate_win
+    cap = np.subtract(1.0, lost_m, out=lost_m)
+    np.maximum(cap, 0.0, out=cap)
+    factors = (cap @ w.period_weight) / w.period_days
+    np.minimum(np.maximum(factors, 0.0, out=factors), 1.0, out=factors)
     events = OutageEvents(
         draw=np.concatenate([r[0] for r in recs]),
         event=np.concatenate([r[1] for r in recs]),
