@@ -357,3 +357,11 @@ def test_default_dataset_draws_are_sane() -> None:
     np.testing.assert_array_equal(s.factors[:, kuryk, 10:], 0.5)
     cpc = s.route_ids.index("CPC_TERMINAL_MED")
     assert 0.8 < s.factors[:, cpc].mean() < 1.0
+
+
+def test_a_numpy_integer_draw_count_is_accepted() -> None:
+    a = sample_capacity_factors(mixed_model(), NET, YEAR, seed=3, draws=np.int64(40))
+    b = sample_capacity_factors(mixed_model(), NET, YEAR, seed=3, draws=40)
+    same(a, b)
+    with pytest.raises(ValueError, match="draws"):
+        sample_capacity_factors(mixed_model(), NET, YEAR, seed=3, draws="40")  # type: ignore[arg-type]

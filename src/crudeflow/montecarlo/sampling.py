@@ -283,8 +283,27 @@ def sample_capacity_factors(
         A negative seed, an empty or negative draw range, a batch size below 1.
     KeyError
         A hazard's target that is not in ``network``.
+
+    Examples
+    --------
+    >>> from crudeflow.network.load import load_dataset
+    >>> from crudeflow.solve.lp import Periods
+    >>> net = load_dataset()
+    >>> months = Periods.monthly(2025)
+    >>> whole = sample_capacity_factors(net.outages, net, months, seed=1, draws=300)
+    >>> part = sample_capacity_factors(net.outages, net, months, seed=1, draws=range(120, 300))
+    >>> bool((part.factors == whole.factors[120:]).all())
+    True
+    >>> kuryk = whole.route_ids.index("KURYK_SANGACHAL")
+    >>> whole.factors[0, kuryk].round(2).tolist()   # closed about half of Nov-Dec (a derate)
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
     """
-    rng_draws = range(draws) if isinstance(draws, int) else draws
+    if isinstance(draws, int | np.integer) and not isinstance(draws, bool):
+        rng_draws = range(int(draws))
+    elif isinstance(draws, range):
+        rng_draws = draws
+    else:
+        raise ValueError(f"draws: expected a count >= 1 or a range of indices >= 0, not {draws}")
     if rng_draws.step != 1 or rng_draws.start < 0 or len(rng_draws) == 0:
         raise ValueError(f"draws: expected a count >= 1 or a range of indices >= 0, not {draws}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
