@@ -365,3 +365,16 @@ def test_a_numpy_integer_draw_count_is_accepted() -> None:
     same(a, b)
     with pytest.raises(ValueError, match="draws"):
         sample_capacity_factors(mixed_model(), NET, YEAR, seed=3, draws="40")  # type: ignore[arg-type]
+
+
+def test_p95_of_the_annual_loss_matches_the_poisson_quantile() -> None:
+    # one-day events of full loss: the year's lost days are the distinct start days, which
+    # is the Poisson count N except for rare coincidences; Poisson(3)'s 95th percentile is 6
+    lam, n = 3.0, 20_000
+    model = OutageModel((event(events_per_year=lam, median_days=1.0, p90_days=1.0),))
+    lost_days = (1.0 - sample_capacity_factors(model, NET, YEAR, seed=12, draws=n).factors) * 365
+    q95 = float(np.quantile(lost_days[:, 1, 0], 0.95, method="inverted_cdf"))
+    assert q95 == pytest.approx(6.0, abs=1e-9)
+    cdf = sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(6))
+    below = float((lost_days[:, 1, 0] < 5.5).mean())  # P(N <= 5) = 0.916
+    assert abs(below - cdf) < 4 * math.sqrt(cdf * (1 - cdf) / n) + 0.01  # + coincidences
