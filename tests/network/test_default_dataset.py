@@ -75,6 +75,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "markets.csv",
             "benchmarks.csv",
             "observed.csv",
+            "outages.csv",
             "dataset.yaml",
         )
     )

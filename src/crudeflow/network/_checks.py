@@ -84,6 +84,37 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# outages.csv (optional; issue 9): read by crudeflow.network._outages
+_COLUMNS["outages.csv"] = (
+    ("id", "kind", "target", "lost_min", "source"),
+    (
+        "events_per_year",
+        "rate_source",
+        "median_days",
+        "p90_days",
+        "duration_days",
+        "duration_source",
+        "lost_max",
+        "lost_source",
+        "months",
+        "month_weights",
+        "season_source",
+        "shared",
+        "note",
+    ),
+)
+_SOURCE_OF["outages.csv"] = {
+    "events_per_year": "rate_source",
+    "median_days": "duration_source",
+    "p90_days": "duration_source",
+    "duration_days": "duration_source",
+    "lost_min": "lost_source",
+    "lost_max": "lost_source",
+    "months": "season_source",
+    "month_weights": "season_source",
+}
+
+
 # ---------------------------------------------------------------------------------------
 class _Checker:
     """Reads files and collects problems."""

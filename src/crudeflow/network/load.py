@@ -29,6 +29,7 @@ from crudeflow.network._checks import (
     _line_of,
     _read_meta,
 )
+from crudeflow.network._outages import read_outages
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -464,6 +465,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             ck.add(f, line, "group", row["group"], "a route group named in dataset.yaml")
         elif year is not None and mt is not None:
             observed.append(Observation(year, row["group"], mt, row["source"], row.get("note", "")))
+    outages = read_outages(
+        ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
+    )
 
     # whole-network checks
     if nodes and routes and supply:
@@ -508,6 +512,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         sources=tuple(sources),
         observed=tuple(observed),
         path=str(folder),
+        outages=outages,
     )
     return net, []
 

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crudeflow.errors import CrudeflowError
+from crudeflow.montecarlo.outages import OutageModel
 
 __all__ = [
     "MODES",
@@ -224,6 +225,8 @@ class Network:
     sources: tuple[Source, ...] = ()
     observed: tuple[Observation, ...] = ()
     path: str = ""
+    outages: OutageModel = field(default_factory=OutageModel)
+    """Hazards from ``outages.csv`` (empty when the dataset has none)."""
 
     # -- look-ups -----------------------------------------------------------------------
     @cached_property
