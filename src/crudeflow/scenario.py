@@ -535,7 +535,7 @@ def _number(key: str, value: Any, *, file: str, line: int) -> float:
         raise _err(
             file,
             line,
-            f"{key} = {_show(value)}: expected a finite number from {lo:g} to {hi:,g}{unit}",
+            f"{key} = {_show(value)}: expected a finite number from {lo:,g} to {hi:,g}{unit}",
         )
     return float(value)
 
