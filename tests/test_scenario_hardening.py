@@ -149,6 +149,25 @@ def test_extends_supply_factor_does_not_compound(tmp_path: Path, kz: Network) ->
     assert supply[0] == pytest.approx(0.5 * kz.supply_in(2025)["TENGIZ"])
 
 
+def test_inherited_change_outside_a_new_horizon_is_ignored(tmp_path: Path, kz: Network) -> None:
+    write(
+        tmp_path,
+        "base.yaml",
+        HEAD + "changes:\n  - route: BTC\n    capacity_factor: 0\n    from: 2025-03\n",
+    )
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\nhorizon: {year: 2024}\n")
+    cap = capacity(load_scenario(child), kz, "BTC")
+    assert cap[0] == pytest.approx(kz.route("BTC").capacity_mtpa)
+    own = write(
+        tmp_path,
+        "own.yaml",
+        "name: t\nhorizon: {year: 2024}\nchanges:\n  - route: BTC\n    capacity_factor: 0\n"
+        "    from: 2025-03\n",
+    )
+    with pytest.raises(ScenarioError, match="outside the horizon"):
+        apply_scenario(load_scenario(own), kz)
+
+
 def test_a_ban_closes_a_route_whatever_its_capacity_change() -> None:
     text = (
         "name: t\nhorizon: {start: 2025-01, end: 2025-02}\nchanges:\n"

@@ -778,8 +778,8 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     Raises
     ------
     ScenarioError
-        Unknown route, group, market, supply node or country; a change dated wholly outside
-        the horizon; two changes of one file on the same thing sharing a day; an unknown
+        Unknown route, group, market, supply node or country; a change of the scenario's own
+        file dated wholly outside the horizon (an inherited one is ignored); two changes of one file on the same thing sharing a day; an unknown
         source id.
     """
     periods = scenario.horizon
@@ -814,6 +814,8 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     iso: frozenset[str] | None = None
     for ch in scenario.changes:
         if (ch.start and ch.start > days.last) or (ch.end and ch.end < days.first):
+            if ch.depth > 0:  # inherited, for dates the extending file's horizon leaves out
+                continue
             raise _err(
                 ch.file,
                 ch.line,
