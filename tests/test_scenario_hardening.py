@@ -364,6 +364,12 @@ def test_file_that_is_not_utf8_is_one_error(tmp_path: Path) -> None:
         load_scenario(p)
 
 
+@pytest.mark.parametrize("key", ["extends", "dataset"])
+def test_a_path_with_a_nul_byte_is_one_error(key: str) -> None:
+    with pytest.raises(ScenarioError, match=f"s.yaml:3: {key} 'a\\\\x00b': not a usable path"):
+        parse_scenario(HEAD + f'{key}: "a\\0b"\n', source="s.yaml", base_dir=Path("."))
+
+
 def test_extends_a_folder_is_one_error(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     p = write(tmp_path, "a.yaml", "extends: sub\n")

@@ -338,6 +338,14 @@ def _read(path: Path, *, file: str, line: int | None) -> str:
         raise _err(str(path), None, f"not UTF-8 text (byte {exc.start})") from None
 
 
+def _resolved(path: Path, *, file: str, line: int | None, what: str) -> str:
+    """The absolute form of a path a scenario names, or one clear error."""
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError) as exc:  # a NUL byte, a path too long
+        raise _err(file, line, f"{what} {_show(str(path))}: not a usable path ({exc})") from None
+
+
 def parse_scenario(
     text: str,
     *,
@@ -386,7 +394,7 @@ def parse_scenario(
     if data.get("extends") is not None:
         ref = _text(data["extends"], file=source, line=line_of("extends"), what="extends")
         path = (base_dir / ref) if base_dir is not None else Path(ref)
-        key = str(path.resolve())
+        key = _resolved(path, file=source, line=line_of("extends"), what="extends")
         if key in _seen:
             chain = " -> ".join([*_seen, key])
             raise _err(source, line_of("extends"), f"extends cycle: {chain}")
@@ -466,7 +474,9 @@ def parse_scenario(
     dataset = _text(data.get("dataset"), file=source, line=line_of("dataset"), what="dataset")
     dataset = dataset or (parent.dataset if parent else "default")
     if dataset != "default" and base_dir is not None and not Path(dataset).is_absolute():
-        dataset = str((base_dir / dataset).resolve())
+        dataset = _resolved(
+            base_dir / dataset, file=source, line=line_of("dataset"), what="dataset"
+        )
     ids, inline = _sources(data.get("sources"), file=source, line=line_of("sources"))
     raw_tags = _list(
         data.get("tags"), file=source, line=line_of("tags"), what="tags", limit=MAX_TAGS
