@@ -30,7 +30,6 @@ crudeflow._yaml.YamlInputError: line 2: key 'a' given twice (first on line 1)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -162,11 +161,14 @@ class _Builder:
             self.total += size
             self.root = value
 
-    def run(self, text: str) -> Any:
-        stream: Iterable[Any] = yaml.parse(text, Loader=_Loader)
-        for ev in stream:
+    def run(self) -> Any:
+        get_event = self.loader.get_event
+        while True:
+            ev: Any = get_event()
             kind = type(ev)
-            line = _mark_line(ev.start_mark)
+            if kind is events.StreamEndEvent:
+                break
+            line = int(ev.start_mark.line) + 1
             if kind is events.ScalarEvent:
                 merge = ev.value == "<<" and ev.tag is None and bool(ev.implicit[0])
                 value = "<<" if merge else self.scalar(ev)
@@ -289,9 +291,9 @@ def load_yaml(text: str) -> Any:
     """
     if len(text) > MAX_CHARS:
         raise YamlInputError(None, f"{len(text):,} characters (at most {MAX_CHARS:,})")
-    loader = _Loader("")
+    loader = _Loader(text)
     try:
-        return _Builder(loader).run(text)
+        return _Builder(loader).run()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlInputError(
