@@ -7,6 +7,8 @@ out of range never reach the solver.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -435,3 +437,44 @@ def test_exponent_numbers_are_numbers() -> None:
 )
 def test_bad_horizons_and_dates_are_one_error(text: str, expected: str) -> None:
     assert expected in error_of(text)
+
+
+# -- the CLI: one line, exit 1 --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (billion_laughs(), "the document expands to more than 2,000,000 values"),
+        (HEAD + "x_deep: " + "[" * 100_000 + "]" * 100_000 + "\n", "nest"),
+        (
+            HEAD + "changes:\n  - route: BTC\n    capacity_factor: .nan\n",
+            "expected a finite number",
+        ),
+    ],
+    ids=["alias-bomb", "nested-100000", "nan"],
+)
+def test_cli_scenario_run_gives_one_line_and_exit_1(tmp_path: Path, text: str, needle: str) -> None:
+    path = write(tmp_path, "bad.yaml", text)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from crudeflow.cli import main; main()",
+            "scenario",
+            "run",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(path) in lines[0] and needle in lines[0]
+
+
+def test_unknown_status_suggests_the_nearest() -> None:
+    msg = error_of(HEAD + "changes:\n  - route: B_M\n    status: operatng\n")
+    assert msg.startswith(
+        "s.yaml:5: status 'operatng': expected operating, planned or idle; did you mean 'operating'?"
+    )

@@ -583,7 +583,8 @@ def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
                 raise _err(
                     file,
                     _key_line(raw, key),
-                    f"status {_show(v)}: expected operating, planned or idle",
+                    f"status {_show(v)}: expected operating, planned or idle"
+                    + (_hint(v, _STATUSES) if isinstance(v, str) else ""),
                 )
             values[key] = v
         else:
