@@ -166,7 +166,7 @@ class _Builder:
         while True:
             ev: Any = get_event()
             kind = type(ev)
-            if kind is events.StreamEndEvent:
+            if kind is events.StreamEndEvent or ev is None:
                 break
             line = int(ev.start_mark.line) + 1
             if kind is events.ScalarEvent:
