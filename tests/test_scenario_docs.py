@@ -101,3 +101,12 @@ def test_readme_and_module_docstring_point_at_the_page() -> None:
     readme = (DOC.parents[1] / "README.md").read_text(encoding="utf-8")
     assert "docs/scenario-format.md" in readme
     assert "docs/scenario-format.md" in (scenario_mod.__doc__ or "")
+
+
+def test_documented_ranges_are_the_enforced_ones() -> None:
+    from crudeflow._scenario_fields import _RANGES
+
+    rows = DOC.read_text(encoding="utf-8").splitlines()
+    for key, (lo, hi, _unit) in _RANGES.items():
+        row = next(r for r in rows if r.startswith(f"| `{key}` |"))
+        assert f"{abs(lo):,g} to {hi:,g}" in row, key

@@ -35,13 +35,9 @@ Examples
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import difflib
-import functools
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +45,29 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from crudeflow._yaml import YamlInputError, YamlList, YamlMap, load_yaml
+from crudeflow._scenario_days import _check_overlaps, _Days, _period_bounds, _Setting, _settle
+from crudeflow._scenario_fields import (
+    _COMMON_KEYS,
+    _KINDS,
+    _SOURCE_KEYS,
+    _STATUSES,
+    _TOP_KEYS,
+    _VALUE_KEYS,
+    _check_keys,
+    _date,
+    _err,
+    _hint,
+    _horizon,
+    _key_line,
+    _list,
+    _number,
+    _read,
+    _resolved,
+    _show,
+    _text,
+)
+from crudeflow._scenario_fields import MAX_FILE_BYTES as MAX_FILE_BYTES
+from crudeflow._yaml import YamlInputError, YamlMap, load_yaml
 from crudeflow.errors import CrudeflowError, ScenarioError
 from crudeflow.network.model import Network, Source
 from crudeflow.requirements import Requirement, parse_requirement
@@ -69,9 +87,8 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-# -- limits (docs/scenario-format.md, "Limits"; the YAML ones live in crudeflow._yaml) ----
-MAX_FILE_BYTES = 10_000_000
-"""Largest scenario file."""
+# -- limits (docs/scenario-format.md, "Limits"; the YAML ones are in crudeflow._yaml, the
+# file size is MAX_FILE_BYTES of crudeflow._scenario_fields, re-exported here) -------------
 MAX_EXTENDS = 16
 """Most files in one ``extends`` chain (the file itself included)."""
 MAX_CHANGES = 100_000
@@ -82,42 +99,6 @@ MAX_TAGS = 50
 MAX_NAME = 100
 MAX_TITLE = 200
 MAX_TAG = 50
-
-_TOP_KEYS = (
-    "name",
-    "title",
-    "description",
-    "extends",
-    "dataset",
-    "horizon",
-    "changes",
-    "requirements",
-    "sources",
-    "tags",
-)
-_HORIZON_KEYS = ("year", "monthly", "start", "end")
-_SOURCE_KEYS = ("id", "title", "url", "as_of", "quote")
-_KINDS = ("route", "group", "market", "supply", "ban")
-_COMMON_KEYS = ("from", "to", "source", "note")
-_VALUE_KEYS: dict[str, tuple[str, ...]] = {
-    "route": ("capacity_factor", "capacity_mtpa", "status", "tariff_usd_per_t"),
-    "group": ("capacity_factor", "capacity_mtpa", "status", "tariff_usd_per_t"),
-    "market": ("diff_usd_per_bbl",),
-    "supply": ("factor", "mtpa"),
-    "ban": (),
-}
-_RANGES: dict[str, tuple[float, float, str]] = {
-    "capacity_factor": (0.0, 10.0, ""),
-    "capacity_mtpa": (0.0, 10_000.0, " Mt/yr"),
-    "tariff_usd_per_t": (0.0, 10_000.0, " USD/t"),
-    "diff_usd_per_bbl": (-1_000.0, 1_000.0, " USD/bbl"),
-    "factor": (0.0, 10.0, ""),
-    "mtpa": (0.0, 10_000.0, " Mt/yr"),
-}
-"""Allowed range of each number (inclusive); the unit is in the key."""
-_STATUSES = ("operating", "planned", "idle")
-_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
-_YEARS = (1900, 2200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,181 +150,6 @@ class ScenarioInputs:
 
 
 # -- parsing -----------------------------------------------------------------------------
-def _err(file: str, line: int | None, message: str) -> ScenarioError:
-    where = f"{file}:{line}" if line else file
-    return ScenarioError(f"{where}: {message}")
-
-
-def _show(value: Any) -> str:
-    """A value as written, cut short for a one-line message."""
-    text = repr(value) if isinstance(value, str) else str(value)
-    if isinstance(value, dict | list):
-        text = "a mapping" if isinstance(value, dict) else "a list"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _hint(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _key_line(m: YamlMap, key: str) -> int:
-    return m.key_lines.get(key, m.line)
-
-
-def _check_keys(m: YamlMap, allowed: Sequence[str], *, file: str, what: str) -> None:
-    for key in m:
-        if key in allowed or key.startswith("x_"):
-            continue
-        raise _err(
-            file,
-            _key_line(m, key),
-            f"{what}: unknown key {_show(key)}{_hint(key, allowed)} (allowed: "
-            f"{', '.join(allowed)}; keys starting with x_ are ignored)",
-        )
-
-
-def _text(value: Any, *, file: str, line: int | None, what: str, limit: int | None = None) -> str:
-    """A scalar as text (numbers are allowed: ``name: 2025``); lists and mappings are not."""
-    if value is None:
-        return ""
-    if isinstance(value, dict | list) or not isinstance(value, str | int | float):
-        raise _err(file, line, f"{what}: expected text, not {_show(value)}")
-    text = str(value)
-    if limit is not None and len(text) > limit:
-        raise _err(file, line, f"{what}: {len(text):,} characters (at most {limit:,})")
-    return text
-
-
-def _list(value: Any, *, file: str, line: int | None, what: str, limit: int) -> YamlList:
-    if value is None:
-        out = YamlList()
-        out.line, out.item_lines = line or 0, []
-        return out
-    if not isinstance(value, YamlList):
-        raise _err(file, line, f"{what}: expected a list, not {_show(value)}")
-    if len(value) > limit:
-        raise _err(file, line, f"{what}: {len(value):,} entries (at most {limit:,})")
-    return value
-
-
-@functools.lru_cache(maxsize=4096)
-def _parse_date(text: str, end: bool) -> dt.date | str:
-    """The date ``text`` stands for (first or last day of a month), or what is wrong with it."""
-    m = _DATE.match(text)
-    if not m:
-        return f"{_show(text)}: expected YYYY-MM or YYYY-MM-DD"
-    y, mo = int(m.group(1)), int(m.group(2))
-    if not _YEARS[0] <= y <= _YEARS[1]:
-        return f"{text!r}: year must be {_YEARS[0]} to {_YEARS[1]}"
-    if not 1 <= mo <= 12:
-        return f"{text!r}: month must be 01 to 12"
-    if m.group(3):
-        try:
-            return dt.date(y, mo, int(m.group(3)))
-        except ValueError:
-            return f"{text!r} does not exist"
-    return dt.date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
-
-
-def _date(value: Any, *, file: str, line: int | None, end: bool, what: str = "date") -> dt.date:
-    text = _text(value, file=file, line=line, what=what).strip()
-    got = _parse_date(text, end)
-    if isinstance(got, str):
-        raise _err(file, line, f"{what} {got}")
-    return got
-
-
-_HORIZON_FORMS = (
-    "expected {year: 2025}, {year: 2025, monthly: true} or {start: 2025-01, end: 2025-12}"
-)
-
-
-def _horizon(raw: Any, *, file: str, line: int | None) -> Periods:
-    if not isinstance(raw, YamlMap):
-        raise _err(file, line, f"horizon: {_HORIZON_FORMS}")
-    _check_keys(raw, _HORIZON_KEYS, file=file, what="horizon")
-    hline = raw.line
-    if "year" in raw:
-        if "start" in raw or "end" in raw:
-            raise _err(
-                file, hline, f"horizon: give year or start and end, not both; {_HORIZON_FORMS}"
-            )
-        year = raw["year"]
-        if (
-            isinstance(year, bool)
-            or not isinstance(year, int)
-            or not _YEARS[0] <= year <= _YEARS[1]
-        ):
-            raise _err(
-                file,
-                _key_line(raw, "year"),
-                f"horizon.year {_show(year)}: expected a year from {_YEARS[0]} to {_YEARS[1]}",
-            )
-        monthly = raw.get("monthly", False)
-        if not isinstance(monthly, bool):
-            raise _err(
-                file,
-                _key_line(raw, "monthly"),
-                f"horizon.monthly {_show(monthly)}: expected true or false",
-            )
-        return Periods.monthly(year) if monthly else Periods.annual(year)
-    if "monthly" in raw:
-        raise _err(
-            file,
-            _key_line(raw, "monthly"),
-            "horizon.monthly goes with year; start and end are monthly already",
-        )
-    if "start" in raw and "end" in raw:
-        dates = []
-        for key in ("start", "end"):
-            kline = _key_line(raw, key)
-            text = _text(raw[key], file=file, line=kline, what=f"horizon.{key}").strip()
-            if not re.match(r"^\d{4}-\d{2}$", text):
-                raise _err(
-                    file,
-                    kline,
-                    f"horizon.{key} {_show(text)}: expected YYYY-MM (a horizon is whole months)",
-                )
-            dates.append(
-                _date(text, file=file, line=kline, end=key == "end", what=f"horizon.{key}")
-            )
-        start, stop = dates
-        months = (stop.year - start.year) * 12 + stop.month - start.month + 1
-        if months < 1:
-            raise _err(file, hline, "horizon: end is before start")
-        if months > 240:
-            raise _err(file, hline, "horizon: at most 240 months")
-        return Periods.monthly(start.year, start_month=start.month, months=months)
-    raise _err(file, hline, f"horizon: {_HORIZON_FORMS}")
-
-
-def _read(path: Path, *, file: str, line: int | None) -> str:
-    """A scenario file's text, refusing one above the size limit or not UTF-8."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _err(
-                file, line, f"{path}: {size:,} bytes (a scenario is at most {MAX_FILE_BYTES:,})"
-            )
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _err(file, line, f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise _err(file, line, f"{path}: more than {MAX_FILE_BYTES:,} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _err(str(path), None, f"not UTF-8 text (byte {exc.start})") from None
-
-
-def _resolved(path: Path, *, file: str, line: int | None, what: str) -> str:
-    """The absolute form of a path a scenario names, or one clear error."""
-    try:
-        return str(path.resolve())
-    except (OSError, ValueError) as exc:  # a NUL byte, a path too long
-        raise _err(file, line, f"{what} {_show(str(path))}: not a usable path ({exc})") from None
 
 
 def parse_scenario(
@@ -537,19 +343,6 @@ def _sources(
     return tuple(ids), tuple(inline)
 
 
-def _number(key: str, value: Any, *, file: str, line: int) -> float:
-    lo, hi, unit = _RANGES[key]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _err(file, line, f"{key} = {_show(value)}: expected a number (units are in the key)")
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise _err(
-            file,
-            line,
-            f"{key} = {_show(value)}: expected a finite number from {lo:,g} to {hi:,g}{unit}",
-        )
-    return float(value)
-
-
 def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
     if not isinstance(raw, YamlMap):
         raise _err(
@@ -640,106 +433,6 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 # -- applying ----------------------------------------------------------------------------
-def _period_bounds(periods: Periods) -> list[tuple[dt.date, dt.date]]:
-    out = []
-    for label in periods.labels:
-        if len(label) == 4:
-            y = int(label)
-            out.append((dt.date(y, 1, 1), dt.date(y, 12, 31)))
-        else:
-            y, m = int(label[:4]), int(label[5:7])
-            out.append((dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])))
-    return out
-
-
-class _Days:
-    """The horizon's days, and the periods they fall in."""
-
-    def __init__(self, bounds: list[tuple[dt.date, dt.date]]) -> None:
-        self.first, self.last = bounds[0][0], bounds[-1][1]
-        self.n = (self.last - self.first).days + 1
-        self.starts = np.array([(a - self.first).days for a, _ in bounds], dtype=np.intp)
-        self.lengths = np.array([(b - a).days + 1 for a, b in bounds], dtype=np.float64)
-
-    def span(self, ch: Change) -> tuple[int, int]:
-        """Slice of the days on which ``ch`` is in force (the horizon clips it)."""
-        i0 = 0 if ch.start is None or ch.start <= self.first else (ch.start - self.first).days
-        i1 = self.n if ch.end is None or ch.end >= self.last else (ch.end - self.first).days + 1
-        return i0, i1
-
-    def mean(self, x: FloatArray) -> FloatArray:
-        """Mean of a daily series over each period (exactly the value where it is constant)."""
-        lo = np.minimum.reduceat(x, self.starts)
-        hi = np.maximum.reduceat(x, self.starts)
-        avg = np.add.reduceat(x, self.starts) / self.lengths
-        return np.asarray(np.where(lo == hi, lo, avg), dtype=np.float64)
-
-
-@dataclass(frozen=True, slots=True)
-class _Setting:
-    """What one change makes of one quantity on its days: ``a`` x the dataset's value
-    ``+ b`` ``+ c`` x an alternative base (a route's capacity when operating; Brent)."""
-
-    change: Change
-    a: float
-    b: float
-    c: float
-
-
-def _bound(d: dt.date | None, default: dt.date) -> dt.date:
-    return default if d is None else d
-
-
-def _check_overlaps(what: str, settings: list[_Setting], days: _Days) -> None:
-    """Two changes of the same depth (one file) on one quantity must not share a day."""
-    by_depth: dict[int, list[_Setting]] = {}
-    for s in settings:
-        by_depth.setdefault(s.change.depth, []).append(s)
-    for group in by_depth.values():
-        if len(group) < 2:
-            continue
-        group.sort(key=lambda s: _bound(s.change.start, days.first))
-        prev = group[0]
-        for s in group[1:]:
-            start = _bound(s.change.start, days.first)
-            prev_end = _bound(prev.change.end, days.last)
-            if s.change is not prev.change and start <= prev_end:
-                first, second = sorted((prev.change, s.change), key=lambda c: (c.file, c.line or 0))
-                lo = max(start, days.first)
-                hi = min(prev_end, _bound(s.change.end, days.last), days.last)
-                where = f"line {first.line}" + (
-                    "" if first.file == second.file else f" of {first.file}"
-                )
-                raise _err(
-                    second.file,
-                    second.line,
-                    f"overlaps the change on {where}: both set {what} from {lo} to {hi} "
-                    "(write one change per interval; a file that extends this one may replace it)",
-                )
-            if _bound(s.change.end, days.last) > prev_end:
-                prev = s
-
-
-def _settle(
-    settings: list[_Setting], days: _Days, keep: FloatArray | None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per-period means of ``a``, ``b``, ``c`` (see :class:`_Setting`) over the days."""
-    a = np.ones(days.n)
-    b = np.zeros(days.n)
-    c = np.zeros(days.n)
-    # Deepest file first, so the scenario's own changes overwrite what it extends.
-    for s in sorted(settings, key=lambda s: -s.change.depth):
-        i0, i1 = days.span(s.change)
-        a[i0:i1] = s.a
-        b[i0:i1] = s.b
-        c[i0:i1] = s.c
-    if keep is not None:
-        a *= keep
-        b *= keep
-        c *= keep
-    return days.mean(a), days.mean(b), days.mean(c)
-
-
 def _capacity_setting(ch: Change) -> tuple[float, float, float] | None:
     v = ch.values
     if not {"status", "capacity_factor", "capacity_mtpa"} & set(v):
