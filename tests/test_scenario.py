@@ -97,18 +97,18 @@ def test_extends_merges_changes_and_requirements(tmp_path: Path) -> None:
         (
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - route: B_M\n    capacity_mtpa: 20 Mt\n",
             "expected a number (units are in the key)",
-            4,
+            5,
         ),
         (
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - route: B_M\n    capacity_kbd: 20\n",
             "unknown key 'capacity_kbd'",
-            4,
+            5,
         ),
         (
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - route: B_M\n    capacity_factor: 0.5\n"
             "    from: 2025-03\n    to: 2025-05\n  - route: B_M\n    capacity_factor: 0.2\n"
             "    from: 2025-05-10\n",
-            "contradicts the change on line 4",
+            "overlaps the change on line 4: both set capacity of B_M from 2025-05-10 to 2025-05-31",
             8,
         ),
         (
@@ -121,7 +121,7 @@ def test_extends_merges_changes_and_requirements(tmp_path: Path) -> None:
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - route: B_M\n    capacity_factor: 0\n"
             "    from: 2025-13\n",
             "month must be 01 to 12",
-            4,
+            6,
         ),
         (
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - market: NOPE\n    diff_usd_per_bbl: 1\n",
@@ -130,8 +130,8 @@ def test_extends_merges_changes_and_requirements(tmp_path: Path) -> None:
         ),
         (
             "name: t\nhorizon: {year: 2025}\nchanges:\n  - supply: A\n    factor: -1\n",
-            "expected a number >= 0",
-            4,
+            "factor = -1: expected a finite number from 0 to 10",
+            5,
         ),
         ("name: t\nhorizon: {year: 2025}\nchanges:\n  - ban: XX\n", "not an ISO country code", 4),
         (
@@ -140,9 +140,9 @@ def test_extends_merges_changes_and_requirements(tmp_path: Path) -> None:
             "source 'nobody_said_so'",
             4,
         ),
-        ("name: t\nhorizon: {year: 2025}\nrequirements: ['via A >= 20 Mt']\n", "rate unit", 1),
+        ("name: t\nhorizon: {year: 2025}\nrequirements: ['via A >= 20 Mt']\n", "rate unit", 3),
         ("name: t\nhorizon: {year: 2025}\nchanges: [\n", "not valid YAML", None),
-        ("name: t\nhorizon: {year: 2025}\ncolour: red\n", "unknown key 'colour'", 1),
+        ("name: t\nhorizon: {year: 2025}\ncolour: red\n", "unknown key 'colour'", 3),
         ("name: t\nchanges: []\n", "missing key 'horizon'", 1),
         ("name: t\nhorizon: {start: 2025-05, end: 2025-01}\n", "end is before start", 2),
     ],

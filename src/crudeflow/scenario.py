@@ -1,38 +1,27 @@
 """Scenarios: dated disruptions and expansions written once as YAML, run and compared.
 
-A scenario file::
+The format (every key, type, range and limit, how ``extends`` and overlapping changes combine,
+how a change dated inside a month is weighted) is documented in ``docs/scenario-format.md``;
+the tests run every example there. In short::
 
     name: spm2-loss
     title: Loss of CPC's SPM-2
     description: Naval-drone attack on 29 Nov 2025; one mooring left.
-    extends: base.yaml              # optional; its changes come first (cycles are an error)
-    dataset: default                # or a folder, relative to this file
-    horizon: {start: 2025-10, end: 2026-03}   # or {year: 2025} (annual), {year: 2025, monthly: true}
-    sources: [cpc_spm2_2025]        # dataset source ids the scenario rests on
+    extends: base.yaml              # optional; its changes apply where this file has none
+    horizon: {start: 2025-10, end: 2025-12}   # or {year: 2025} or {year: 2025, monthly: true}
     changes:
-      - route: CPC_TERMINAL_MED     # a route id or a route group (`group: cpc`)
-        capacity_factor: 0.5        # or capacity_mtpa: 40
-        from: 2025-11-29            # YYYY-MM or YYYY-MM-DD; `to` inclusive (YYYY-MM = month end)
-        to: 2026-01-31
-      - route: KURYK_SANGACHAL
-        status: operating           # planned -> operating from a date
-        from: 2027-01
-      - route: BTC
-        tariff_usd_per_t: 30
-      - market: MED_MKT
-        diff_usd_per_bbl: -3
-      - supply: TENGIZ
-        factor: 0.85                # or mtpa: 30
-        from: 2025-11-29
-        to: 2025-12-15
-      - ban: RU                     # no flow through this country from a date
-        from: 2026-01
+      - route: CPC_TERMINAL_MED     # or group, market, supply, ban
+        capacity_factor: 0.5        # x the dataset's capacity; or capacity_mtpa, status, ...
+        from: 2025-11-29            # YYYY-MM or YYYY-MM-DD; `to` inclusive
+        to: 2025-12-31
     requirements:
       - via AKTAU,KURYK >= 20 Mt/yr
 
-A change active for part of a period counts for its share of the period's days. Two capacity,
-status, tariff or supply changes on the same thing that overlap in time are contradictory and
-rejected: write one change per interval.
+A change in force on part of a period counts for its share of the period's days. Factors
+are relative to the dataset's value, never to another change. Two changes of one file on
+the same thing that overlap in time are an error (file and line of both); a file's change
+replaces what the file it extends says about the same thing on the days it covers. Unknown
+keys are errors with a "did you mean"; keys starting with ``x_`` are ignored.
 
 Examples
 --------
@@ -46,19 +35,40 @@ Examples
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
-from crudeflow.errors import RequirementError, ScenarioError
+from crudeflow._scenario_days import _check_overlaps, _Days, _period_bounds, _Setting, _settle
+from crudeflow._scenario_fields import (
+    _COMMON_KEYS,
+    _KINDS,
+    _SOURCE_KEYS,
+    _STATUSES,
+    _TOP_KEYS,
+    _VALUE_KEYS,
+    _check_keys,
+    _date,
+    _err,
+    _hint,
+    _horizon,
+    _key_line,
+    _list,
+    _number,
+    _read,
+    _resolved,
+    _show,
+    _text,
+)
+from crudeflow._scenario_fields import MAX_FILE_BYTES as MAX_FILE_BYTES
+from crudeflow._yaml import YamlInputError, YamlMap, load_yaml
+from crudeflow.errors import CrudeflowError, ScenarioError
 from crudeflow.network.model import Network, Source
 from crudeflow.requirements import Requirement, parse_requirement
 from crudeflow.solve.lp import PeriodOverrides, Periods
@@ -77,12 +87,18 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-_KINDS = ("route", "group", "market", "supply", "ban")
-_ROUTE_KEYS = {"capacity_factor", "capacity_mtpa", "status", "tariff_usd_per_t"}
-_MARKET_KEYS = {"diff_usd_per_bbl"}
-_SUPPLY_KEYS = {"factor", "mtpa"}
-_COMMON_KEYS = {"from", "to", "source", "note", "__line__"}
-_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+# -- limits (docs/scenario-format.md, "Limits"; the YAML ones are in crudeflow._yaml, the
+# file size is MAX_FILE_BYTES of crudeflow._scenario_fields, re-exported here) -------------
+MAX_EXTENDS = 16
+"""Most files in one ``extends`` chain (the file itself included)."""
+MAX_CHANGES = 100_000
+"""Most changes in a scenario, its ``extends`` chain included."""
+MAX_REQUIREMENTS = 1_000
+MAX_SOURCES = 1_000
+MAX_TAGS = 50
+MAX_NAME = 100
+MAX_TITLE = 200
+MAX_TAG = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +114,10 @@ class Change:
     line: int | None
     file: str
     source: str = ""
+    depth: int = 0
+    """0 for a change of the scenario's own file, 1 for one of the file it ``extends``, 2 for
+    the file that one extends...: where two changes set the same thing on the same day, the
+    one of smaller depth replaces the other (two of the same depth are an error)."""
 
 
 @dataclass(frozen=True)
@@ -129,64 +149,7 @@ class ScenarioInputs:
     requirements: tuple[Requirement, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
-    m = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
-    m["__line__"] = node.start_mark.line + 1
-    return m
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-# Dates stay strings: we parse YYYY-MM ourselves and want one code path.
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _err(file: str, line: int | None, message: str) -> ScenarioError:
-    where = f"{file}:{line}" if line else file
-    return ScenarioError(f"{where}: {message}")
-
-
-def _date(value: Any, *, file: str, line: int | None, end: bool) -> dt.date:
-    text = str(value).strip()
-    m = _DATE.match(text)
-    if not m:
-        raise _err(file, line, f"date {text!r}: expected YYYY-MM or YYYY-MM-DD")
-    y, mo = int(m.group(1)), int(m.group(2))
-    if not 1 <= mo <= 12:
-        raise _err(file, line, f"date {text!r}: month must be 01 to 12")
-    if m.group(3):
-        try:
-            return dt.date(y, mo, int(m.group(3)))
-        except ValueError:
-            raise _err(file, line, f"date {text!r} does not exist") from None
-    return dt.date(y, mo, calendar.monthrange(y, mo)[1] if end else 1)
-
-
-def _horizon(raw: Any, *, file: str, line: int | None) -> Periods:
-    if not isinstance(raw, dict):
-        raise _err(file, line, "horizon: expected {year: 2025} or {start: 2025-01, end: 2025-12}")
-    hline = raw.get("__line__", line)
-    if "year" in raw:
-        year = raw["year"]
-        if not isinstance(year, int) or not 1900 <= year <= 2200:
-            raise _err(file, hline, f"horizon.year {year!r}: expected a year such as 2025")
-        return Periods.monthly(year) if raw.get("monthly") else Periods.annual(year)
-    if "start" in raw and "end" in raw:
-        start = _date(raw["start"], file=file, line=hline, end=False)
-        stop = _date(raw["end"], file=file, line=hline, end=True)
-        months = (stop.year - start.year) * 12 + stop.month - start.month + 1
-        if months < 1:
-            raise _err(file, hline, "horizon: end is before start")
-        if months > 240:
-            raise _err(file, hline, "horizon: at most 240 months")
-        return Periods.monthly(start.year, start_month=start.month, months=months)
-    raise _err(file, hline, "horizon: expected {year: 2025} or {start: 2025-01, end: 2025-12}")
+# -- parsing -----------------------------------------------------------------------------
 
 
 def parse_scenario(
@@ -195,271 +158,305 @@ def parse_scenario(
     source: str = "<scenario>",
     base_dir: Path | None = None,
     _seen: tuple[str, ...] = (),
+    _depth: int = 0,
 ) -> Scenario:
-    """Parse scenario YAML text (see the module docstring for the format).
+    """Parse scenario YAML text (the format: ``docs/scenario-format.md``).
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+    source : str
+        File name used in messages (``file:line: ...``).
+    base_dir : Path, optional
+        Folder that ``extends`` and ``dataset`` are relative to (default: the working folder).
 
     Raises
     ------
     ScenarioError
-        With file and line for every malformed entry, unknown key, bad date or unit, and for
-        ``extends`` cycles.
+        With file and line for every malformed entry, unknown key, bad date, number out of
+        range, overlapping changes in one file, broken limit, and ``extends`` cycle.
+
+    Examples
+    --------
+    >>> parse_scenario("name: t\\nhorizon: {year: 2025}\\nchanges:\\n"
+    ...                "  - route: BTC\\n    capacity_facter: 0.5\\n", source="t.yaml")
+    Traceback (most recent call last):
+    ...
+    crudeflow.errors.ScenarioError: t.yaml:5: route change: unknown key 'capacity_facter'; did you mean 'capacity_factor'? (allowed: capacity_factor, capacity_mtpa, status, tariff_usd_per_t, from, to, source, note; keys starting with x_ are ignored)
     """
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise _err(source, line, f"not valid YAML ({exc.problem})") from None
-    except yaml.YAMLError as exc:
-        raise _err(source, None, f"not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
+        data = load_yaml(text)
+    except YamlInputError as exc:
+        raise _err(source, exc.line, exc.message) from None
+    if not isinstance(data, YamlMap):
         raise _err(source, 1, "expected a mapping with name, horizon and changes")
-    allowed = {
-        "name",
-        "title",
-        "description",
-        "extends",
-        "dataset",
-        "horizon",
-        "changes",
-        "requirements",
-        "sources",
-        "tags",
-        "__line__",
-    }
-    for key in data:
-        if key not in allowed:
+    _check_keys(data, _TOP_KEYS, file=source, what="scenario")
+
+    def line_of(key: str) -> int:
+        return _key_line(data, key)
+
+    parent: Scenario | None = None
+    if data.get("extends") is not None:
+        ref = _text(data["extends"], file=source, line=line_of("extends"), what="extends")
+        path = (base_dir / ref) if base_dir is not None else Path(ref)
+        key = _resolved(path, file=source, line=line_of("extends"), what="extends")
+        if key in _seen:
+            chain = " -> ".join([*_seen, key])
+            raise _err(source, line_of("extends"), f"extends cycle: {chain}")
+        if _depth + 2 > MAX_EXTENDS:
             raise _err(
                 source,
-                data["__line__"],
-                f"unknown key {key!r} (allowed: {', '.join(sorted(allowed - {'__line__'}))})",
+                line_of("extends"),
+                f"extends chain longer than {MAX_EXTENDS} files",
             )
-    parent: Scenario | None = None
-    if data.get("extends"):
-        ref = str(data["extends"])
-        path = (base_dir / ref) if base_dir is not None else Path(ref)
-        key = str(path.resolve())
-        if key in _seen:
-            chain = " -> ".join([*(_seen), key])
-            raise _err(source, data["__line__"], f"extends cycle: {chain}")
         if not path.is_file():
-            raise _err(source, data["__line__"], f"extends {ref!r}: no such file")
+            raise _err(source, line_of("extends"), f"extends {ref!r}: no such file")
         parent = parse_scenario(
-            path.read_text(encoding="utf-8"),
+            _read(path, file=source, line=line_of("extends")),
             source=str(path),
             base_dir=path.parent,
             _seen=(*_seen, key),
+            _depth=_depth + 1,
         )
-    name = str(data.get("name") or (parent.name if parent else Path(source).stem))
+    name = _text(data.get("name"), file=source, line=line_of("name"), what="name", limit=MAX_NAME)
+    name = name or (parent.name if parent else Path(source).stem)
+    title = _text(
+        data.get("title"), file=source, line=line_of("title"), what="title", limit=MAX_TITLE
+    )
+    description = _text(
+        data.get("description"), file=source, line=line_of("description"), what="description"
+    )
     if "horizon" in data:
-        horizon = _horizon(data["horizon"], file=source, line=data["__line__"])
+        horizon = _horizon(data["horizon"], file=source, line=line_of("horizon"))
     elif parent is not None:
         horizon = parent.horizon
     else:
-        raise _err(source, data["__line__"], "missing key 'horizon'")
-    raw_changes = data.get("changes") or []
-    if not isinstance(raw_changes, list):
-        raise _err(source, data["__line__"], "changes: expected a list")
-    changes = [*(parent.changes if parent else ())]
-    for raw in raw_changes:
-        changes.append(_change(raw, file=source))
-    reqs: list[Requirement] = [*(parent.requirements if parent else ())]
-    raw_reqs = data.get("requirements") or []
-    if not isinstance(raw_reqs, list):
-        raise _err(source, data["__line__"], "requirements: expected a list of strings")
-    for r in raw_reqs:
+        raise _err(source, data.line, "missing key 'horizon'")
+    raw_changes = _list(
+        data.get("changes"), file=source, line=line_of("changes"), what="changes", limit=MAX_CHANGES
+    )
+    inherited = parent.changes if parent else ()
+    if len(inherited) + len(raw_changes) > MAX_CHANGES:
+        raise _err(
+            source,
+            line_of("changes"),
+            f"{len(inherited) + len(raw_changes):,} changes with the files this one extends "
+            f"(at most {MAX_CHANGES:,})",
+        )
+    own = [
+        _change(raw, file=source, line=item_line, depth=_depth)
+        for raw, item_line in zip(raw_changes, raw_changes.item_lines, strict=True)
+    ]
+    raw_reqs = _list(
+        data.get("requirements"),
+        file=source,
+        line=line_of("requirements"),
+        what="requirements",
+        limit=MAX_REQUIREMENTS,
+    )
+    reqs: dict[str, Requirement] = {
+        " ".join(str(r).split()): r for r in (parent.requirements if parent else ())
+    }
+    seen_here: dict[str, int] = {}
+    for r, rline in zip(raw_reqs, raw_reqs.item_lines, strict=True):
+        if not isinstance(r, str):
+            raise _err(
+                source,
+                rline,
+                f"requirement {_show(r)}: expected text such as 'via AKTAU >= 20 Mt/yr'",
+            )
+        norm = " ".join(r.split())
+        if norm in seen_here:
+            raise _err(
+                source, rline, f"requirement {r!r} given twice (first on line {seen_here[norm]})"
+            )
+        seen_here[norm] = rline
         try:
-            reqs.append(parse_requirement(str(r)))
-        except RequirementError as exc:
-            raise _err(source, data["__line__"], str(exc)) from None
-    dataset = str(data.get("dataset") or (parent.dataset if parent else "default"))
+            req = parse_requirement(r)
+        except CrudeflowError as exc:
+            raise _err(source, rline, str(exc)) from None
+        reqs.setdefault(norm, req)  # a file may repeat what the file it extends requires
+    dataset = _text(data.get("dataset"), file=source, line=line_of("dataset"), what="dataset")
+    dataset = dataset or (parent.dataset if parent else "default")
     if dataset != "default" and base_dir is not None and not Path(dataset).is_absolute():
-        dataset = str((base_dir / dataset).resolve())
+        dataset = _resolved(
+            base_dir / dataset, file=source, line=line_of("dataset"), what="dataset"
+        )
+    ids, inline = _sources(data.get("sources"), file=source, line=line_of("sources"))
+    raw_tags = _list(
+        data.get("tags"), file=source, line=line_of("tags"), what="tags", limit=MAX_TAGS
+    )
+    tags = tuple(
+        _text(t, file=source, line=tline, what="tag", limit=MAX_TAG)
+        for t, tline in zip(raw_tags, raw_tags.item_lines, strict=True)
+    )
     return Scenario(
         name=name,
-        title=str(data.get("title") or (parent.title if parent else name)),
-        description=str(data.get("description") or (parent.description if parent else "")),
+        title=title or (parent.title if parent else name),
+        description=description or (parent.description if parent else ""),
         horizon=horizon,
-        changes=tuple(changes),
-        requirements=tuple(reqs),
+        changes=(*inherited, *own),
+        requirements=tuple(reqs.values()),
         dataset=dataset,
-        sources=_sources(data.get("sources"), file=source, line=data["__line__"])
-        + (parent.sources if parent else ()),
-        inline_sources=_inline(data.get("sources")) + (parent.inline_sources if parent else ()),
-        tags=tuple(str(t) for t in (data.get("tags") or ())),
+        sources=tuple(dict.fromkeys(ids + (parent.sources if parent else ()))),
+        inline_sources=inline + (parent.inline_sources if parent else ()),
+        tags=tags,
         path=source,
     )
 
 
-_SOURCE_KEYS = ("id", "title", "url", "as_of", "quote")
-
-
-def _sources(raw: Any, *, file: str, line: int | None) -> tuple[str, ...]:
-    """Ids of the scenario's sources: dataset ids (strings) or inline sources (mappings)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise _err(file, line, "sources: expected a list of source ids or source mappings")
-    out = []
-    for item in raw:
-        if isinstance(item, dict):
-            missing = [k for k in _SOURCE_KEYS if not str(item.get(k, "")).strip()]
+def _sources(
+    raw: Any, *, file: str, line: int | None
+) -> tuple[tuple[str, ...], tuple[Source, ...]]:
+    """Ids of the scenario's sources (dataset ids or inline mappings), and the inline ones."""
+    items = _list(raw, file=file, line=line, what="sources", limit=MAX_SOURCES)
+    ids: list[str] = []
+    inline: list[Source] = []
+    for item, iline in zip(items, items.item_lines, strict=True):
+        if isinstance(item, YamlMap):
+            _check_keys(item, _SOURCE_KEYS, file=file, what="source")
+            fields = {
+                k: _text(
+                    item.get(k), file=file, line=_key_line(item, k), what=f"source {k}"
+                ).strip()
+                for k in _SOURCE_KEYS
+            }
+            missing = [k for k in _SOURCE_KEYS if not fields[k]]
             if missing:
+                raise _err(file, item.line, f"source: missing {', '.join(missing)}")
+            if not re.match(r"^https?://\S+$", fields["url"]):
                 raise _err(
-                    file, item.get("__line__", line), f"source: missing {', '.join(missing)}"
+                    file, _key_line(item, "url"), f"source {fields['id']}: url must be http(s)"
                 )
-            if not re.match(r"^https?://\S+$", str(item["url"])):
-                raise _err(
-                    file, item.get("__line__", line), f"source {item['id']}: url must be http(s)"
+            ids.append(fields["id"])
+            inline.append(
+                Source(
+                    fields["id"], fields["title"], fields["url"], fields["as_of"], fields["quote"]
                 )
-            out.append(str(item["id"]))
+            )
         else:
-            out.append(str(item))
-    return tuple(out)
+            sid = _text(item, file=file, line=iline, what="source").strip()
+            if not sid:
+                raise _err(file, iline, "source: expected a source id")
+            ids.append(sid)
+    return tuple(ids), tuple(inline)
 
 
-def _inline(raw: Any) -> tuple[Source, ...]:
-    if not isinstance(raw, list):
-        return ()
-    return tuple(
-        Source(str(i["id"]), str(i["title"]), str(i["url"]), str(i["as_of"]), str(i["quote"]))
-        for i in raw
-        if isinstance(i, dict)
-    )
-
-
-def _change(raw: Any, *, file: str) -> Change:
-    if not isinstance(raw, dict):
-        raise _err(file, None, f"change {raw!r}: expected a mapping such as {{route: ID, ...}}")
-    line = raw.get("__line__")
+def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
+    if not isinstance(raw, YamlMap):
+        raise _err(
+            file, line, f"change {_show(raw)}: expected a mapping such as {{route: ID, ...}}"
+        )
+    line = raw.line
     kinds = [k for k in _KINDS if k in raw]
     if len(kinds) != 1:
+        if not kinds:
+            every = tuple(dict.fromkeys((*_KINDS, *sum(_VALUE_KEYS.values(), ()), *_COMMON_KEYS)))
+            _check_keys(raw, every, file=file, what="change")
         raise _err(file, line, "a change names exactly one of: route, group, market, supply, ban")
     kind = kinds[0]
-    allowed = (
-        {kind}
-        | _COMMON_KEYS
-        | (
-            _ROUTE_KEYS
-            if kind in ("route", "group")
-            else _MARKET_KEYS
-            if kind == "market"
-            else _SUPPLY_KEYS
-            if kind == "supply"
-            else set()
-        )
-    )
+    allowed = (kind, *_VALUE_KEYS[kind], *_COMMON_KEYS)
     for key in raw:
-        if key not in allowed:
+        if key not in allowed and not key.startswith("x_"):
+            shown = allowed[1:]
             raise _err(
                 file,
-                line,
-                f"{kind} change: unknown key {key!r} (allowed: "
-                f"{', '.join(sorted(allowed - {'__line__', kind}))})",
+                _key_line(raw, key),
+                f"{kind} change: unknown key {_show(key)}{_hint(key, shown)} (allowed: "
+                f"{', '.join(shown)}; keys starting with x_ are ignored)",
             )
-    values = {k: v for k, v in raw.items() if k not in _COMMON_KEYS and k != kind}
-    if kind != "ban" and not values:
-        raise _err(file, line, f"{kind} change: nothing to change")
-    for key, v in values.items():
-        if key == "status":
-            if v not in ("operating", "planned", "idle"):
-                raise _err(file, line, f"status {v!r}: expected operating, planned or idle")
+    values: dict[str, Any] = {}
+    for key in _VALUE_KEYS[kind]:
+        if key not in raw:
             continue
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise _err(file, line, f"{key} = {v!r}: expected a number (units are in the key)")
-        if key != "diff_usd_per_bbl" and v < 0:
-            raise _err(file, line, f"{key} = {v!r}: expected a number >= 0")
-        if key in ("capacity_factor", "factor") and v > 10:
-            raise _err(file, line, f"{key} = {v!r}: a factor above 10 is surely a typo")
-    if (
-        len({"capacity_factor", "capacity_mtpa"} & set(values)) > 1
-        or len({"factor", "mtpa"} & set(values)) > 1
-    ):
+        v = raw[key]
+        if key == "status":
+            if v not in _STATUSES:
+                raise _err(
+                    file,
+                    _key_line(raw, key),
+                    f"status {_show(v)}: expected operating, planned or idle"
+                    + (_hint(v, _STATUSES) if isinstance(v, str) else ""),
+                )
+            values[key] = v
+        else:
+            values[key] = _number(key, v, file=file, line=_key_line(raw, key))
+    if kind != "ban" and not values:
+        raise _err(
+            file,
+            line,
+            f"{kind} change: nothing to change (give one of {', '.join(_VALUE_KEYS[kind])})",
+        )
+    if {"capacity_factor", "capacity_mtpa"} <= set(values) or {"factor", "mtpa"} <= set(values):
         raise _err(file, line, "give either a factor or an absolute value, not both")
-    start = _date(raw["from"], file=file, line=line, end=False) if "from" in raw else None
-    end = _date(raw["to"], file=file, line=line, end=True) if "to" in raw else None
+    start = (
+        _date(raw["from"], file=file, line=_key_line(raw, "from"), end=False)
+        if raw.get("from") is not None
+        else None
+    )
+    end = (
+        _date(raw["to"], file=file, line=_key_line(raw, "to"), end=True)
+        if raw.get("to") is not None
+        else None
+    )
     if start and end and end < start:
         raise _err(file, line, "'to' is before 'from'")
-    target = str(raw[kind]).upper() if kind == "ban" else str(raw[kind])
-    return Change(kind, target, values, start, end, line, file, str(raw.get("source", "")))
+    target = _text(raw[kind], file=file, line=_key_line(raw, kind), what=kind).strip()
+    if not target:
+        raise _err(file, _key_line(raw, kind), f"{kind}: expected an id")
+    if kind == "ban":
+        target = target.upper()
+    src = _text(raw.get("source"), file=file, line=_key_line(raw, "source"), what="source")
+    _text(raw.get("note"), file=file, line=_key_line(raw, "note"), what="note")
+    return Change(kind, target, values, start, end, line, file, src, depth)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and parse a scenario file (``extends`` resolved relative to it)."""
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: no such scenario file")
-    return parse_scenario(
-        p.read_text(encoding="utf-8"), source=str(p), base_dir=p.parent, _seen=(str(p.resolve()),)
-    )
-
-
-# ---------------------------------------------------------------------------------------
-def _period_bounds(periods: Periods) -> list[tuple[dt.date, dt.date]]:
-    out = []
-    for label in periods.labels:
-        if len(label) == 4:
-            y = int(label)
-            out.append((dt.date(y, 1, 1), dt.date(y, 12, 31)))
-        else:
-            y, m = int(label[:4]), int(label[5:7])
-            out.append((dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])))
-    return out
-
-
-def _coverage(change: Change, bounds: list[tuple[dt.date, dt.date]]) -> FloatArray:
-    """Share of each period's days on which the change is in force."""
-    out = np.zeros(len(bounds))
-    for t, (a, b) in enumerate(bounds):
-        lo = max(a, change.start) if change.start else a
-        hi = min(b, change.end) if change.end else b
-        if hi >= lo:
-            out[t] = ((hi - lo).days + 1) / ((b - a).days + 1)
-    return out
-
-
-def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
-    """Turn a scenario's changes into per-period inputs for ``network``.
+    """Read and parse a scenario file (``extends`` resolved relative to it).
 
     Raises
     ------
     ScenarioError
-        Unknown route, group, market, supply node or country; a change dated wholly outside
-        the horizon; contradictory overlapping changes.
+        No such file, larger than ``MAX_FILE_BYTES``, not UTF-8, or anything
+        :func:`parse_scenario` rejects.
     """
-    periods = scenario.horizon
-    bounds = _period_bounds(periods)
-    h_start, h_end = bounds[0][0], bounds[-1][1]
-    T = periods.n
-    arr = network.arrays
-    route_pos = network._route_index
-    open_t = np.array([[r.open_in(y) for r in network.routes] for y in periods.years], float)
-    cap = arr.capacity_mtpa[None, :] * open_t
-    tariff = np.tile(arr.tariff_usd_per_t, (T, 1))
-    markets = [m.node for m in network.markets]
-    price = np.array([[network.price_usd_per_t(m, y) for m in markets] for y in periods.years])
-    supply: dict[str, FloatArray] = {}
-    claimed: dict[tuple[str, str], list[Change]] = {}
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: no such scenario file")
+    return parse_scenario(
+        _read(p, file=str(p), line=None),
+        source=str(p),
+        base_dir=p.parent,
+        _seen=(str(p.resolve()),),
+    )
 
-    def claim(slot: tuple[str, str], ch: Change) -> None:
-        for other in claimed.get(slot, []):
-            lo = max(ch.start or dt.date.min, other.start or dt.date.min)
-            hi = min(ch.end or dt.date.max, other.end or dt.date.max)
-            if lo <= hi and dict(other.values) != dict(ch.values):
-                raise _err(
-                    ch.file,
-                    ch.line,
-                    f"contradicts the change on line {other.line} of {other.file}: both "
-                    f"set {slot[1]} of {slot[0]} between {lo} and {hi}",
-                )
-        claimed.setdefault(slot, []).append(ch)
 
+# -- applying ----------------------------------------------------------------------------
+def _capacity_setting(ch: Change) -> tuple[float, float, float] | None:
+    v = ch.values
+    if not {"status", "capacity_factor", "capacity_mtpa"} & set(v):
+        return None
+    a, b, c = 1.0, 0.0, 0.0
+    if "status" in v:
+        a, c = 0.0, 1.0 if v["status"] == "operating" else 0.0
+    if "capacity_factor" in v:
+        f = float(v["capacity_factor"])
+        a, b, c = a * f, b * f, c * f
+    if "capacity_mtpa" in v:
+        a, b, c = 0.0, float(v["capacity_mtpa"]), 0.0
+    return a, b, c
+
+
+def _check_sources(scenario: Scenario, network: Network) -> None:
     known = {src.id for src in network.sources} | {src.id for src in scenario.inline_sources}
     for sid in scenario.sources:
         if sid not in known:
             raise _err(
                 scenario.path or "<scenario>",
                 None,
-                f"source {sid!r} is neither defined in the scenario nor in the dataset",
+                f"source {sid!r} is neither defined in the scenario nor in the dataset"
+                + _hint(sid, known),
             )
     for ch in scenario.changes:
         if ch.source and not ch.source.lower().startswith("estimate:"):
@@ -468,86 +465,166 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
                     raise _err(
                         ch.file,
                         ch.line,
-                        f"source {sid!r}: not a source of the "
-                        "scenario or the dataset (or write 'estimate: <reasoning>')",
+                        f"source {_show(sid)}: not a source of the scenario or the dataset "
+                        f"(or write 'estimate: <reasoning>'){_hint(sid, known)}",
                     )
-        if (ch.start and ch.start > h_end) or (ch.end and ch.end < h_start):
+
+
+def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
+    """Turn a scenario's changes into per-period inputs for ``network``.
+
+    Each quantity (a route's capacity or tariff, a market's price, a node's supply) is
+    worked out day by day: the dataset's value, replaced on the days a change is in force
+    (the change of the scenario's own file winning over one of a file it extends), zero
+    capacity on the days a ban closes the route; each period gets the mean over its days.
+    The work is linear in the number of changes.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown route, group, market, supply node or country; a change of the scenario's own
+        file dated wholly outside the horizon (an inherited one is ignored); two changes of one file on the same thing sharing a day; an unknown
+        source id.
+    """
+    periods = scenario.horizon
+    days = _Days(_period_bounds(periods))
+    years = periods.years
+    routes = network.routes
+    route_pos = network._route_index
+    by_year = {y: i for i, y in enumerate(dict.fromkeys(years))}
+    t_year = np.array([by_year[y] for y in years], dtype=np.intp)
+    open_y = np.array([[r.open_in(y) for r in routes] for y in by_year], dtype=np.float64)
+    live_y = np.array(
+        [[r.since_year is None or r.since_year <= y for r in routes] for y in by_year],
+        dtype=np.float64,
+    )
+    route_cap = np.array([r.capacity_mtpa for r in routes], dtype=np.float64)
+    base_cap = network.arrays.capacity_mtpa[None, :] * open_y[t_year]
+    operating = route_cap[None, :] * live_y[t_year]
+    base_tariff = np.tile(network.arrays.tariff_usd_per_t, (periods.n, 1))
+    markets = [m.node for m in network.markets]
+    market_pos = {m: j for j, m in enumerate(markets)}
+    base_price = np.array([[network.price_usd_per_t(m, y) for m in markets] for y in years])
+    brent = np.array([network.brent(y) for y in years])
+    supply_y = {y: network.supply_in(y) for y in by_year}
+
+    _check_sources(scenario, network)
+    slots: dict[tuple[str, str], list[_Setting]] = {}
+    bans: dict[str, list[_Setting]] = {}
+    crossing: dict[str, list[int]] = {}
+    for i, r in enumerate(routes):
+        for country in dict.fromkeys(r.countries):
+            crossing.setdefault(country, []).append(i)
+    iso: frozenset[str] | None = None
+    for ch in scenario.changes:
+        if (ch.start and ch.start > days.last) or (ch.end and ch.end < days.first):
+            if ch.depth > 0:  # inherited, for dates the extending file's horizon leaves out
+                continue
             raise _err(
                 ch.file,
                 ch.line,
-                f"{ch.kind} {ch.target}: dated "
-                f"{ch.start or '…'} to {ch.end or '…'}, outside the horizon "
-                f"{h_start} to {h_end}",
+                f"{ch.kind} {ch.target}: dated {ch.start or '…'} to {ch.end or '…'}, outside "
+                f"the horizon {days.first} to {days.last}",
             )
-        cov = _coverage(ch, bounds)
         if ch.kind in ("route", "group"):
             if ch.kind == "route":
                 if not network.has_route(ch.target):
-                    raise _err(ch.file, ch.line, f"no route {ch.target!r} in the network")
-                ids = [ch.target]
+                    raise _err(
+                        ch.file,
+                        ch.line,
+                        f"no route {ch.target!r} in the network{_hint(ch.target, route_pos)}",
+                    )
+                ids: Sequence[str] = (ch.target,)
             else:
                 if ch.target not in network.meta.groups:
-                    raise _err(ch.file, ch.line, f"no route group {ch.target!r} in the dataset")
-                ids = list(network.meta.groups[ch.target])
+                    raise _err(
+                        ch.file,
+                        ch.line,
+                        f"no route group {ch.target!r} in the dataset"
+                        f"{_hint(ch.target, network.meta.groups)}",
+                    )
+                ids = tuple(dict.fromkeys(network.meta.groups[ch.target]))
+            cap_abc = _capacity_setting(ch)
             for rid in ids:
-                i = route_pos[rid]
-                r = network.routes[i]
-                for key, v in ch.values.items():
-                    claim((rid, "tariff" if key == "tariff_usd_per_t" else "capacity"), ch)
-                    if key == "tariff_usd_per_t":
-                        tariff[:, i] += cov * (float(v) - tariff[:, i])
-                    elif key == "capacity_factor":
-                        cap[:, i] += cov * (cap[:, i] * float(v) - cap[:, i])
-                    elif key == "capacity_mtpa":
-                        cap[:, i] += cov * (float(v) - cap[:, i])
-                    elif key == "status":
-                        years_ok = np.array(
-                            [r.since_year is None or r.since_year <= y for y in periods.years],
-                            float,
-                        )
-                        target = r.capacity_mtpa * years_ok if v == "operating" else 0.0
-                        cap[:, i] += cov * (target - cap[:, i])
+                if cap_abc is not None:
+                    slots.setdefault(("capacity", rid), []).append(_Setting(ch, *cap_abc))
+                if "tariff_usd_per_t" in ch.values:
+                    x = float(ch.values["tariff_usd_per_t"])
+                    slots.setdefault(("tariff", rid), []).append(_Setting(ch, 0.0, x, 0.0))
         elif ch.kind == "market":
-            if ch.target not in markets:
-                raise _err(ch.file, ch.line, f"no market {ch.target!r} in the dataset")
-            claim((ch.target, "price"), ch)
-            j = markets.index(ch.target)
-            m = network.market(ch.target)
-            bpt = network.grade_of(m.grade).bbl_per_t
-            new = np.array(
-                [
-                    (network.brent(y) + float(ch.values["diff_usd_per_bbl"])) * bpt
-                    for y in periods.years
-                ]
-            )
-            price[:, j] += cov * (new - price[:, j])
+            if ch.target not in market_pos:
+                raise _err(
+                    ch.file,
+                    ch.line,
+                    f"no market {ch.target!r} in the dataset{_hint(ch.target, markets)}",
+                )
+            diff = float(ch.values["diff_usd_per_bbl"])
+            slots.setdefault(("price", ch.target), []).append(_Setting(ch, 0.0, diff, 1.0))
         elif ch.kind == "supply":
             if not network.has_node(ch.target):
-                raise _err(ch.file, ch.line, f"no node {ch.target!r} in the network")
-            claim((ch.target, "supply"), ch)
-            cur = supply.get(ch.target)
-            if cur is None:
-                cur = np.array([network.supply_in(y).get(ch.target, 0.0) for y in periods.years])
+                raise _err(
+                    ch.file,
+                    ch.line,
+                    f"no node {ch.target!r} in the network{_hint(ch.target, network._node_index)}",
+                )
             if "factor" in ch.values:
-                cur = cur + cov * (cur * float(ch.values["factor"]) - cur)
+                s = _Setting(ch, float(ch.values["factor"]), 0.0, 0.0)
             else:
-                cur = cur + cov * (float(ch.values["mtpa"]) - cur)
-            supply[ch.target] = cur
+                s = _Setting(ch, 0.0, float(ch.values["mtpa"]), 0.0)
+            slots.setdefault(("supply", ch.target), []).append(s)
         else:  # ban
-            from crudeflow.network._iso import ISO_ALPHA2
+            if iso is None:
+                from crudeflow.network._iso import ISO_ALPHA2
 
-            if ch.target not in ISO_ALPHA2:
-                raise _err(ch.file, ch.line, f"ban {ch.target!r}: not an ISO country code")
+                iso = frozenset(ISO_ALPHA2)
+            if ch.target not in iso:
+                raise _err(ch.file, ch.line, f"ban {_show(ch.target)}: not an ISO country code")
             if ch.target == network.meta.producer:
                 raise _err(ch.file, ch.line, f"ban {ch.target}: cannot ban the producer")
-            hit = np.array([ch.target in r.countries for r in network.routes])
-            cap[:, hit] *= (1.0 - cov)[:, None]
-    cap = np.maximum(cap, 0.0)
+            bans.setdefault(ch.target, []).append(_Setting(ch, 0.0, 0.0, 0.0))
+
+    for (kind, target), settings in slots.items():
+        _check_overlaps(f"{kind} of {target}", settings, days)
+    for country, settings in bans.items():
+        _check_overlaps(f"a ban on {country}", settings, days)
+
+    keep: dict[int, FloatArray] = {}
+    for country, settings in bans.items():
+        for i in crossing.get(country, ()):
+            k = keep.setdefault(i, np.ones(days.n))
+            for s in settings:
+                i0, i1 = days.span(s.change)
+                k[i0:i1] = 0.0
+
+    cap = base_cap.copy()
+    for i in sorted(set(keep) | {route_pos[t] for kind, t in slots if kind == "capacity"}):
+        a, b, c = _settle(slots.get(("capacity", routes[i].id), []), days, keep.get(i))
+        cap[:, i] = a * base_cap[:, i] + b + c * operating[:, i]
+    tariff = base_tariff.copy()
+    price = base_price.copy()
+    supply: dict[str, FloatArray] = {}
+    for (kind, target), settings in slots.items():
+        if kind == "tariff":
+            i = route_pos[target]
+            a, b, _ = _settle(settings, days, None)
+            tariff[:, i] = a * base_tariff[:, i] + b
+        elif kind == "price":
+            j = market_pos[target]
+            bpt = network.grade_of(network.market(target).grade).bbl_per_t
+            a, b, c = _settle(settings, days, None)
+            price[:, j] = a * base_price[:, j] + (b + c * brent) * bpt
+        elif kind == "supply":
+            base = np.array([supply_y[y].get(target, 0.0) for y in years])
+            a, b, _ = _settle(settings, days, None)
+            supply[target] = a * base + b
     return ScenarioInputs(
         network=network,
         periods=periods,
         overrides=PeriodOverrides(
-            capacity_mtpa=cap, tariff_usd_per_t=tariff, price_usd_per_t=price, supply_mtpa=supply
+            capacity_mtpa=np.maximum(cap, 0.0),
+            tariff_usd_per_t=tariff,
+            price_usd_per_t=price,
+            supply_mtpa=supply,
         ),
         requirements=scenario.requirements,
     )
