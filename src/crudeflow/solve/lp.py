@@ -193,6 +193,361 @@ class LinearProgram:
         raise KeyError(name)
 
 
+class _Entries:
+    """Coordinates of the constraint matrix, collected block by block (COO triplets)."""
+
+    def __init__(self) -> None:
+        self.rows: list[IntArray] = []
+        self.cols: list[IntArray] = []
+        self.vals: list[FloatArray] = []
+
+    def add(self, rows: IntArray, cols: IntArray, vals: FloatArray) -> None:
+        self.rows.append(rows)
+        self.cols.append(cols)
+        self.vals.append(vals)
+
+    def matrix(self, shape: tuple[int, int]) -> sp.csc_array:
+        return sp.csc_array(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=shape,
+        )
+
+
+@dataclass(frozen=True)
+class _SupplyMarkets:
+    supply_nodes: tuple[str, ...]
+    supply_mt: FloatArray
+    market_nodes: tuple[str, ...]
+    price: FloatArray
+    market_cap: FloatArray
+
+
+@dataclass(frozen=True)
+class _FlowBounds:
+    cap_mtpa: FloatArray
+    cap_mt: FloatArray
+    x_upper: FloatArray
+    closed_by: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Sizes and first column of each block (see the module docstring)."""
+
+    T: int
+    R: int
+    N: int
+    S: int
+    M: int
+    H: int
+
+    @property
+    def n_x(self) -> int:
+        return self.T * self.R
+
+    @property
+    def n_s(self) -> int:
+        return self.T * self.S
+
+    @property
+    def n_d(self) -> int:
+        return self.T * self.M
+
+    @property
+    def n_h(self) -> int:
+        return 2 * self.T * self.H
+
+    @property
+    def base_s(self) -> int:
+        return self.n_x
+
+    @property
+    def base_d(self) -> int:
+        return self.n_x + self.n_s
+
+    @property
+    def base_h(self) -> int:
+        return self.n_x + self.n_s + self.n_d
+
+    @property
+    def base_u(self) -> int:
+        return self.base_h + self.n_h
+
+    @property
+    def n_cons(self) -> int:
+        return self.T * self.N
+
+
+def _supply_and_markets(network: Network, periods: Periods, ov: PeriodOverrides) -> _SupplyMarkets:
+    """Crude available per period at each supply node, and each market's price and cap."""
+    T, frac = periods.n, periods.fraction
+    supply_by_year = {y: network.supply_in(y) for y in set(periods.years)}
+    supply_nodes = tuple(sorted({n for d in supply_by_year.values() for n in d}))
+    if not supply_nodes:
+        have = ", ".join(map(str, network.years)) or "none"
+        raise ScenarioError(
+            f"no supply data for {', '.join(map(str, sorted(set(periods.years))))} "
+            f"(years with data: {have})"
+        )
+    missing_years = [y for y, d in supply_by_year.items() if not d]
+    if missing_years:
+        have = ", ".join(map(str, network.years)) or "none"
+        raise ScenarioError(f"no supply data for {missing_years[0]} (years with data: {have})")
+    supply_nodes = tuple(sorted(set(supply_nodes) | set(ov.supply_mtpa)))
+    supply_mt = np.array(
+        [
+            [supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
+            for y, f in zip(periods.years, frac, strict=True)
+        ]
+    ).reshape(T, len(supply_nodes))
+    for i, n in enumerate(supply_nodes):
+        if n in ov.supply_mtpa:
+            supply_mt[:, i] = np.asarray(ov.supply_mtpa[n], dtype=float) * frac
+    market_nodes = tuple(m.node for m in network.markets)
+    price_of_year = {
+        y: [network.price_usd_per_t(m, y) for m in market_nodes] for y in set(periods.years)
+    }
+    price = np.array([price_of_year[y] for y in periods.years]).reshape(T, len(market_nodes))
+    if ov.price_usd_per_t is not None:
+        price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
+    market_cap = np.array([np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets])
+    return _SupplyMarkets(supply_nodes, supply_mt, market_nodes, price, market_cap)
+
+
+def _flow_bounds(
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...],
+    capacity_factor: FloatArray | None,
+    ov: PeriodOverrides,
+) -> _FlowBounds:
+    """Capacity of every route in every period, and the routes an ``avoid`` closes."""
+    arr = network.arrays
+    T, R = periods.n, len(arr.route_ids)
+    years_t = np.asarray(periods.years, dtype=float)
+    open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
+        float
+    )  # [T, R]
+    factor = np.ones((T, R))
+    if capacity_factor is not None:
+        cf = np.asarray(capacity_factor, dtype=float)
+        factor = np.broadcast_to(cf, (T, R)).copy()
+    base_mtpa = arr.capacity_mtpa[None, :] * open_t
+    if ov.capacity_mtpa is not None:
+        base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
+    cap_mtpa = base_mtpa * factor
+    cap_mt = cap_mtpa * periods.fraction[:, None]
+    x_upper = cap_mt.copy()
+    closed_by: dict[str, str] = {}
+    for req in requirements:
+        if isinstance(req, Avoid):
+            hit = np.zeros(R, dtype=bool)
+            for code in req.countries:
+                hit[arr.crossing.get(code, np.array([], dtype=np.int64))] = True
+            if network.meta.producer in req.countries:
+                raise ScenarioError(
+                    f"{req}: cannot avoid the producer country {network.meta.producer}"
+                )
+            x_upper[:, hit] = 0.0
+            for k in np.flatnonzero(hit):
+                closed_by.setdefault(arr.route_ids[int(k)], str(req))
+    return _FlowBounds(cap_mtpa, cap_mt, x_upper, closed_by)
+
+
+def _add_flow_entries(ent: _Entries, lay: _Layout, network: Network, periods: Periods) -> None:
+    """Departures at the origin; arrivals (after losses and transit lags) at the destination."""
+    arr = network.arrays
+    T, R, N = lay.T, lay.R, lay.N
+    n_x = lay.n_x
+    tt = np.repeat(np.arange(T), R)  # period of each x column
+    rr = np.tile(np.arange(R), T)  # route of each x column
+    xcol = np.arange(n_x)
+    ent.add(tt * N + arr.frm[rr], xcol, -np.ones(n_x))
+    # arrivals (same period, and the transit-lagged share in the next one)
+    if T > 1:
+        lag = np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0).ravel()
+    else:
+        lag = np.zeros(n_x)
+    keep = arr.keep[rr]
+    same = lag < 1.0
+    ent.add(tt[same] * N + arr.to[rr[same]], xcol[same], keep[same] * (1.0 - lag[same]))
+    later = lag > 0.0
+    ent.add(((tt[later] + 1) % T) * N + arr.to[rr[later]], xcol[later], keep[later] * lag[later])
+
+
+def _add_supply_market_entries(
+    ent: _Entries, lay: _Layout, network: Network, sm: _SupplyMarkets
+) -> None:
+    """Crude taken at supply nodes enters; deliveries leave at market nodes."""
+    node_pos = {nid: i for i, nid in enumerate(network.arrays.node_ids)}
+    T, S, M, N = lay.T, lay.S, lay.M, lay.N
+    s_nodes = np.array([node_pos[n] for n in sm.supply_nodes], dtype=np.int64)
+    m_nodes = np.array([node_pos[n] for n in sm.market_nodes], dtype=np.int64)
+    ts, ii = np.repeat(np.arange(T), S), np.tile(np.arange(S), T)
+    ent.add(ts * N + s_nodes[ii], lay.base_s + np.arange(lay.n_s), np.ones(lay.n_s))
+    td, jj = np.repeat(np.arange(T), M), np.tile(np.arange(M), T)
+    ent.add(td * N + m_nodes[jj], lay.base_d + np.arange(lay.n_d), -np.ones(lay.n_d))
+
+
+def _add_storage_entries(ent: _Entries, lay: _Layout, storage_idx: IntArray) -> None:
+    """stock(t-1) + inflow - outflow - stock(t) = 0 with stock = opening + h - g.
+
+    The opening level cancels between periods, so rows stay homogeneous.
+    """
+    T, H, N = lay.T, lay.H, lay.N
+    if not H:
+        return
+    th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
+    carry = th + 1 < T
+    for offset, sign in ((0, 1.0), (T * H, -1.0)):  # h block, then g block
+        col = lay.base_h + offset + np.arange(T * H)
+        ent.add(th * N + storage_idx[kk], col, np.full(T * H, -sign))
+        ent.add(
+            (th[carry] + 1) * N + storage_idx[kk[carry]],
+            col[carry],
+            np.full(int(carry.sum()), sign),
+        )
+
+
+def _tariffs(network: Network, lay: _Layout, ov: PeriodOverrides) -> FloatArray:
+    """Tariff of every x column (USD/t), t-major."""
+    if ov.tariff_usd_per_t is None:
+        return np.tile(network.arrays.tariff_usd_per_t, lay.T)
+    return np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
+
+
+def _objective_costs(
+    lay: _Layout, objective: Objective, tariffs: FloatArray, price: FloatArray
+) -> FloatArray:
+    """Costs of the x, s, d and h/g columns (requirement slacks come later)."""
+    netback = objective == "netback"
+    return np.concatenate(
+        [
+            tariffs if netback else np.zeros(lay.n_x),
+            np.zeros(lay.n_s) if netback else -np.ones(lay.n_s),
+            -price.ravel() if netback else np.zeros(lay.n_d),
+            np.full(lay.n_h, STORAGE_COST_USD_PER_T if netback else 0.0),
+        ]
+    )
+
+
+def _column_upper(
+    lay: _Layout,
+    fb: _FlowBounds,
+    sm: _SupplyMarkets,
+    frac: FloatArray,
+    storage_mt: FloatArray,
+    h_open: FloatArray,
+) -> FloatArray:
+    """Upper bounds of the x, s, d and h/g columns."""
+    T, H = lay.T, lay.H
+    g_upper = np.tile(h_open, T)
+    g_upper[(T - 1) * H :] = 0.0  # close at least as full as it opened
+    return np.concatenate(
+        [
+            fb.x_upper.ravel(),
+            sm.supply_mt.ravel(),
+            (sm.market_cap[None, :] * frac[:, None]).ravel(),
+            np.tile(storage_mt - h_open, T),
+            g_upper,
+        ]
+    )
+
+
+@dataclass
+class _RequirementBlock:
+    rows: list[RequirementRow] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    n_cols: int = 0
+
+
+def _add_requirement_rows(
+    ent: _Entries,
+    lay: _Layout,
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...],
+    market_nodes: tuple[str, ...],
+    penalty_usd_per_t: float,
+) -> _RequirementBlock:
+    """One row per via/route/share requirement, each with its priced shortfall slack(s)."""
+    arr = network.arrays
+    T, R, M = lay.T, lay.R, lay.M
+    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
+    out = _RequirementBlock()
+    next_col = lay.base_u
+    market_pos = {m: j for j, m in enumerate(market_nodes)}
+    for req in requirements:
+        if isinstance(req, Avoid):
+            continue
+        row = lay.n_cons + len(out.rows)
+        coef_cols: list[IntArray] = []
+        coef_vals: list[FloatArray] = []
+        if isinstance(req, Via | RouteLimit):
+            targets = req.targets if isinstance(req, Via) else (req.route,)
+            route_set: set[int] = set()
+            market_set: set[int] = set()
+            for name in targets:
+                if network.has_route(name):
+                    route_set.add(network._route_index[name])
+                elif name in network.meta.groups:
+                    route_set.update(network._route_index[g] for g in network.meta.groups[name])
+                elif network.has_node(name) and not isinstance(req, RouteLimit):
+                    if name in market_pos:
+                        market_set.add(market_pos[name])
+                    route_set.update(np.flatnonzero(arr.frm == node_pos[name]).tolist())
+                else:
+                    what = (
+                        "route or route group"
+                        if isinstance(req, RouteLimit)
+                        else "node, route or route group"
+                    )
+                    raise ScenarioError(f"{req}: no {what} called {name!r} in the network")
+            idx_r = np.array(sorted(route_set), dtype=np.int64)
+            idx_m = np.array(sorted(market_set), dtype=np.int64)
+            grades = {network.routes[i].grade for i in idx_r}
+            bpt = network.grade_of(grades.pop() if len(grades) == 1 else "").bbl_per_t
+            target = req.mtpa(bpt)
+            rhs = target * periods.horizon_years
+            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_r)))
+            coef_cols.append(lay.base_d + (np.arange(T)[:, None] * M + idx_m[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_m)))
+            op = req.op
+        elif isinstance(req, Share):
+            crossing = arr.crossing.get(req.country)
+            if crossing is None:
+                raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
+            # entering: crossing routes that start outside the country (see Network.entering)
+            node_country = np.array([n.country for n in network.nodes], dtype=object)
+            idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
+            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
+            coef_vals.append(np.ones(T * len(idx_r)))
+            coef_cols.append(lay.base_s + np.arange(lay.n_s))
+            coef_vals.append(np.full(lay.n_s, -req.fraction))
+            rhs, target, op = 0.0, req.fraction, req.op
+        else:  # pragma: no cover - the union is exhaustive
+            raise ScenarioError(f"unsupported requirement {req!r}")
+        slack_cols: list[int] = []
+        signs: list[float] = []
+        for sign in (+1.0,) if op == ">=" else (-1.0,) if op == "<=" else (+1.0, -1.0):
+            coef_cols.append(np.array([next_col]))
+            coef_vals.append(np.array([sign]))
+            slack_cols.append(next_col)
+            signs.append(sign)
+            out.costs.append(penalty_usd_per_t)
+            next_col += 1
+        ccat = np.concatenate(coef_cols)
+        ent.add(np.full(len(ccat), row, dtype=np.int64), ccat, np.concatenate(coef_vals))
+        out.lower.append(rhs if op in (">=", "==") else -np.inf)
+        out.upper.append(rhs if op in ("<=", "==") else np.inf)
+        out.rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs), target))
+    out.n_cols = next_col - lay.base_u
+    return out
+
+
 def build_lp(
     network: Network,
     periods: Periods,
@@ -229,258 +584,51 @@ def build_lp(
         A requirement names a node, route, group or country the network does not have.
     """
     arr = network.arrays
-    T, R, N = periods.n, len(arr.route_ids), len(arr.node_ids)
-    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
-    frac = periods.fraction
-
-    # --- supply and markets --------------------------------------------------------------
-    supply_by_year = {y: network.supply_in(y) for y in set(periods.years)}
-    supply_nodes = tuple(sorted({n for d in supply_by_year.values() for n in d}))
-    if not supply_nodes:
-        have = ", ".join(map(str, network.years)) or "none"
-        raise ScenarioError(
-            f"no supply data for {', '.join(map(str, sorted(set(periods.years))))} "
-            f"(years with data: {have})"
-        )
-    missing_years = [y for y, d in supply_by_year.items() if not d]
-    if missing_years:
-        have = ", ".join(map(str, network.years)) or "none"
-        raise ScenarioError(f"no supply data for {missing_years[0]} (years with data: {have})")
     ov = overrides or PeriodOverrides()
-    supply_nodes = tuple(sorted(set(supply_nodes) | set(ov.supply_mtpa)))
-    supply_mt = np.array(
-        [
-            [supply_by_year[y].get(n, 0.0) * f for n in supply_nodes]
-            for y, f in zip(periods.years, frac, strict=True)
-        ]
-    ).reshape(T, len(supply_nodes))
-    for i, n in enumerate(supply_nodes):
-        if n in ov.supply_mtpa:
-            supply_mt[:, i] = np.asarray(ov.supply_mtpa[n], dtype=float) * frac
-    market_nodes = tuple(m.node for m in network.markets)
-    price_of_year = {
-        y: [network.price_usd_per_t(m, y) for m in market_nodes] for y in set(periods.years)
-    }
-    price = np.array([price_of_year[y] for y in periods.years]).reshape(T, len(market_nodes))
-    if ov.price_usd_per_t is not None:
-        price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
-    market_cap = np.array([np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets])
+    T = periods.n
+    sm = _supply_and_markets(network, periods, ov)
+    fb = _flow_bounds(network, periods, requirements, capacity_factor, ov)
     storage_idx = np.flatnonzero(arr.storage_mt > 0) if T > 1 else np.array([], dtype=np.int64)
-    storage_nodes = tuple(arr.node_ids[i] for i in storage_idx)
-    S, M, H = len(supply_nodes), len(market_nodes), len(storage_idx)
-
-    # --- flow bounds ----------------------------------------------------------------------
-    years_t = np.asarray(periods.years, dtype=float)
-    open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
-        float
-    )  # [T, R]
-    factor = np.ones((T, R))
-    if capacity_factor is not None:
-        cf = np.asarray(capacity_factor, dtype=float)
-        factor = np.broadcast_to(cf, (T, R)).copy()
-    base_mtpa = arr.capacity_mtpa[None, :] * open_t
-    if ov.capacity_mtpa is not None:
-        base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
-    cap_mtpa = base_mtpa * factor
-    cap_mt = cap_mtpa * frac[:, None]
-    x_upper = cap_mt.copy()
-    closed_by: dict[str, str] = {}
-    for req in requirements:
-        if isinstance(req, Avoid):
-            hit = np.zeros(R, dtype=bool)
-            for code in req.countries:
-                hit[arr.crossing.get(code, np.array([], dtype=np.int64))] = True
-            if network.meta.producer in req.countries:
-                raise ScenarioError(
-                    f"{req}: cannot avoid the producer country {network.meta.producer}"
-                )
-            x_upper[:, hit] = 0.0
-            for k in np.flatnonzero(hit):
-                closed_by.setdefault(arr.route_ids[int(k)], str(req))
-
-    # --- columns --------------------------------------------------------------------------
-    n_x, n_s, n_d, n_h = T * R, T * S, T * M, 2 * T * H
-    base_s, base_d, base_h = n_x, n_x + n_s, n_x + n_s + n_d
-    base_u = base_h + n_h
-    tt = np.repeat(np.arange(T), R)  # period of each x column
-    rr = np.tile(np.arange(R), T)  # route of each x column
-
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    vals: list[FloatArray] = []
-    xcol = np.arange(n_x)
-    # departures
-    rows.append(tt * N + arr.frm[rr])
-    cols.append(xcol)
-    vals.append(-np.ones(n_x))
-    # arrivals (same period, and the transit-lagged share in the next one)
-    if T > 1:
-        lag = np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0).ravel()
-    else:
-        lag = np.zeros(n_x)
-    keep = arr.keep[rr]
-    same = lag < 1.0
-    rows.append(tt[same] * N + arr.to[rr[same]])
-    cols.append(xcol[same])
-    vals.append(keep[same] * (1.0 - lag[same]))
-    later = lag > 0.0
-    rows.append(((tt[later] + 1) % T) * N + arr.to[rr[later]])
-    cols.append(xcol[later])
-    vals.append(keep[later] * lag[later])
-    # supply and deliveries
-    s_nodes = np.array([node_pos[n] for n in supply_nodes], dtype=np.int64)
-    m_nodes = np.array([node_pos[n] for n in market_nodes], dtype=np.int64)
-    ts, ii = np.repeat(np.arange(T), S), np.tile(np.arange(S), T)
-    rows.append(ts * N + s_nodes[ii])
-    cols.append(base_s + np.arange(n_s))
-    vals.append(np.ones(n_s))
-    td, jj = np.repeat(np.arange(T), M), np.tile(np.arange(M), T)
-    rows.append(td * N + m_nodes[jj])
-    cols.append(base_d + np.arange(n_d))
-    vals.append(-np.ones(n_d))
-    # storage: stock(t-1) + inflow - outflow - stock(t) = 0 with stock = opening + h - g;
-    # the opening level cancels between periods, so rows stay homogeneous.
+    lay = _Layout(
+        T=T,
+        R=len(arr.route_ids),
+        N=len(arr.node_ids),
+        S=len(sm.supply_nodes),
+        M=len(sm.market_nodes),
+        H=len(storage_idx),
+    )
+    ent = _Entries()
+    _add_flow_entries(ent, lay, network, periods)
+    _add_supply_market_entries(ent, lay, network, sm)
+    _add_storage_entries(ent, lay, storage_idx)
     h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
-    if H:
-        th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
-        carry = th + 1 < T
-        for offset, sign in ((0, 1.0), (T * H, -1.0)):  # h block, then g block
-            col = base_h + offset + np.arange(T * H)
-            rows.append(th * N + storage_idx[kk])
-            cols.append(col)
-            vals.append(np.full(T * H, -sign))
-            rows.append((th[carry] + 1) * N + storage_idx[kk[carry]])
-            cols.append(col[carry])
-            vals.append(np.full(int(carry.sum()), sign))
-
-    tariffs = (
-        np.tile(arr.tariff_usd_per_t, T)
-        if ov.tariff_usd_per_t is None
-        else np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
+    tariffs = _tariffs(network, lay, ov)
+    c = _objective_costs(lay, objective, tariffs, sm.price)
+    col_upper = _column_upper(lay, fb, sm, periods.fraction, arr.storage_mt[storage_idx], h_open)
+    reqs = _add_requirement_rows(
+        ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
     )
-    c = np.concatenate(
-        [
-            tariffs if objective == "netback" else np.zeros(n_x),
-            np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
-            -price.ravel() if objective == "netback" else np.zeros(n_d),
-            np.full(n_h, STORAGE_COST_USD_PER_T if objective == "netback" else 0.0),
-        ]
-    )
-    col_lower = np.zeros(base_u)
-    g_upper = np.tile(h_open, T)
-    g_upper[(T - 1) * H :] = 0.0  # close at least as full as it opened
-    col_upper = np.concatenate(
-        [
-            x_upper.ravel(),
-            supply_mt.ravel(),
-            (market_cap[None, :] * frac[:, None]).ravel(),
-            np.tile(arr.storage_mt[storage_idx] - h_open, T),
-            g_upper,
-        ]
-    )
-    n_cons = T * N
-    cons_rhs = np.zeros(n_cons)
-
-    # --- requirement rows -----------------------------------------------------------------
-    req_rows: list[RequirementRow] = []
-    extra_c: list[float] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
-    next_col = base_u
-    market_pos = {m: j for j, m in enumerate(market_nodes)}
-    for req in requirements:
-        if isinstance(req, Avoid):
-            continue
-        row = n_cons + len(req_rows)
-        coef_cols: list[IntArray] = []
-        coef_vals: list[FloatArray] = []
-        if isinstance(req, Via | RouteLimit):
-            targets = req.targets if isinstance(req, Via) else (req.route,)
-            route_set: set[int] = set()
-            market_set: set[int] = set()
-            for name in targets:
-                if network.has_route(name):
-                    route_set.add(network._route_index[name])
-                elif name in network.meta.groups:
-                    route_set.update(network._route_index[g] for g in network.meta.groups[name])
-                elif network.has_node(name) and not isinstance(req, RouteLimit):
-                    if name in market_pos:
-                        market_set.add(market_pos[name])
-                    route_set.update(np.flatnonzero(arr.frm == node_pos[name]).tolist())
-                else:
-                    what = (
-                        "route or route group"
-                        if isinstance(req, RouteLimit)
-                        else "node, route or route group"
-                    )
-                    raise ScenarioError(f"{req}: no {what} called {name!r} in the network")
-            idx_r = np.array(sorted(route_set), dtype=np.int64)
-            idx_m = np.array(sorted(market_set), dtype=np.int64)
-            grades = {network.routes[i].grade for i in idx_r}
-            bpt = network.grade_of(grades.pop() if len(grades) == 1 else "").bbl_per_t
-            target = req.mtpa(bpt)
-            rhs = target * periods.horizon_years
-            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
-            coef_vals.append(np.ones(T * len(idx_r)))
-            coef_cols.append(base_d + (np.arange(T)[:, None] * M + idx_m[None, :]).ravel())
-            coef_vals.append(np.ones(T * len(idx_m)))
-            op = req.op
-        elif isinstance(req, Share):
-            crossing = arr.crossing.get(req.country)
-            if crossing is None:
-                raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
-            # entering: crossing routes that start outside the country (see Network.entering)
-            node_country = np.array([n.country for n in network.nodes], dtype=object)
-            idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
-            coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
-            coef_vals.append(np.ones(T * len(idx_r)))
-            coef_cols.append(base_s + np.arange(n_s))
-            coef_vals.append(np.full(n_s, -req.fraction))
-            rhs, target, op = 0.0, req.fraction, req.op
-        else:  # pragma: no cover - the union is exhaustive
-            raise ScenarioError(f"unsupported requirement {req!r}")
-        slack_cols: list[int] = []
-        signs: list[float] = []
-        for sign in (+1.0,) if op == ">=" else (-1.0,) if op == "<=" else (+1.0, -1.0):
-            coef_cols.append(np.array([next_col]))
-            coef_vals.append(np.array([sign]))
-            slack_cols.append(next_col)
-            signs.append(sign)
-            extra_c.append(penalty_usd_per_t)
-            next_col += 1
-        ccat = np.concatenate(coef_cols)
-        rows.append(np.full(len(ccat), row, dtype=np.int64))
-        cols.append(ccat)
-        vals.append(np.concatenate(coef_vals))
-        row_lo.append(rhs if op in (">=", "==") else -np.inf)
-        row_hi.append(rhs if op in ("<=", "==") else np.inf)
-        req_rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs), target))
-
-    n_u = next_col - base_u
-    n_rows = n_cons + len(req_rows)
-    A = sp.csc_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_rows, base_u + n_u),
-    )
+    n_u = reqs.n_cols
+    cons_rhs = np.zeros(lay.n_cons)
     return LinearProgram(
-        c=np.concatenate([c, np.array(extra_c)]),
-        A=A,
-        col_lower=np.concatenate([col_lower, np.zeros(n_u)]),
+        c=np.concatenate([c, np.array(reqs.costs)]),
+        A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
+        col_lower=np.zeros(lay.base_u + n_u),
         col_upper=np.concatenate([col_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([cons_rhs, np.array(row_lo)]),
-        row_upper=np.concatenate([cons_rhs, np.array(row_hi)]),
+        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower)]),
+        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper)]),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,
-        supply_nodes=supply_nodes,
-        supply_mt=supply_mt,
-        tariff_usd_per_t=tariffs.reshape(T, R),
-        market_nodes=market_nodes,
-        price_usd_per_t=price,
-        storage_nodes=storage_nodes,
-        capacity_mt=cap_mt,
-        capacity_mtpa=cap_mtpa,
-        closed_by=closed_by,
-        requirement_rows=tuple(req_rows),
-        n_conservation_rows=n_cons,
+        supply_nodes=sm.supply_nodes,
+        supply_mt=sm.supply_mt,
+        tariff_usd_per_t=tariffs.reshape(T, lay.R),
+        market_nodes=sm.market_nodes,
+        price_usd_per_t=sm.price,
+        storage_nodes=tuple(arr.node_ids[i] for i in storage_idx),
+        capacity_mt=fb.cap_mt,
+        capacity_mtpa=fb.cap_mtpa,
+        closed_by=fb.closed_by,
+        requirement_rows=tuple(reqs.rows),
+        n_conservation_rows=lay.n_cons,
     )
