@@ -12,14 +12,19 @@ Columns, in order (t-major inside each block)::
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
 = 0``), then one row per requirement. Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
-period t into period t + 1 (what leaves in the last period arrives in the first: the pipes are
-as full at the end as at the start).
+period t into period t + 1.
 
-Stocks start at ``STORAGE_START_FILL`` of each node's storage and must end at least there, so a
-plan cannot borrow crude from after its horizon. The stock is ``opening + h - g``; each tonne
-of ``h`` or ``g`` costs ``STORAGE_COST_USD_PER_T`` per period, a tie-breaker that keeps stocks
-at their working level unless moving them earns something (otherwise the month in which a
-stock is drawn would be arbitrary).
+A *steady* horizon (one year, or the twelve months of one calendar year) wraps: what leaves in
+the last period arrives in the first (the pipes are as full at the end as at the start), and
+stocks open at ``STORAGE_START_FILL`` of each node's storage. Any other monthly horizon is
+*open*: it starts from an explicit :class:`InitialState` (opening stocks, and crude in transit
+arriving in the first period, a constant on the right-hand side) and never wraps; what leaves in
+the last period with a lag is the closing in transit. Either way stocks must end at least at
+their opening level, so a plan cannot borrow crude from after its horizon. The stock is
+``opening + h - g``; each tonne of ``h`` or ``g`` costs ``STORAGE_COST_USD_PER_T`` per period,
+a tie-breaker that keeps stocks at their working level unless moving them earns something
+(otherwise the month in which a stock is drawn would be arbitrary). The exact semantics are in
+``docs/dataset-format.md`` (The planning model).
 
 Objective (minimised): ``tariffs . x - prices . d + penalty . u`` for ``"netback"``, or
 ``-sum(s) + penalty . u`` for ``"volume"``. Units: Mt and USD/t, so the objective is USD m.
@@ -35,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,7 +52,15 @@ from crudeflow.errors import ScenarioError
 from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 
-__all__ = ["LinearProgram", "PeriodOverrides", "Periods", "RequirementRow", "build_lp"]
+__all__ = [
+    "InitialState",
+    "LinearProgram",
+    "PeriodOverrides",
+    "Periods",
+    "RequirementRow",
+    "build_lp",
+    "period_states",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -107,6 +121,51 @@ class Periods:
     def horizon_years(self) -> float:
         """Length of the horizon in years (sum of the fractions)."""
         return float(self.fraction.sum())
+
+    @property
+    def steady(self) -> bool:
+        """True for one year or the twelve months of one calendar year (the horizon wraps).
+
+        Examples
+        --------
+        >>> Periods.monthly(2025).steady, Periods.annual(2025).steady
+        (True, True)
+        >>> Periods.monthly(2025, start_month=10, months=3).steady
+        False
+        """
+        if self.n == 1:
+            return True
+        return self.n == 12 and self.labels[0].endswith("-01") and len(set(self.years)) == 1
+
+    @property
+    def first_month(self) -> tuple[int, int]:
+        """(year, month) of the horizon's first period (month 1 for an annual plan)."""
+        label = self.labels[0]
+        return (int(label[:4]), int(label[5:7]) if len(label) > 4 else 1)
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """The network's state when a horizon opens (the input of an open horizon).
+
+    ``stock_mt`` maps a node with storage to the crude in its tanks (Mt; a storage node not
+    named holds nothing); ``in_transit_mt`` maps a route to the crude that left before the
+    horizon and arrives at the route's end in the first period (Mt as it arrives, losses
+    already taken; a route not named carries nothing in transit).
+
+    Examples
+    --------
+    >>> InitialState({"B": 0.5}, {"B_M": 0.2}).total_mt
+    0.7
+    """
+
+    stock_mt: Mapping[str, float] = field(default_factory=dict)
+    in_transit_mt: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def total_mt(self) -> float:
+        """All crude in tanks and in transit (Mt)."""
+        return float(sum(self.stock_mt.values()) + sum(self.in_transit_mt.values()))
 
 
 @dataclass(frozen=True)
@@ -169,6 +228,19 @@ class LinearProgram:
     """route id -> the requirement that closed it (avoid)."""
     requirement_rows: tuple[RequirementRow, ...] = ()
     n_conservation_rows: int = 0
+    lag: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """[T, R] share of what leaves in period t that arrives in period t + 1."""
+    keep: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """[R] share of what enters a route that arrives (1 - loss)."""
+    opening_stock_mt: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """[H] stock of each storage node when the horizon opens."""
+    opening_in_transit_mt: FloatArray | None = None
+    """[R] crude arriving in the first period from before an open horizon (None: steady)."""
+
+    @property
+    def steady(self) -> bool:
+        """True when the horizon wraps (no opening in-transit given)."""
+        return self.opening_in_transit_mt is None
 
     @property
     def n_routes(self) -> int:
@@ -354,8 +426,24 @@ def _flow_bounds(
     return _FlowBounds(cap_mtpa, cap_mt, x_upper, closed_by)
 
 
-def _add_flow_entries(ent: _Entries, lay: _Layout, network: Network, periods: Periods) -> None:
-    """Departures at the origin; arrivals (after losses and transit lags) at the destination."""
+def _lags(network: Network, periods: Periods) -> FloatArray:
+    """[T, R] share of what leaves in period t that arrives in period t + 1."""
+    arr = network.arrays
+    if periods.n == 1:
+        return np.zeros((1, len(arr.route_ids)))
+    return np.asarray(
+        np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0), dtype=np.float64
+    )
+
+
+def _add_flow_entries(
+    ent: _Entries, lay: _Layout, network: Network, periods: Periods, *, wrap: bool
+) -> None:
+    """Departures at the origin; arrivals (after losses and transit lags) at the destination.
+
+    With ``wrap`` what leaves in the last period with a lag arrives in the first; without, it
+    arrives after the horizon and has no entry.
+    """
     arr = network.arrays
     T, R, N = lay.T, lay.R, lay.N
     n_x = lay.n_x
@@ -371,7 +459,7 @@ def _add_flow_entries(ent: _Entries, lay: _Layout, network: Network, periods: Pe
     keep = arr.keep[rr]
     same = lag < 1.0
     ent.add(tt[same] * N + arr.to[rr[same]], xcol[same], keep[same] * (1.0 - lag[same]))
-    later = lag > 0.0
+    later = (lag > 0.0) if wrap else (lag > 0.0) & (tt + 1 < T)
     ent.add(((tt[later] + 1) % T) * N + arr.to[rr[later]], xcol[later], keep[later] * lag[later])
 
 
@@ -557,6 +645,7 @@ def build_lp(
     capacity_factor: FloatArray | None = None,
     overrides: PeriodOverrides | None = None,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+    initial_state: InitialState | None = None,
 ) -> LinearProgram:
     """Build the planning LP for ``network`` over ``periods``.
 
@@ -577,11 +666,19 @@ def build_lp(
         changes); they replace the network's annual values.
     penalty_usd_per_t : float
         Price of a tonne of unmet requirement.
+    initial_state : InitialState, optional
+        Opening stocks and in-transit volumes. Required for a monthly horizon that is not one
+        calendar year (:attr:`Periods.steady`); given for a steady one, it makes the horizon
+        open (no wrap). Ignored by annual plans (no storage, no lags).
+        :func:`crudeflow.solve.plan.opening_state` gives the base plan's state at a month.
 
     Raises
     ------
     ScenarioError
         A requirement names a node, route, group or country the network does not have.
+    ValueError
+        An open horizon without ``initial_state``, or a state naming unknown routes, nodes
+        without storage, a negative volume or a stock above a node's storage.
     """
     arr = network.arrays
     ov = overrides or PeriodOverrides()
@@ -598,10 +695,23 @@ def build_lp(
         H=len(storage_idx),
     )
     ent = _Entries()
-    _add_flow_entries(ent, lay, network, periods)
+    if T > 1 and initial_state is None and not periods.steady:
+        raise ValueError(
+            f"the horizon {periods.labels[0]} to {periods.labels[-1]} is not one calendar year: "
+            "it needs an initial_state (see crudeflow.solve.plan.opening_state)"
+        )
+    is_open = T > 1 and initial_state is not None
+    _add_flow_entries(ent, lay, network, periods, wrap=not is_open)
     _add_supply_market_entries(ent, lay, network, sm)
     _add_storage_entries(ent, lay, storage_idx)
     h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
+    cons_rhs = np.zeros(lay.n_cons)
+    tau: FloatArray | None = None
+    if is_open:
+        assert initial_state is not None
+        h_open, tau = _opening(network, storage_idx, initial_state)
+        # what arrives in the first period from before the horizon: s + tau + ... = 0
+        np.add.at(cons_rhs, arr.to, -tau)
     tariffs = _tariffs(network, lay, ov)
     c = _objective_costs(lay, objective, tariffs, sm.price)
     col_upper = _column_upper(lay, fb, sm, periods.fraction, arr.storage_mt[storage_idx], h_open)
@@ -609,7 +719,6 @@ def build_lp(
         ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
     )
     n_u = reqs.n_cols
-    cons_rhs = np.zeros(lay.n_cons)
     return LinearProgram(
         c=np.concatenate([c, np.array(reqs.costs)]),
         A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
@@ -631,4 +740,85 @@ def build_lp(
         closed_by=fb.closed_by,
         requirement_rows=tuple(reqs.rows),
         n_conservation_rows=lay.n_cons,
+        lag=_lags(network, periods),
+        keep=arr.keep.copy(),
+        opening_stock_mt=h_open,
+        opening_in_transit_mt=tau,
+    )
+
+
+def _opening(
+    network: Network, storage_idx: IntArray, state: InitialState
+) -> tuple[FloatArray, FloatArray]:
+    """Opening stocks ``[H]`` and in-transit arrivals ``[R]`` from ``state`` (validated)."""
+    arr = network.arrays
+    route_pos = {rid: i for i, rid in enumerate(arr.route_ids)}
+    store_pos = {arr.node_ids[int(i)]: k for k, i in enumerate(storage_idx)}
+    stock = np.zeros(len(storage_idx))
+    for node, mt in state.stock_mt.items():
+        if node not in store_pos:
+            raise ValueError(f"initial state: {node!r} is not a node with storage")
+        cap = float(arr.storage_mt[storage_idx[store_pos[node]]])
+        if not (0.0 <= mt <= cap + 1e-9):
+            raise ValueError(f"initial state: stock of {node} is {mt} Mt, outside 0 to {cap}")
+        stock[store_pos[node]] = min(float(mt), cap)
+    tau = np.zeros(len(arr.route_ids))
+    for rid, mt in state.in_transit_mt.items():
+        if rid not in route_pos:
+            raise ValueError(f"initial state: no route {rid!r} in the network")
+        if not (np.isfinite(mt) and mt >= 0.0):
+            raise ValueError(f"initial state: in transit on {rid} is {mt} Mt (must be >= 0)")
+        tau[route_pos[rid]] = float(mt)
+    return stock, tau
+
+
+def period_states(lp: LinearProgram, x: FloatArray) -> tuple[InitialState, ...]:
+    """The state at the start of each period and at the end of the horizon (``T + 1``).
+
+    ``states[t]`` holds the stocks at the start of period ``t`` and the crude in transit that
+    arrives in it; ``states[T]`` is the closing state (for a steady horizon its in-transit
+    volumes equal the opening ones: the horizon wraps). Feed ``states[t]`` to
+    :func:`build_lp` to plan from period ``t`` on.
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.highs import solve_lp
+    >>> lp = build_lp(toy_network(), Periods.annual(2025))
+    >>> res = solve_lp(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    >>> period_states(lp, res.x)
+    (InitialState(stock_mt={}, in_transit_mt={}), InitialState(stock_mt={}, in_transit_mt={}))
+    """
+    T, R = lp.periods.n, lp.n_routes
+    H = len(lp.storage_nodes)
+    flows = x[lp.block("x")].reshape(T, R)
+    lag = lp.lag if lp.lag.shape == (T, R) else np.zeros((T, R))
+    keep = lp.keep if lp.keep.shape == (R,) else np.ones(R)
+    leaving = keep[None, :] * lag * flows  # [T, R] arrives in t + 1
+    if lp.opening_in_transit_mt is None:
+        opening_transit = leaving[T - 1]
+    else:
+        opening_transit = lp.opening_in_transit_mt
+    transit = np.vstack([opening_transit[None, :], leaving])  # [T + 1, R]
+    hg = x[lp.block("h")]
+    if H:
+        h = hg[: T * H].reshape(T, H)
+        g = hg[T * H :].reshape(T, H)
+        stock = np.vstack([lp.opening_stock_mt[None, :], lp.opening_stock_mt[None, :] + h - g])
+    else:
+        stock = np.zeros((T + 1, 0))
+
+    def clean(v: float) -> float:
+        return 0.0 if abs(v) < 1e-12 else float(v)
+
+    return tuple(
+        InitialState(
+            {node: clean(stock[t, k]) for k, node in enumerate(lp.storage_nodes)},
+            {
+                rid: clean(transit[t, i])
+                for i, rid in enumerate(lp.route_ids)
+                if clean(transit[t, i]) > 0.0
+            },
+        )
+        for t in range(T + 1)
     )

@@ -29,15 +29,17 @@ from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
+    InitialState,
     LinearProgram,
     Objective,
     PeriodOverrides,
     Periods,
     build_lp,
+    period_states,
 )
 from crudeflow.units import mtpa_to_kbd
 
-__all__ = ["Bottleneck", "Plan", "RequirementStatus", "plan"]
+__all__ = ["Bottleneck", "Plan", "RequirementStatus", "opening_state", "plan"]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-6
@@ -115,6 +117,8 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = ""
     iterations: int = 0
+    states: tuple[InitialState, ...] = ()
+    """Stocks and crude in transit at the start of each period and at the end (``T + 1``)."""
 
     # -- headline numbers ----------------------------------------------------------------
     @property
@@ -256,6 +260,7 @@ def plan(
     time_limit: float | None = None,
     baseline: bool = True,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+    initial_state: InitialState | None = None,
 ) -> Plan:
     """Solve the export plan for ``network``.
 
@@ -284,6 +289,10 @@ def plan(
         Seconds HiGHS may take.
     baseline : bool
         With requirements, also solve without them to report what they cost.
+    initial_state : InitialState, optional
+        Opening stocks and in-transit volumes. By default a monthly horizon that is not one
+        calendar year starts from :func:`opening_state` (the base plan's state at its first
+        month) and never wraps; a calendar year wraps (see docs/dataset-format.md).
 
     Returns
     -------
@@ -303,6 +312,8 @@ def plan(
     if periods is None:
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
+    if initial_state is None and periods.n > 1 and not periods.steady:
+        initial_state = opening_state(network, periods, objective=objective)
     lp = build_lp(
         network,
         periods,
@@ -311,6 +322,7 @@ def plan(
         capacity_factor=capacity_factor,
         overrides=overrides,
         penalty_usd_per_t=penalty_usd_per_t,
+        initial_state=initial_state,
     )
     t_build = time.perf_counter()
     session = HighsSession(
@@ -395,6 +407,29 @@ def plan(
         },
         iterations=sum(s.iterations for s in solves),
     )
+
+
+def opening_state(
+    network: Network, periods: Periods, *, objective: Objective = "netback"
+) -> InitialState:
+    """The base plan's state at the start of ``periods``' first month.
+
+    The base plan is the steady twelve-month plan of that calendar year of ``network`` as it
+    is (no scenario changes, no requirements, same objective); its stocks and the crude in
+    transit entering the month open a shorter horizon (docs/dataset-format.md).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> opening_state(toy_network(), Periods.monthly(2025, start_month=10, months=3))
+    InitialState(stock_mt={}, in_transit_mt={})
+    """
+    year, month = periods.first_month
+    base = Periods.monthly(year)
+    lp = build_lp(network, base, objective=objective)
+    session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    res = _checked(session.solve())
+    return period_states(lp, res.x)[month - 1]
 
 
 def _checked(res: LPResult) -> LPResult:
@@ -628,4 +663,5 @@ def _assemble(
         timings=timings,
         solver=res.solver,
         iterations=iterations,
+        states=period_states(lp, x),
     )
