@@ -7,11 +7,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crudeflow.network.model import Network, toy_network
 from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.check import plan_violations
-from crudeflow.solve.lp import InitialState, Periods, build_lp
+from crudeflow.solve.lp import InitialState, PeriodOverrides, Periods, build_lp
 from crudeflow.solve.plan import Plan, opening_state, plan
 
 
@@ -150,3 +152,67 @@ def test_opening_state_of_january_is_the_steady_plans_wrapped_state(
     base_2025: Plan, kz: Network
 ) -> None:
     assert opening_state(kz, Periods.monthly(2025, months=3)) == base_2025.states[0]
+
+
+@settings(max_examples=40, derandomize=True, deadline=None, database=None)
+@given(
+    stock=st.floats(0.0, 1.0),
+    a_b=st.floats(0.0, 0.6),
+    b_m=st.floats(0.0, 0.6),
+    start=st.integers(1, 12),
+    months=st.integers(1, 13),
+    cut=st.floats(0.0, 1.0),
+)
+def test_any_open_horizon_conserves_crude_from_its_initial_state(
+    stock: float, a_b: float, b_m: float, start: int, months: int, cut: float
+) -> None:
+    net = toy_network()
+    routes = [
+        dataclasses.replace(net.route("B_M"), transit_days=12.0),
+        dataclasses.replace(net.route("A_B"), transit_days=40.0, loss_pct=0.5),
+    ]
+    net = net.replace_routes(routes)
+    nodes = tuple(dataclasses.replace(n, storage_mt=1.0) if n.id == "B" else n for n in net.nodes)
+    net = dataclasses.replace(net, nodes=nodes)
+    months = min(months, 13 - start)  # the toy has supply for 2025 only
+    periods = Periods.monthly(2025, start_month=start, months=months)
+    cap = np.tile(np.array([r.capacity_mtpa for r in net.routes]), (months, 1))
+    cap[-1, 1] *= cut  # B_M cut in the last month
+    state = InitialState({"B": stock}, {"A_B": a_b, "B_M": b_m})
+    p = plan(
+        net, periods=periods, initial_state=state, overrides=PeriodOverrides(capacity_mtpa=cap)
+    )
+    assert plan_violations(net, p) == []
+    lost = float(p.flows.query("route == 'A_B'")["flow_mt"].sum()) * 0.005
+    assert p.exported_mt + state.total_mt == pytest.approx(
+        p.delivered_mt + p.states[-1].total_mt + lost, abs=1e-7
+    )
+    assert p.states[-1].stock_mt["B"] >= stock - 1e-9  # closes at least as full as it opened
+
+
+def test_opening_transit_with_no_outlet_stays_in_the_line_instead_of_a_solver_error() -> None:
+    # B's tank is full and B_M is shut: the 0.5 Mt arriving on A_B cannot be received
+    net = toy_network()
+    net = net.replace_routes([dataclasses.replace(net.route("A_B"), transit_days=20.0)])
+    nodes = tuple(dataclasses.replace(n, storage_mt=1.0) if n.id == "B" else n for n in net.nodes)
+    net = dataclasses.replace(net, nodes=nodes)
+    cap = np.array([[11.0, 0.0, 4.0]])
+    state = InitialState({"B": 1.0}, {"A_B": 0.5})
+    p = plan(
+        net,
+        periods=Periods.monthly(2025, start_month=6, months=1),
+        initial_state=state,
+        overrides=PeriodOverrides(capacity_mtpa=cap),
+    )
+    assert plan_violations(net, p) == []
+    assert p.states[-1].in_transit_mt["A_B"] == pytest.approx(0.5)
+    assert p.states[-1].stock_mt["B"] == pytest.approx(1.0)
+
+
+def test_a_one_month_horizon_is_monthly_with_lags_and_storage(kz: Network) -> None:
+    p = plan(kz, periods=Periods.monthly(2025, start_month=10, months=1))
+    base = plan(kz, periods=Periods.monthly(2025))
+    assert p.states[0] == base.states[9]
+    assert p.by_period.loc["2025-10", "netback_musd"] == pytest.approx(
+        base.by_period.loc["2025-10", "netback_musd"], rel=1e-5
+    )

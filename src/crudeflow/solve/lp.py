@@ -5,8 +5,9 @@ Columns, in order (t-major inside each block)::
     x[t, r]   flow entering route r in period t                    Mt
     s[t, i]   crude taken at supply node i                         Mt
     d[t, j]   crude delivered to market j                          Mt
-    h[t, k]   stock above the opening level at node k, end of t    Mt   (only with T > 1)
-    g[t, k]   stock below the opening level at node k, end of t    Mt   (only with T > 1)
+    h[t, k]   stock above the opening level at node k, end of t    Mt   (monthly plans only)
+    g[t, k]   stock below the opening level at node k, end of t    Mt   (monthly plans only)
+    q[r]      opening in-transit crude route r cannot deliver      Mt   (open horizons only)
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
@@ -123,6 +124,11 @@ class Periods:
         return float(self.fraction.sum())
 
     @property
+    def is_annual(self) -> bool:
+        """True for a one-year plan (no storage, no transit lags), False for months."""
+        return len(self.labels) == 1 and len(self.labels[0]) == 4
+
+    @property
     def steady(self) -> bool:
         """True for one year or the twelve months of one calendar year (the horizon wraps).
 
@@ -133,7 +139,7 @@ class Periods:
         >>> Periods.monthly(2025, start_month=10, months=3).steady
         False
         """
-        if self.n == 1:
+        if self.is_annual:
             return True
         return self.n == 12 and self.labels[0].endswith("-01") and len(set(self.years)) == 1
 
@@ -236,6 +242,8 @@ class LinearProgram:
     """[H] stock of each storage node when the horizon opens."""
     opening_in_transit_mt: FloatArray | None = None
     """[R] crude arriving in the first period from before an open horizon (None: steady)."""
+    held_routes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Routes with opening in-transit crude; column ``q`` holds what each cannot deliver."""
 
     @property
     def steady(self) -> bool:
@@ -251,12 +259,12 @@ class LinearProgram:
         return self.periods.n * len(self.route_ids)
 
     def block(self, name: str) -> slice:
-        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` or ``u``."""
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q`` or ``u``."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
-        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H if T > 1 else 0}
+        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H, "q": len(self.held_routes)}
         start = 0
-        for key in ("x", "s", "d", "h"):
+        for key in ("x", "s", "d", "h", "q"):
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
@@ -312,6 +320,8 @@ class _Layout:
     S: int
     M: int
     H: int
+    Q: int = 0
+    """Routes with opening in-transit crude (open horizons)."""
 
     @property
     def n_x(self) -> int:
@@ -342,8 +352,12 @@ class _Layout:
         return self.n_x + self.n_s + self.n_d
 
     @property
-    def base_u(self) -> int:
+    def base_q(self) -> int:
         return self.base_h + self.n_h
+
+    @property
+    def base_u(self) -> int:
+        return self.base_q + self.Q
 
     @property
     def n_cons(self) -> int:
@@ -429,7 +443,7 @@ def _flow_bounds(
 def _lags(network: Network, periods: Periods) -> FloatArray:
     """[T, R] share of what leaves in period t that arrives in period t + 1."""
     arr = network.arrays
-    if periods.n == 1:
+    if periods.is_annual:
         return np.zeros((1, len(arr.route_ids)))
     return np.asarray(
         np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0), dtype=np.float64
@@ -452,7 +466,7 @@ def _add_flow_entries(
     xcol = np.arange(n_x)
     ent.add(tt * N + arr.frm[rr], xcol, -np.ones(n_x))
     # arrivals (same period, and the transit-lagged share in the next one)
-    if T > 1:
+    if not periods.is_annual:
         lag = np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0).ravel()
     else:
         lag = np.zeros(n_x)
@@ -685,7 +699,21 @@ def build_lp(
     T = periods.n
     sm = _supply_and_markets(network, periods, ov)
     fb = _flow_bounds(network, periods, requirements, capacity_factor, ov)
-    storage_idx = np.flatnonzero(arr.storage_mt > 0) if T > 1 else np.array([], dtype=np.int64)
+    storage_idx = (
+        np.array([], dtype=np.int64) if periods.is_annual else np.flatnonzero(arr.storage_mt > 0)
+    )
+    if initial_state is None and not periods.steady:
+        raise ValueError(
+            f"the horizon {periods.labels[0]} to {periods.labels[-1]} is not one calendar year: "
+            "it needs an initial_state (see crudeflow.solve.plan.opening_state)"
+        )
+    is_open = not periods.is_annual and initial_state is not None
+    h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
+    tau: FloatArray | None = None
+    if is_open:
+        assert initial_state is not None
+        h_open, tau = _opening(network, storage_idx, initial_state)
+    held = np.flatnonzero(tau > 0) if tau is not None else np.zeros(0, dtype=np.int64)
     lay = _Layout(
         T=T,
         R=len(arr.route_ids),
@@ -693,25 +721,18 @@ def build_lp(
         S=len(sm.supply_nodes),
         M=len(sm.market_nodes),
         H=len(storage_idx),
+        Q=len(held),
     )
     ent = _Entries()
-    if T > 1 and initial_state is None and not periods.steady:
-        raise ValueError(
-            f"the horizon {periods.labels[0]} to {periods.labels[-1]} is not one calendar year: "
-            "it needs an initial_state (see crudeflow.solve.plan.opening_state)"
-        )
-    is_open = T > 1 and initial_state is not None
     _add_flow_entries(ent, lay, network, periods, wrap=not is_open)
     _add_supply_market_entries(ent, lay, network, sm)
     _add_storage_entries(ent, lay, storage_idx)
-    h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
     cons_rhs = np.zeros(lay.n_cons)
-    tau: FloatArray | None = None
-    if is_open:
-        assert initial_state is not None
-        h_open, tau = _opening(network, storage_idx, initial_state)
-        # what arrives in the first period from before the horizon: s + tau + ... = 0
+    if tau is not None:
+        # what arrives in the first period from before the horizon: row + tau - q = 0; q is
+        # crude the route cannot deliver (no free outlet or tank), kept in the line
         np.add.at(cons_rhs, arr.to, -tau)
+        ent.add(arr.to[held], lay.base_q + np.arange(len(held)), -np.ones(len(held)))
     tariffs = _tariffs(network, lay, ov)
     c = _objective_costs(lay, objective, tariffs, sm.price)
     col_upper = _column_upper(lay, fb, sm, periods.fraction, arr.storage_mt[storage_idx], h_open)
@@ -719,11 +740,12 @@ def build_lp(
         ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
     )
     n_u = reqs.n_cols
+    held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
-        c=np.concatenate([c, np.array(reqs.costs)]),
+        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs)]),
         A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
         col_lower=np.zeros(lay.base_u + n_u),
-        col_upper=np.concatenate([col_upper, np.full(n_u, np.inf)]),
+        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u, np.inf)]),
         row_lower=np.concatenate([cons_rhs, np.array(reqs.lower)]),
         row_upper=np.concatenate([cons_rhs, np.array(reqs.upper)]),
         periods=periods,
@@ -744,6 +766,7 @@ def build_lp(
         keep=arr.keep.copy(),
         opening_stock_mt=h_open,
         opening_in_transit_mt=tau,
+        held_routes=held,
     )
 
 
@@ -800,6 +823,8 @@ def period_states(lp: LinearProgram, x: FloatArray) -> tuple[InitialState, ...]:
     else:
         opening_transit = lp.opening_in_transit_mt
     transit = np.vstack([opening_transit[None, :], leaving])  # [T + 1, R]
+    # opening crude a route could not deliver stays in the line: closing in transit
+    transit[T, lp.held_routes] += x[lp.block("q")]
     hg = x[lp.block("h")]
     if H:
         h = hg[: T * H].reshape(T, H)

@@ -350,7 +350,7 @@ def plan(
     if periods is None:
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
-    if initial_state is None and periods.n > 1 and not periods.steady:
+    if initial_state is None and not periods.steady:
         initial_state = opening_state(network, periods, objective=objective)
     lp = build_lp(
         network,
@@ -418,7 +418,7 @@ def plan(
         result = _checked(session.solve())
         solves.append(result)
     ranges = None
-    if periods.n == 1 and lp.n_routes <= _RANGING_MAX_ROUTES:
+    if periods.is_annual and lp.n_routes <= _RANGING_MAX_ROUTES:
         up = session.bound_ranging()
         if up is not None:
             xs = lp.block("x")
