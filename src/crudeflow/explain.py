@@ -106,10 +106,16 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             if plan.shortfall_routes:
                 names = [str(plan.routes.loc[rid, "name"]) for rid in plan.shortfall_routes[:3]]
                 limit = " Capacity on " + ", ".join(names) + " is what limits it."
-            out.append(
-                f"The requirement '{r.text}' cannot be met: the network carries at most "
-                f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short.{limit}"
-            )
+            if r.achieved > r.target:  # '<=' or '==' that the plan cannot get down to
+                out.append(
+                    f"The requirement '{r.text}' cannot be met: the plan carries at least "
+                    f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr more than allowed."
+                )
+            else:
+                out.append(
+                    f"The requirement '{r.text}' cannot be met: the network carries at most "
+                    f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short.{limit}"
+                )
     for r in plan.requirement_status:
         if r.met and r.binding:
             # the library's wording: sign and direction differ by kind (>=, <=, ==, avoid)

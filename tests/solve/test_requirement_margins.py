@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crudeflow import explain
+from crudeflow.explain import explain as explain_plan
 from crudeflow.network.model import Network
 from crudeflow.requirements import parse_requirements
 from crudeflow.solve.highs import HighsSession
@@ -84,7 +84,7 @@ def test_equality_was_reported_not_binding_while_costing_billions(kz: Network) -
     st = status(p, text)
     assert st.met and st.binding and st.marginal_cost_usd_per_t != 0
     assert "not binding" not in st.margin_text
-    assert any(f"'{text}' binds" in s for s in explain(p))
+    assert any(f"'{text}' binds" in s for s in explain_plan(p))
 
 
 def test_equality_at_the_networks_own_choice_does_not_bind(kz: Network) -> None:
@@ -149,3 +149,13 @@ def test_requirement_status_json_says_whether_it_binds(kz: Network) -> None:
     d = plan(kz, requirements=["route BTC >= 1 Mt/yr"]).to_dict()
     (r,) = d["requirement_status"]
     assert r["binding"] is True and r["marginal_cost_usd_per_t"] > 0
+
+
+def test_explain_says_more_than_allowed_for_a_requirement_short_from_above(kz: Network) -> None:
+    reqs = ["via SAMARA >= 12 Mt/yr", "route ATYRAU_SAMARA <= 5 Mt/yr"]
+    p = plan(kz, requirements=reqs)
+    st = status(p, "route ATYRAU_SAMARA <= 5 Mt/yr")
+    assert not st.met and st.achieved > st.target
+    text = " ".join(explain_plan(p))
+    assert "'route ATYRAU_SAMARA <= 5 Mt/yr' cannot be met: the plan carries at least" in text
+    assert "the network carries at most" in text  # the '>=' one, short from below
