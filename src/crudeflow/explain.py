@@ -11,6 +11,8 @@ Examples
 Kazakhstan can export 12 Mt/yr (263 kb/d) of the 12 Mt/yr available; nothing is shut in.
 The binding route is B_M at 10 Mt/yr: one more Mt/yr of capacity there would add 12 USD per tonne, USD 12 m a year, for at least the next 1 Mt/yr.
 Of the crude exported, 83% (10 Mt/yr) enters Russia and 17% (2 Mt/yr) enters Azerbaijan.
+>>> explain(plan(toy_network(), requirements=["route B_M <= 9 Mt/yr"]))[1]
+"The requirement 'route B_M <= 9 Mt/yr' binds: each tonne more it allowed would add 12.0 USD of netback."
 """
 
 from __future__ import annotations
@@ -104,16 +106,21 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             if plan.shortfall_routes:
                 names = [str(plan.routes.loc[rid, "name"]) for rid in plan.shortfall_routes[:3]]
                 limit = " Capacity on " + ", ".join(names) + " is what limits it."
-            out.append(
-                f"The requirement '{r.text}' cannot be met: the network carries at most "
-                f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short.{limit}"
-            )
+            if r.achieved > r.target:  # '<=' or '==' that the plan cannot get down to
+                out.append(
+                    f"The requirement '{r.text}' cannot be met: the plan carries at least "
+                    f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr more than allowed."
+                )
+            else:
+                out.append(
+                    f"The requirement '{r.text}' cannot be met: the network carries at most "
+                    f"{_mt(r.achieved)} Mt/yr there, {_mt(r.shortfall)} Mt/yr short.{limit}"
+                )
     for r in plan.requirement_status:
-        if r.met and r.kind not in ("avoid",) and r.marginal_cost_usd_per_t > 0.005:
-            out.append(
-                f"Meeting '{r.text}' costs {r.marginal_cost_usd_per_t:,.1f} USD of netback for "
-                f"each further tonne it demands."
-            )
+        if r.met and r.binding:
+            # the library's wording: sign and direction differ by kind (>=, <=, ==, avoid)
+            what = r.margin_text.removeprefix("binding: ")
+            out.append(f"The requirement '{r.text}' binds: {what}.")
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]
@@ -136,6 +143,11 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             out.append(
                 f"Together the requirements cost {money} a year of netback against the plan "
                 f"without them."
+            )
+        elif plan.shortfalls:
+            out.append(
+                "Against the plan without requirements they cost no netback, but they are "
+                "not met in full."
             )
         else:
             out.append("The requirements cost nothing: the best plan already meets them.")

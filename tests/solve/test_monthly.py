@@ -24,17 +24,23 @@ def test_transit_lag_moves_arrivals_into_the_next_month() -> None:
     p = plan(net, periods=Periods.monthly(2025, start_month=1, months=2))
     assert plan_violations(net, p) == []
     # B_M carries its capacity each month; half of a 30/31-day month's departures arrive next
-    # month, and January receives what left at the end of February (pipes start as full).
+    # month. A two-month horizon does not wrap: January receives what the base plan had in
+    # transit at the end of December, and what leaves late in February is closing in transit.
     jan = p.deliveries[(p.deliveries["period"] == "2025-01")]["delivered_mt"].sum()
     feb = p.deliveries[(p.deliveries["period"] == "2025-02")]["delivered_mt"].sum()
     total = p.flows.groupby("route")["flow_mt"].sum()
-    assert jan + feb == pytest.approx(total["B_M"] + total["A_M"])
+    opening = p.states[0].in_transit_mt["B_M"]
+    closing = p.states[-1].in_transit_mt["B_M"]
+    assert jan + feb == pytest.approx(total["B_M"] + total["A_M"] + opening - closing)
     b_m = p.flows[p.flows["route"] == "B_M"].set_index("period")["flow_mt"]
     share_jan = 15.0 / 31.0
     share_feb = 15.0 / 28.0
-    expected_jan_from_bm = b_m["2025-01"] * (1 - share_jan) + b_m["2025-02"] * share_feb
+    assert closing == pytest.approx(b_m["2025-02"] * share_feb)
+    expected_jan_from_bm = b_m["2025-01"] * (1 - share_jan) + opening
     a_m = p.flows[p.flows["route"] == "A_M"].set_index("period")["flow_mt"]
     assert jan == pytest.approx(expected_jan_from_bm + a_m["2025-01"])
+    # the base plan's December departures (10 Mt/yr over 31 days) are what is in transit
+    assert opening == pytest.approx(10.0 * 31 / 365 * 15.0 / 31.0)
 
 
 def test_no_lag_in_annual_plans() -> None:

@@ -101,13 +101,11 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     lines.append(nb)
     for r in p.requirement_status:
         if r.kind == "avoid":
-            lines.append(f"  Requirement {r.text}: applied (routes crossing it closed)")
-        elif r.met:
-            cost = (
-                f"; each further tonne costs {_fmt(r.marginal_cost_usd_per_t)} USD"
-                if r.marginal_cost_usd_per_t > 0.005
-                else "; not binding"
+            lines.append(
+                f"  Requirement {r.text}: applied (routes crossing it closed); {r.margin_text}"
             )
+        elif r.met:
+            cost = f"; {r.margin_text}"
             achieved = f"{r.achieved:.1%}" if r.kind == "share" else f"{_fmt(r.achieved)} Mt/yr"
             lines.append(f"  Requirement {r.text}: met ({achieved}){cost}")
         else:

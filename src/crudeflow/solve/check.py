@@ -27,8 +27,8 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
     """Every broken invariant of ``plan`` on ``network`` (empty when the plan is valid).
 
     Checked: flows within [0, capacity] in every period; conservation at every node over the
-    horizon (supply taken + arrivals after losses = departures + deliveries; cyclic stocks and
-    transit lags net out); supply taken within what is available; deliveries within market
+    horizon (supply taken + arrivals after losses + opening stocks and in-transit = departures
+    + deliveries + closing stocks and in-transit, see ``Plan.states``); supply taken within what is available; deliveries within market
     limits; each requirement either met or reported with a shortfall; totals add up.
     """
     out: list[str] = []
@@ -46,6 +46,19 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
         f = float(per_route.get(r.id, 0.0))
         balance[r.from_node] -= f
         balance[r.to_node] += f * (1.0 - r.loss_pct / 100.0)
+    if plan.states:
+        # crude in the network when the horizon opens and when it closes: stocks, and crude in
+        # transit (counted at the end of its route, where it arrives)
+        route_to = {r.id: r.to_node for r in network.routes}
+        opening, closing = plan.states[0], plan.states[-1]
+        for rid, mt in opening.in_transit_mt.items():
+            balance[route_to[rid]] += mt
+        for rid, mt in closing.in_transit_mt.items():
+            balance[route_to[rid]] -= mt
+        for node, mt in opening.stock_mt.items():
+            balance[node] += mt
+        for node, mt in closing.stock_mt.items():
+            balance[node] -= mt
     for node, took, avail in zip(
         plan.supply.index, plan.supply["exported_mt"], plan.supply["available_mt"], strict=True
     ):

@@ -5,21 +5,27 @@ Columns, in order (t-major inside each block)::
     x[t, r]   flow entering route r in period t                    Mt
     s[t, i]   crude taken at supply node i                         Mt
     d[t, j]   crude delivered to market j                          Mt
-    h[t, k]   stock above the opening level at node k, end of t    Mt   (only with T > 1)
-    g[t, k]   stock below the opening level at node k, end of t    Mt   (only with T > 1)
+    h[t, k]   stock above the opening level at node k, end of t    Mt   (monthly plans only)
+    g[t, k]   stock below the opening level at node k, end of t    Mt   (monthly plans only)
+    q[r]      opening in-transit crude route r cannot deliver      Mt   (open horizons only)
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
 = 0``), then one row per requirement. Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
-period t into period t + 1 (what leaves in the last period arrives in the first: the pipes are
-as full at the end as at the start).
+period t into period t + 1.
 
-Stocks start at ``STORAGE_START_FILL`` of each node's storage and must end at least there, so a
-plan cannot borrow crude from after its horizon. The stock is ``opening + h - g``; each tonne
-of ``h`` or ``g`` costs ``STORAGE_COST_USD_PER_T`` per period, a tie-breaker that keeps stocks
-at their working level unless moving them earns something (otherwise the month in which a
-stock is drawn would be arbitrary).
+A *steady* horizon (one year, or the twelve months of one calendar year) wraps: what leaves in
+the last period arrives in the first (the pipes are as full at the end as at the start), and
+stocks open at ``STORAGE_START_FILL`` of each node's storage. Any other monthly horizon is
+*open*: it starts from an explicit :class:`InitialState` (opening stocks, and crude in transit
+arriving in the first period, a constant on the right-hand side) and never wraps; what leaves in
+the last period with a lag is the closing in transit. Either way stocks must end at least at
+their opening level, so a plan cannot borrow crude from after its horizon. The stock is
+``opening + h - g``; each tonne of ``h`` or ``g`` costs ``STORAGE_COST_USD_PER_T`` per period,
+a tie-breaker that keeps stocks at their working level unless moving them earns something
+(otherwise the month in which a stock is drawn would be arbitrary). The exact semantics are in
+``docs/dataset-format.md`` (The planning model).
 
 Objective (minimised): ``tariffs . x - prices . d + penalty . u`` for ``"netback"``, or
 ``-sum(s) + penalty . u`` for ``"volume"``. Units: Mt and USD/t, so the objective is USD m.
@@ -35,6 +41,7 @@ Examples
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -46,7 +53,15 @@ from crudeflow.errors import ScenarioError
 from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 
-__all__ = ["LinearProgram", "PeriodOverrides", "Periods", "RequirementRow", "build_lp"]
+__all__ = [
+    "InitialState",
+    "LinearProgram",
+    "PeriodOverrides",
+    "Periods",
+    "RequirementRow",
+    "build_lp",
+    "period_states",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -107,6 +122,56 @@ class Periods:
     def horizon_years(self) -> float:
         """Length of the horizon in years (sum of the fractions)."""
         return float(self.fraction.sum())
+
+    @property
+    def is_annual(self) -> bool:
+        """True for a one-year plan (no storage, no transit lags), False for months."""
+        return len(self.labels) == 1 and len(self.labels[0]) == 4
+
+    @property
+    def steady(self) -> bool:
+        """True for one year or the twelve months of one calendar year (the horizon wraps).
+
+        Examples
+        --------
+        >>> Periods.monthly(2025).steady, Periods.annual(2025).steady
+        (True, True)
+        >>> Periods.monthly(2025, start_month=10, months=3).steady
+        False
+        """
+        if self.is_annual:
+            return True
+        return self.n == 12 and self.labels[0].endswith("-01") and len(set(self.years)) == 1
+
+    @property
+    def first_month(self) -> tuple[int, int]:
+        """(year, month) of the horizon's first period (month 1 for an annual plan)."""
+        label = self.labels[0]
+        return (int(label[:4]), int(label[5:7]) if len(label) > 4 else 1)
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """The network's state when a horizon opens (the input of an open horizon).
+
+    ``stock_mt`` maps a node with storage to the crude in its tanks (Mt; a storage node not
+    named holds nothing); ``in_transit_mt`` maps a route to the crude that left before the
+    horizon and arrives at the route's end in the first period (Mt as it arrives, losses
+    already taken; a route not named carries nothing in transit).
+
+    Examples
+    --------
+    >>> InitialState({"B": 0.5}, {"B_M": 0.2}).total_mt
+    0.7
+    """
+
+    stock_mt: Mapping[str, float] = field(default_factory=dict)
+    in_transit_mt: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def total_mt(self) -> float:
+        """All crude in tanks and in transit (Mt)."""
+        return float(sum(self.stock_mt.values()) + sum(self.in_transit_mt.values()))
 
 
 @dataclass(frozen=True)
@@ -169,6 +234,21 @@ class LinearProgram:
     """route id -> the requirement that closed it (avoid)."""
     requirement_rows: tuple[RequirementRow, ...] = ()
     n_conservation_rows: int = 0
+    lag: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """[T, R] share of what leaves in period t that arrives in period t + 1."""
+    keep: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """[R] share of what enters a route that arrives (1 - loss)."""
+    opening_stock_mt: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """[H] stock of each storage node when the horizon opens."""
+    opening_in_transit_mt: FloatArray | None = None
+    """[R] crude arriving in the first period from before an open horizon (None: steady)."""
+    held_routes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Routes with opening in-transit crude; column ``q`` holds what each cannot deliver."""
+
+    @property
+    def steady(self) -> bool:
+        """True when the horizon wraps (no opening in-transit given)."""
+        return self.opening_in_transit_mt is None
 
     @property
     def n_routes(self) -> int:
@@ -179,12 +259,12 @@ class LinearProgram:
         return self.periods.n * len(self.route_ids)
 
     def block(self, name: str) -> slice:
-        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` or ``u``."""
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q`` or ``u``."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
-        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H if T > 1 else 0}
+        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H, "q": len(self.held_routes)}
         start = 0
-        for key in ("x", "s", "d", "h"):
+        for key in ("x", "s", "d", "h", "q"):
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
@@ -193,47 +273,100 @@ class LinearProgram:
         raise KeyError(name)
 
 
-def build_lp(
-    network: Network,
-    periods: Periods,
-    requirements: tuple[Requirement, ...] = (),
-    *,
-    objective: Objective = "netback",
-    capacity_factor: FloatArray | None = None,
-    overrides: PeriodOverrides | None = None,
-    penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
-) -> LinearProgram:
-    """Build the planning LP for ``network`` over ``periods``.
+class _Entries:
+    """Coordinates of the constraint matrix, collected block by block (COO triplets)."""
 
-    Parameters
-    ----------
-    network : Network
-        The (possibly scenario-modified) network.
-    periods : Periods
-        One year or consecutive months.
-    requirements : tuple of Requirement
-        Parsed requirements (:func:`crudeflow.requirements.parse_requirements`).
-    objective : {"netback", "volume"}
-        Maximise netback (USD) or exported volume (Mt).
-    capacity_factor : array, optional
-        Multiplier of route capacity, shape ``[R]`` or ``[T, R]`` (outages, draws).
-    overrides : PeriodOverrides, optional
-        Per-period capacities, tariffs, market differentials and supply (dated scenario
-        changes); they replace the network's annual values.
-    penalty_usd_per_t : float
-        Price of a tonne of unmet requirement.
+    def __init__(self) -> None:
+        self.rows: list[IntArray] = []
+        self.cols: list[IntArray] = []
+        self.vals: list[FloatArray] = []
 
-    Raises
-    ------
-    ScenarioError
-        A requirement names a node, route, group or country the network does not have.
-    """
-    arr = network.arrays
-    T, R, N = periods.n, len(arr.route_ids), len(arr.node_ids)
-    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
-    frac = periods.fraction
+    def add(self, rows: IntArray, cols: IntArray, vals: FloatArray) -> None:
+        self.rows.append(rows)
+        self.cols.append(cols)
+        self.vals.append(vals)
 
-    # --- supply and markets --------------------------------------------------------------
+    def matrix(self, shape: tuple[int, int]) -> sp.csc_array:
+        return sp.csc_array(
+            (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
+            shape=shape,
+        )
+
+
+@dataclass(frozen=True)
+class _SupplyMarkets:
+    supply_nodes: tuple[str, ...]
+    supply_mt: FloatArray
+    market_nodes: tuple[str, ...]
+    price: FloatArray
+    market_cap: FloatArray
+
+
+@dataclass(frozen=True)
+class _FlowBounds:
+    cap_mtpa: FloatArray
+    cap_mt: FloatArray
+    x_upper: FloatArray
+    closed_by: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Sizes and first column of each block (see the module docstring)."""
+
+    T: int
+    R: int
+    N: int
+    S: int
+    M: int
+    H: int
+    Q: int = 0
+    """Routes with opening in-transit crude (open horizons)."""
+
+    @property
+    def n_x(self) -> int:
+        return self.T * self.R
+
+    @property
+    def n_s(self) -> int:
+        return self.T * self.S
+
+    @property
+    def n_d(self) -> int:
+        return self.T * self.M
+
+    @property
+    def n_h(self) -> int:
+        return 2 * self.T * self.H
+
+    @property
+    def base_s(self) -> int:
+        return self.n_x
+
+    @property
+    def base_d(self) -> int:
+        return self.n_x + self.n_s
+
+    @property
+    def base_h(self) -> int:
+        return self.n_x + self.n_s + self.n_d
+
+    @property
+    def base_q(self) -> int:
+        return self.base_h + self.n_h
+
+    @property
+    def base_u(self) -> int:
+        return self.base_q + self.Q
+
+    @property
+    def n_cons(self) -> int:
+        return self.T * self.N
+
+
+def _supply_and_markets(network: Network, periods: Periods, ov: PeriodOverrides) -> _SupplyMarkets:
+    """Crude available per period at each supply node, and each market's price and cap."""
+    T, frac = periods.n, periods.fraction
     supply_by_year = {y: network.supply_in(y) for y in set(periods.years)}
     supply_nodes = tuple(sorted({n for d in supply_by_year.values() for n in d}))
     if not supply_nodes:
@@ -246,7 +379,6 @@ def build_lp(
     if missing_years:
         have = ", ".join(map(str, network.years)) or "none"
         raise ScenarioError(f"no supply data for {missing_years[0]} (years with data: {have})")
-    ov = overrides or PeriodOverrides()
     supply_nodes = tuple(sorted(set(supply_nodes) | set(ov.supply_mtpa)))
     supply_mt = np.array(
         [
@@ -265,11 +397,19 @@ def build_lp(
     if ov.price_usd_per_t is not None:
         price = np.asarray(ov.price_usd_per_t, dtype=float).reshape(T, len(market_nodes))
     market_cap = np.array([np.inf if m.max_mtpa is None else m.max_mtpa for m in network.markets])
-    storage_idx = np.flatnonzero(arr.storage_mt > 0) if T > 1 else np.array([], dtype=np.int64)
-    storage_nodes = tuple(arr.node_ids[i] for i in storage_idx)
-    S, M, H = len(supply_nodes), len(market_nodes), len(storage_idx)
+    return _SupplyMarkets(supply_nodes, supply_mt, market_nodes, price, market_cap)
 
-    # --- flow bounds ----------------------------------------------------------------------
+
+def _flow_bounds(
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...],
+    capacity_factor: FloatArray | None,
+    ov: PeriodOverrides,
+) -> _FlowBounds:
+    """Capacity of every route in every period, and the routes an ``avoid`` closes."""
+    arr = network.arrays
+    T, R = periods.n, len(arr.route_ids)
     years_t = np.asarray(periods.years, dtype=float)
     open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
         float
@@ -282,7 +422,7 @@ def build_lp(
     if ov.capacity_mtpa is not None:
         base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
     cap_mtpa = base_mtpa * factor
-    cap_mt = cap_mtpa * frac[:, None]
+    cap_mt = cap_mtpa * periods.fraction[:, None]
     x_upper = cap_mt.copy()
     closed_by: dict[str, str] = {}
     for req in requirements:
@@ -297,101 +437,154 @@ def build_lp(
             x_upper[:, hit] = 0.0
             for k in np.flatnonzero(hit):
                 closed_by.setdefault(arr.route_ids[int(k)], str(req))
+    return _FlowBounds(cap_mtpa, cap_mt, x_upper, closed_by)
 
-    # --- columns --------------------------------------------------------------------------
-    n_x, n_s, n_d, n_h = T * R, T * S, T * M, 2 * T * H
-    base_s, base_d, base_h = n_x, n_x + n_s, n_x + n_s + n_d
-    base_u = base_h + n_h
+
+def _lags(network: Network, periods: Periods) -> FloatArray:
+    """[T, R] share of what leaves in period t that arrives in period t + 1."""
+    arr = network.arrays
+    if periods.is_annual:
+        return np.zeros((1, len(arr.route_ids)))
+    return np.asarray(
+        np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0), dtype=np.float64
+    )
+
+
+def _add_flow_entries(
+    ent: _Entries, lay: _Layout, network: Network, periods: Periods, *, wrap: bool
+) -> None:
+    """Departures at the origin; arrivals (after losses and transit lags) at the destination.
+
+    With ``wrap`` what leaves in the last period with a lag arrives in the first; without, it
+    arrives after the horizon and has no entry.
+    """
+    arr = network.arrays
+    T, R, N = lay.T, lay.R, lay.N
+    n_x = lay.n_x
     tt = np.repeat(np.arange(T), R)  # period of each x column
     rr = np.tile(np.arange(R), T)  # route of each x column
-
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
-    vals: list[FloatArray] = []
     xcol = np.arange(n_x)
-    # departures
-    rows.append(tt * N + arr.frm[rr])
-    cols.append(xcol)
-    vals.append(-np.ones(n_x))
+    ent.add(tt * N + arr.frm[rr], xcol, -np.ones(n_x))
     # arrivals (same period, and the transit-lagged share in the next one)
-    if T > 1:
+    if not periods.is_annual:
         lag = np.minimum(arr.transit_days[None, :] / periods.days[:, None], 1.0).ravel()
     else:
         lag = np.zeros(n_x)
     keep = arr.keep[rr]
     same = lag < 1.0
-    rows.append(tt[same] * N + arr.to[rr[same]])
-    cols.append(xcol[same])
-    vals.append(keep[same] * (1.0 - lag[same]))
-    later = lag > 0.0
-    rows.append(((tt[later] + 1) % T) * N + arr.to[rr[later]])
-    cols.append(xcol[later])
-    vals.append(keep[later] * lag[later])
-    # supply and deliveries
-    s_nodes = np.array([node_pos[n] for n in supply_nodes], dtype=np.int64)
-    m_nodes = np.array([node_pos[n] for n in market_nodes], dtype=np.int64)
-    ts, ii = np.repeat(np.arange(T), S), np.tile(np.arange(S), T)
-    rows.append(ts * N + s_nodes[ii])
-    cols.append(base_s + np.arange(n_s))
-    vals.append(np.ones(n_s))
-    td, jj = np.repeat(np.arange(T), M), np.tile(np.arange(M), T)
-    rows.append(td * N + m_nodes[jj])
-    cols.append(base_d + np.arange(n_d))
-    vals.append(-np.ones(n_d))
-    # storage: stock(t-1) + inflow - outflow - stock(t) = 0 with stock = opening + h - g;
-    # the opening level cancels between periods, so rows stay homogeneous.
-    h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
-    if H:
-        th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
-        carry = th + 1 < T
-        for offset, sign in ((0, 1.0), (T * H, -1.0)):  # h block, then g block
-            col = base_h + offset + np.arange(T * H)
-            rows.append(th * N + storage_idx[kk])
-            cols.append(col)
-            vals.append(np.full(T * H, -sign))
-            rows.append((th[carry] + 1) * N + storage_idx[kk[carry]])
-            cols.append(col[carry])
-            vals.append(np.full(int(carry.sum()), sign))
+    ent.add(tt[same] * N + arr.to[rr[same]], xcol[same], keep[same] * (1.0 - lag[same]))
+    later = (lag > 0.0) if wrap else (lag > 0.0) & (tt + 1 < T)
+    ent.add(((tt[later] + 1) % T) * N + arr.to[rr[later]], xcol[later], keep[later] * lag[later])
 
-    tariffs = (
-        np.tile(arr.tariff_usd_per_t, T)
-        if ov.tariff_usd_per_t is None
-        else np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
-    )
-    c = np.concatenate(
+
+def _add_supply_market_entries(
+    ent: _Entries, lay: _Layout, network: Network, sm: _SupplyMarkets
+) -> None:
+    """Crude taken at supply nodes enters; deliveries leave at market nodes."""
+    node_pos = {nid: i for i, nid in enumerate(network.arrays.node_ids)}
+    T, S, M, N = lay.T, lay.S, lay.M, lay.N
+    s_nodes = np.array([node_pos[n] for n in sm.supply_nodes], dtype=np.int64)
+    m_nodes = np.array([node_pos[n] for n in sm.market_nodes], dtype=np.int64)
+    ts, ii = np.repeat(np.arange(T), S), np.tile(np.arange(S), T)
+    ent.add(ts * N + s_nodes[ii], lay.base_s + np.arange(lay.n_s), np.ones(lay.n_s))
+    td, jj = np.repeat(np.arange(T), M), np.tile(np.arange(M), T)
+    ent.add(td * N + m_nodes[jj], lay.base_d + np.arange(lay.n_d), -np.ones(lay.n_d))
+
+
+def _add_storage_entries(ent: _Entries, lay: _Layout, storage_idx: IntArray) -> None:
+    """stock(t-1) + inflow - outflow - stock(t) = 0 with stock = opening + h - g.
+
+    The opening level cancels between periods, so rows stay homogeneous.
+    """
+    T, H, N = lay.T, lay.H, lay.N
+    if not H:
+        return
+    th, kk = np.repeat(np.arange(T), H), np.tile(np.arange(H), T)
+    carry = th + 1 < T
+    for offset, sign in ((0, 1.0), (T * H, -1.0)):  # h block, then g block
+        col = lay.base_h + offset + np.arange(T * H)
+        ent.add(th * N + storage_idx[kk], col, np.full(T * H, -sign))
+        ent.add(
+            (th[carry] + 1) * N + storage_idx[kk[carry]],
+            col[carry],
+            np.full(int(carry.sum()), sign),
+        )
+
+
+def _tariffs(network: Network, lay: _Layout, ov: PeriodOverrides) -> FloatArray:
+    """Tariff of every x column (USD/t), t-major."""
+    if ov.tariff_usd_per_t is None:
+        return np.tile(network.arrays.tariff_usd_per_t, lay.T)
+    return np.asarray(ov.tariff_usd_per_t, dtype=float).ravel()
+
+
+def _objective_costs(
+    lay: _Layout, objective: Objective, tariffs: FloatArray, price: FloatArray
+) -> FloatArray:
+    """Costs of the x, s, d and h/g columns (requirement slacks come later)."""
+    netback = objective == "netback"
+    return np.concatenate(
         [
-            tariffs if objective == "netback" else np.zeros(n_x),
-            np.zeros(n_s) if objective == "netback" else -np.ones(n_s),
-            -price.ravel() if objective == "netback" else np.zeros(n_d),
-            np.full(n_h, STORAGE_COST_USD_PER_T if objective == "netback" else 0.0),
+            tariffs if netback else np.zeros(lay.n_x),
+            np.zeros(lay.n_s) if netback else -np.ones(lay.n_s),
+            -price.ravel() if netback else np.zeros(lay.n_d),
+            np.full(lay.n_h, STORAGE_COST_USD_PER_T if netback else 0.0),
         ]
     )
-    col_lower = np.zeros(base_u)
+
+
+def _column_upper(
+    lay: _Layout,
+    fb: _FlowBounds,
+    sm: _SupplyMarkets,
+    frac: FloatArray,
+    storage_mt: FloatArray,
+    h_open: FloatArray,
+) -> FloatArray:
+    """Upper bounds of the x, s, d and h/g columns."""
+    T, H = lay.T, lay.H
     g_upper = np.tile(h_open, T)
     g_upper[(T - 1) * H :] = 0.0  # close at least as full as it opened
-    col_upper = np.concatenate(
+    return np.concatenate(
         [
-            x_upper.ravel(),
-            supply_mt.ravel(),
-            (market_cap[None, :] * frac[:, None]).ravel(),
-            np.tile(arr.storage_mt[storage_idx] - h_open, T),
+            fb.x_upper.ravel(),
+            sm.supply_mt.ravel(),
+            (sm.market_cap[None, :] * frac[:, None]).ravel(),
+            np.tile(storage_mt - h_open, T),
             g_upper,
         ]
     )
-    n_cons = T * N
-    cons_rhs = np.zeros(n_cons)
 
-    # --- requirement rows -----------------------------------------------------------------
-    req_rows: list[RequirementRow] = []
-    extra_c: list[float] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
-    next_col = base_u
+
+@dataclass
+class _RequirementBlock:
+    rows: list[RequirementRow] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    n_cols: int = 0
+
+
+def _add_requirement_rows(
+    ent: _Entries,
+    lay: _Layout,
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...],
+    market_nodes: tuple[str, ...],
+    penalty_usd_per_t: float,
+) -> _RequirementBlock:
+    """One row per via/route/share requirement, each with its priced shortfall slack(s)."""
+    arr = network.arrays
+    T, R, M = lay.T, lay.R, lay.M
+    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
+    out = _RequirementBlock()
+    next_col = lay.base_u
     market_pos = {m: j for j, m in enumerate(market_nodes)}
     for req in requirements:
         if isinstance(req, Avoid):
             continue
-        row = n_cons + len(req_rows)
+        row = lay.n_cons + len(out.rows)
         coef_cols: list[IntArray] = []
         coef_vals: list[FloatArray] = []
         if isinstance(req, Via | RouteLimit):
@@ -422,7 +615,7 @@ def build_lp(
             rhs = target * periods.horizon_years
             coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
             coef_vals.append(np.ones(T * len(idx_r)))
-            coef_cols.append(base_d + (np.arange(T)[:, None] * M + idx_m[None, :]).ravel())
+            coef_cols.append(lay.base_d + (np.arange(T)[:, None] * M + idx_m[None, :]).ravel())
             coef_vals.append(np.ones(T * len(idx_m)))
             op = req.op
         elif isinstance(req, Share):
@@ -434,8 +627,8 @@ def build_lp(
             idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
             coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
             coef_vals.append(np.ones(T * len(idx_r)))
-            coef_cols.append(base_s + np.arange(n_s))
-            coef_vals.append(np.full(n_s, -req.fraction))
+            coef_cols.append(lay.base_s + np.arange(lay.n_s))
+            coef_vals.append(np.full(lay.n_s, -req.fraction))
             rhs, target, op = 0.0, req.fraction, req.op
         else:  # pragma: no cover - the union is exhaustive
             raise ScenarioError(f"unsupported requirement {req!r}")
@@ -446,41 +639,211 @@ def build_lp(
             coef_vals.append(np.array([sign]))
             slack_cols.append(next_col)
             signs.append(sign)
-            extra_c.append(penalty_usd_per_t)
+            out.costs.append(penalty_usd_per_t)
             next_col += 1
         ccat = np.concatenate(coef_cols)
-        rows.append(np.full(len(ccat), row, dtype=np.int64))
-        cols.append(ccat)
-        vals.append(np.concatenate(coef_vals))
-        row_lo.append(rhs if op in (">=", "==") else -np.inf)
-        row_hi.append(rhs if op in ("<=", "==") else np.inf)
-        req_rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs), target))
+        ent.add(np.full(len(ccat), row, dtype=np.int64), ccat, np.concatenate(coef_vals))
+        out.lower.append(rhs if op in (">=", "==") else -np.inf)
+        out.upper.append(rhs if op in ("<=", "==") else np.inf)
+        out.rows.append(RequirementRow(req, row, op, rhs, tuple(slack_cols), tuple(signs), target))
+    out.n_cols = next_col - lay.base_u
+    return out
 
-    n_u = next_col - base_u
-    n_rows = n_cons + len(req_rows)
-    A = sp.csc_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n_rows, base_u + n_u),
+
+def build_lp(
+    network: Network,
+    periods: Periods,
+    requirements: tuple[Requirement, ...] = (),
+    *,
+    objective: Objective = "netback",
+    capacity_factor: FloatArray | None = None,
+    overrides: PeriodOverrides | None = None,
+    penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+    initial_state: InitialState | None = None,
+) -> LinearProgram:
+    """Build the planning LP for ``network`` over ``periods``.
+
+    Parameters
+    ----------
+    network : Network
+        The (possibly scenario-modified) network.
+    periods : Periods
+        One year or consecutive months.
+    requirements : tuple of Requirement
+        Parsed requirements (:func:`crudeflow.requirements.parse_requirements`).
+    objective : {"netback", "volume"}
+        Maximise netback (USD) or exported volume (Mt).
+    capacity_factor : array, optional
+        Multiplier of route capacity, shape ``[R]`` or ``[T, R]`` (outages, draws).
+    overrides : PeriodOverrides, optional
+        Per-period capacities, tariffs, market differentials and supply (dated scenario
+        changes); they replace the network's annual values.
+    penalty_usd_per_t : float
+        Price of a tonne of unmet requirement.
+    initial_state : InitialState, optional
+        Opening stocks and in-transit volumes. Required for a monthly horizon that is not one
+        calendar year (:attr:`Periods.steady`); given for a steady one, it makes the horizon
+        open (no wrap). Ignored by annual plans (no storage, no lags).
+        :func:`crudeflow.solve.plan.opening_state` gives the base plan's state at a month.
+
+    Raises
+    ------
+    ScenarioError
+        A requirement names a node, route, group or country the network does not have.
+    ValueError
+        An open horizon without ``initial_state``, or a state naming unknown routes, nodes
+        without storage, a negative volume or a stock above a node's storage.
+    """
+    arr = network.arrays
+    ov = overrides or PeriodOverrides()
+    T = periods.n
+    sm = _supply_and_markets(network, periods, ov)
+    fb = _flow_bounds(network, periods, requirements, capacity_factor, ov)
+    storage_idx = (
+        np.array([], dtype=np.int64) if periods.is_annual else np.flatnonzero(arr.storage_mt > 0)
     )
+    if initial_state is None and not periods.steady:
+        raise ValueError(
+            f"the horizon {periods.labels[0]} to {periods.labels[-1]} is not one calendar year: "
+            "it needs an initial_state (see crudeflow.solve.plan.opening_state)"
+        )
+    is_open = not periods.is_annual and initial_state is not None
+    h_open = arr.storage_mt[storage_idx] * STORAGE_START_FILL
+    tau: FloatArray | None = None
+    if is_open:
+        assert initial_state is not None
+        h_open, tau = _opening(network, storage_idx, initial_state)
+    held = np.flatnonzero(tau > 0) if tau is not None else np.zeros(0, dtype=np.int64)
+    lay = _Layout(
+        T=T,
+        R=len(arr.route_ids),
+        N=len(arr.node_ids),
+        S=len(sm.supply_nodes),
+        M=len(sm.market_nodes),
+        H=len(storage_idx),
+        Q=len(held),
+    )
+    ent = _Entries()
+    _add_flow_entries(ent, lay, network, periods, wrap=not is_open)
+    _add_supply_market_entries(ent, lay, network, sm)
+    _add_storage_entries(ent, lay, storage_idx)
+    cons_rhs = np.zeros(lay.n_cons)
+    if tau is not None:
+        # what arrives in the first period from before the horizon: row + tau - q = 0; q is
+        # crude the route cannot deliver (no free outlet or tank), kept in the line
+        np.add.at(cons_rhs, arr.to, -tau)
+        ent.add(arr.to[held], lay.base_q + np.arange(len(held)), -np.ones(len(held)))
+    tariffs = _tariffs(network, lay, ov)
+    c = _objective_costs(lay, objective, tariffs, sm.price)
+    col_upper = _column_upper(lay, fb, sm, periods.fraction, arr.storage_mt[storage_idx], h_open)
+    reqs = _add_requirement_rows(
+        ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
+    )
+    n_u = reqs.n_cols
+    held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
-        c=np.concatenate([c, np.array(extra_c)]),
-        A=A,
-        col_lower=np.concatenate([col_lower, np.zeros(n_u)]),
-        col_upper=np.concatenate([col_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([cons_rhs, np.array(row_lo)]),
-        row_upper=np.concatenate([cons_rhs, np.array(row_hi)]),
+        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs)]),
+        A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
+        col_lower=np.zeros(lay.base_u + n_u),
+        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u, np.inf)]),
+        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower)]),
+        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper)]),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,
-        supply_nodes=supply_nodes,
-        supply_mt=supply_mt,
-        tariff_usd_per_t=tariffs.reshape(T, R),
-        market_nodes=market_nodes,
-        price_usd_per_t=price,
-        storage_nodes=storage_nodes,
-        capacity_mt=cap_mt,
-        capacity_mtpa=cap_mtpa,
-        closed_by=closed_by,
-        requirement_rows=tuple(req_rows),
-        n_conservation_rows=n_cons,
+        supply_nodes=sm.supply_nodes,
+        supply_mt=sm.supply_mt,
+        tariff_usd_per_t=tariffs.reshape(T, lay.R),
+        market_nodes=sm.market_nodes,
+        price_usd_per_t=sm.price,
+        storage_nodes=tuple(arr.node_ids[i] for i in storage_idx),
+        capacity_mt=fb.cap_mt,
+        capacity_mtpa=fb.cap_mtpa,
+        closed_by=fb.closed_by,
+        requirement_rows=tuple(reqs.rows),
+        n_conservation_rows=lay.n_cons,
+        lag=_lags(network, periods),
+        keep=arr.keep.copy(),
+        opening_stock_mt=h_open,
+        opening_in_transit_mt=tau,
+        held_routes=held,
+    )
+
+
+def _opening(
+    network: Network, storage_idx: IntArray, state: InitialState
+) -> tuple[FloatArray, FloatArray]:
+    """Opening stocks ``[H]`` and in-transit arrivals ``[R]`` from ``state`` (validated)."""
+    arr = network.arrays
+    route_pos = {rid: i for i, rid in enumerate(arr.route_ids)}
+    store_pos = {arr.node_ids[int(i)]: k for k, i in enumerate(storage_idx)}
+    stock = np.zeros(len(storage_idx))
+    for node, mt in state.stock_mt.items():
+        if node not in store_pos:
+            raise ValueError(f"initial state: {node!r} is not a node with storage")
+        cap = float(arr.storage_mt[storage_idx[store_pos[node]]])
+        if not (0.0 <= mt <= cap + 1e-9):
+            raise ValueError(f"initial state: stock of {node} is {mt} Mt, outside 0 to {cap}")
+        stock[store_pos[node]] = min(float(mt), cap)
+    tau = np.zeros(len(arr.route_ids))
+    for rid, mt in state.in_transit_mt.items():
+        if rid not in route_pos:
+            raise ValueError(f"initial state: no route {rid!r} in the network")
+        if not (np.isfinite(mt) and mt >= 0.0):
+            raise ValueError(f"initial state: in transit on {rid} is {mt} Mt (must be >= 0)")
+        tau[route_pos[rid]] = float(mt)
+    return stock, tau
+
+
+def period_states(lp: LinearProgram, x: FloatArray) -> tuple[InitialState, ...]:
+    """The state at the start of each period and at the end of the horizon (``T + 1``).
+
+    ``states[t]`` holds the stocks at the start of period ``t`` and the crude in transit that
+    arrives in it; ``states[T]`` is the closing state (for a steady horizon its in-transit
+    volumes equal the opening ones: the horizon wraps). Feed ``states[t]`` to
+    :func:`build_lp` to plan from period ``t`` on.
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.highs import solve_lp
+    >>> lp = build_lp(toy_network(), Periods.annual(2025))
+    >>> res = solve_lp(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    >>> period_states(lp, res.x)
+    (InitialState(stock_mt={}, in_transit_mt={}), InitialState(stock_mt={}, in_transit_mt={}))
+    """
+    T, R = lp.periods.n, lp.n_routes
+    H = len(lp.storage_nodes)
+    flows = x[lp.block("x")].reshape(T, R)
+    lag = lp.lag if lp.lag.shape == (T, R) else np.zeros((T, R))
+    keep = lp.keep if lp.keep.shape == (R,) else np.ones(R)
+    leaving = keep[None, :] * lag * flows  # [T, R] arrives in t + 1
+    if lp.opening_in_transit_mt is None:
+        opening_transit = leaving[T - 1]
+    else:
+        opening_transit = lp.opening_in_transit_mt
+    transit = np.vstack([opening_transit[None, :], leaving])  # [T + 1, R]
+    # opening crude a route could not deliver stays in the line: closing in transit
+    transit[T, lp.held_routes] += x[lp.block("q")]
+    hg = x[lp.block("h")]
+    if H:
+        h = hg[: T * H].reshape(T, H)
+        g = hg[T * H :].reshape(T, H)
+        stock = np.vstack([lp.opening_stock_mt[None, :], lp.opening_stock_mt[None, :] + h - g])
+    else:
+        stock = np.zeros((T + 1, 0))
+
+    def clean(v: float) -> float:
+        return 0.0 if abs(v) < 1e-12 else float(v)
+
+    return tuple(
+        InitialState(
+            {node: clean(stock[t, k]) for k, node in enumerate(lp.storage_nodes)},
+            {
+                rid: clean(transit[t, i])
+                for i, rid in enumerate(lp.route_ids)
+                if clean(transit[t, i]) > 0.0
+            },
+        )
+        for t in range(T + 1)
     )

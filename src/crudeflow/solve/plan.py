@@ -29,19 +29,23 @@ from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
+    InitialState,
     LinearProgram,
     Objective,
     PeriodOverrides,
     Periods,
     build_lp,
+    period_states,
 )
 from crudeflow.units import mtpa_to_kbd
 
-__all__ = ["Bottleneck", "Plan", "RequirementStatus", "plan"]
+__all__ = ["Bottleneck", "Plan", "RequirementStatus", "opening_state", "plan"]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-6
 _RELAX_MT = 1e-4
+_BINDING_USD_PER_T = 0.005
+"""A requirement whose marginal cost is below this (USD/t) does not bind."""
 _RANGING_MAX_ROUTES = 20_000  # ranging costs about one more solve; skip it on huge networks
 
 
@@ -75,11 +79,46 @@ class RequirementStatus:
     shortfall: float
     """Mt/yr by which the requirement is missed (shares: Mt/yr of excess transit)."""
     marginal_cost_usd_per_t: float
-    """Netback lost per extra tonne the requirement demands (at the achievable level)."""
+    """Netback the requirement costs per tonne at the margin (USD/t), confirmed by a re-solve
+    with the amount moved a small step in the direction that relaxes it (at the achievable
+    level when it falls short). ``>=``, ``<=``, ``share`` and ``avoid``: what one tonne of
+    relaxation would earn (>= 0). ``==``: positive when demanding a tonne less would earn
+    that much, negative when demanding a tonne more would (docs/dataset-format.md)."""
+    binding: bool = False
+    """True when the requirement changes the optimum: it falls short, or moving its amount
+    changes netback (|marginal cost| > 0.005 USD/t)."""
 
     @property
     def met(self) -> bool:
         return self.shortfall <= 1e-6
+
+    @property
+    def margin_text(self) -> str:
+        """What binding means here, in words (clients print this; they do not re-derive it).
+
+        Examples
+        --------
+        >>> RequirementStatus("route R <= 0 Mt/yr", "routelimit", "<=", 0, 0, 0, 489.0,
+        ...                   True).margin_text
+        'binding: each tonne more it allowed would add 489.0 USD of netback'
+        >>> RequirementStatus("via X >= 1 Mt/yr", "via", ">=", 1, 1, 0, 0.0).margin_text
+        'not binding: the best plan meets it anyway'
+        """
+        if not self.binding:
+            return "not binding: the best plan meets it anyway"
+        c = self.marginal_cost_usd_per_t
+        money = f"{abs(c):,.1f} USD of netback"
+        if self.kind == "avoid":
+            return f"binding: one tonne on the routes it closes would add {money}"
+        if self.op == ">=":
+            return f"binding: each further tonne it demands costs {money}"
+        if self.op == "<=":
+            return f"binding: each tonne more it allowed would add {money}"
+        if c > 0:
+            return f"binding: each tonne less it demanded would add {money}"
+        if c < 0:
+            return f"binding: each tonne more it demanded would add {money}"
+        return "binding: it cannot be met in full"
 
 
 @dataclass(frozen=True)
@@ -115,6 +154,8 @@ class Plan:
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = ""
     iterations: int = 0
+    states: tuple[InitialState, ...] = ()
+    """Stocks and crude in transit at the start of each period and at the end (``T + 1``)."""
 
     # -- headline numbers ----------------------------------------------------------------
     @property
@@ -216,6 +257,7 @@ class Plan:
                     "achieved": r.achieved,
                     "shortfall": r.shortfall,
                     "met": r.met,
+                    "binding": r.binding,
                     "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
                 }
                 for r in self.requirement_status
@@ -256,6 +298,7 @@ def plan(
     time_limit: float | None = None,
     baseline: bool = True,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+    initial_state: InitialState | None = None,
 ) -> Plan:
     """Solve the export plan for ``network``.
 
@@ -284,6 +327,10 @@ def plan(
         Seconds HiGHS may take.
     baseline : bool
         With requirements, also solve without them to report what they cost.
+    initial_state : InitialState, optional
+        Opening stocks and in-transit volumes. By default a monthly horizon that is not one
+        calendar year starts from :func:`opening_state` (the base plan's state at its first
+        month) and never wraps; a calendar year wraps (see docs/dataset-format.md).
 
     Returns
     -------
@@ -303,6 +350,8 @@ def plan(
     if periods is None:
         y = year if year is not None else network.meta.base_year
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
+    if initial_state is None and not periods.steady:
+        initial_state = opening_state(network, periods, objective=objective)
     lp = build_lp(
         network,
         periods,
@@ -311,6 +360,7 @@ def plan(
         capacity_factor=capacity_factor,
         overrides=overrides,
         penalty_usd_per_t=penalty_usd_per_t,
+        initial_state=initial_state,
     )
     t_build = time.perf_counter()
     session = HighsSession(
@@ -322,6 +372,13 @@ def plan(
     u0 = lp.block("u").start
     shortfall_mt = {
         rr.row: float(sum(slack[c - u0] for c in rr.slack_cols)) for rr in lp.requirement_rows
+    }
+    # activity = rhs - sum(sign * slack): '>=' short below, '<=' above, '==' either way
+    signed_short_mt = {
+        rr.row: float(
+            sum(s * slack[c - u0] for c, s in zip(rr.slack_cols, rr.slack_signs, strict=True))
+        )
+        for rr in lp.requirement_rows
     }
     short = [rr for rr in lp.requirement_rows if shortfall_mt[rr.row] > _TOL]
     relief = _relief_routes(lp, first, penalty_usd_per_t) if short else ()
@@ -336,6 +393,7 @@ def plan(
         binding = ", ".join(final_routes) or "none"
         raise InfeasiblePlanError(f"cannot meet {detail} (binding routes: {binding})", names)
     result = first
+    row_lo, row_hi = lp.row_lower.copy(), lp.row_upper.copy()
     if short:
         # Re-solve at the achievable level with slacks fixed at zero, so duals are prices of
         # the network, not of the penalty.
@@ -354,16 +412,18 @@ def plan(
             if np.isfinite(hi[k]):
                 hi[k] += _RELAX_MT
         session.change_row_bounds(rows, lo, hi)
+        row_lo[rows], row_hi[rows] = lo, hi
         cols = np.array([c for rr in short for c in rr.slack_cols])
         session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
         result = _checked(session.solve())
         solves.append(result)
     ranges = None
-    if periods.n == 1 and lp.n_routes <= _RANGING_MAX_ROUTES:
+    if periods.is_annual and lp.n_routes <= _RANGING_MAX_ROUTES:
         up = session.bound_ranging()
         if up is not None:
             xs = lp.block("x")
             ranges = up[xs] - lp.col_upper[xs]
+    margins = _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt) if reqs else {}
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
     if baseline and reqs and objective == "netback":
@@ -384,6 +444,8 @@ def plan(
         lp,
         result,
         shortfall_mt,
+        signed_short_mt,
+        margins,
         baseline_musd,
         relief,
         ranges,
@@ -395,6 +457,103 @@ def plan(
         },
         iterations=sum(s.iterations for s in solves),
     )
+
+
+def opening_state(
+    network: Network, periods: Periods, *, objective: Objective = "netback"
+) -> InitialState:
+    """The base plan's state at the start of ``periods``' first month.
+
+    The base plan is the steady twelve-month plan of that calendar year of ``network`` as it
+    is (no scenario changes, no requirements, same objective); its stocks and the crude in
+    transit entering the month open a shorter horizon (docs/dataset-format.md).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> opening_state(toy_network(), Periods.monthly(2025, start_month=10, months=3))
+    InitialState(stock_mt={}, in_transit_mt={})
+    """
+    year, month = periods.first_month
+    base = Periods.monthly(year)
+    lp = build_lp(network, base, objective=objective)
+    session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    res = _checked(session.solve())
+    return period_states(lp, res.x)[month - 1]
+
+
+def _requirement_margins(
+    session: HighsSession,
+    lp: LinearProgram,
+    row_lo: FloatArray,
+    row_hi: FloatArray,
+    signed_short_mt: dict[int, float],
+) -> dict[int | str, float]:
+    """Marginal cost of every requirement, by row (and by text for ``avoid``).
+
+    Each requirement is relaxed by ``_RELAX_MT`` on its own, with every shortfall column fixed
+    at 0 (the penalty is never a price), and re-solved warm; the dual of the moved row (or
+    the reduced cost of the opened routes) is the one-sided derivative in the relaxing
+    direction. An ``==`` row is moved both ways, unless it fell short (then it is moved in
+    the direction of its shortfall). ``row_lo``/``row_hi`` are the rows' bounds as the last
+    solve had them; they are restored afterwards, the shortfall columns stay fixed at 0.
+    """
+    u = lp.block("u")
+    slack_cols = np.arange(u.start, u.stop)
+    if len(slack_cols):
+        session.change_col_bounds(slack_cols, np.zeros(len(slack_cols)), np.zeros(len(slack_cols)))
+    out: dict[int | str, float] = {}
+    for rr in lp.requirement_rows:
+        # the row's current bounds (the achievable level when it fell short)
+        lo0, hi0 = float(row_lo[rr.row]), float(row_hi[rr.row])
+        short_side = signed_short_mt.get(rr.row, 0.0)
+        if rr.op == ">=" or (rr.op == "==" and short_side > _TOL):
+            directions: tuple[float, ...] = (-1.0,)
+        elif rr.op == "<=" or (rr.op == "==" and short_side < -_TOL):
+            directions = (+1.0,)
+        else:
+            directions = (-1.0, +1.0)
+        gains: dict[float, float] = {}
+        for d in directions:
+            lo = lo0 + d * _RELAX_MT if np.isfinite(lo0) else -np.inf
+            hi = hi0 + d * _RELAX_MT if np.isfinite(hi0) else np.inf
+            session.change_row_bounds(np.array([rr.row]), np.array([lo]), np.array([hi]))
+            moved = session.solve()
+            if moved.status.ok:
+                # min-objective dual: d objective / d rhs; moving by d gains -d * dual
+                gains[d] = -d * float(moved.row_dual[rr.row])
+        session.change_row_bounds(np.array([rr.row]), np.array([lo0]), np.array([hi0]))
+        down, up = max(gains.get(-1.0, 0.0), 0.0), max(gains.get(+1.0, 0.0), 0.0)
+        # '>=' and '==' moved down: cost > 0; '<=' moved up: cost > 0; '==' moved up: cost < 0
+        if rr.op == ">=":
+            value = down
+        elif rr.op == "<=":
+            value = up
+        else:  # '==': + when demanding less earns, - when demanding more earns
+            value = down if down >= up else -up
+        out[rr.row] = value if abs(value) > 1e-9 else 0.0
+    xs = lp.block("x")
+    R = lp.n_routes
+    frac = lp.periods.fraction
+    for text in sorted(set(lp.closed_by.values())):
+        # the most valuable single route it closes: as 'route R <= 0 Mt/yr' would be valued
+        best = 0.0
+        for i in (i for i, rid in enumerate(lp.route_ids) if lp.closed_by.get(rid) == text):
+            cap = lp.capacity_mt[:, i]
+            periods_open = np.flatnonzero(cap > 0)
+            if not len(periods_open):
+                continue
+            cols = xs.start + periods_open * R + i
+            upper = np.minimum(cap[periods_open], _RELAX_MT * frac[periods_open])
+            session.change_col_bounds(cols, np.zeros(len(cols)), upper)
+            moved = session.solve()
+            session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+            if moved.status.ok:
+                # d objective / d upper bound of each period's column, per Mt/yr of the route
+                gain = -moved.col_dual[cols] * frac[periods_open]
+                best = max(best, float(gain.sum()) / float(frac[periods_open].sum()))
+        out[text] = best if best > 1e-9 else 0.0
+    return out
 
 
 def _checked(res: LPResult) -> LPResult:
@@ -450,6 +609,8 @@ def _assemble(
     lp: LinearProgram,
     res: LPResult,
     shortfall_mt: dict[int, float],
+    signed_short_mt: dict[int, float],
+    margins: dict[int | str, float],
     baseline_musd: float | None,
     relief: tuple[str, ...],
     ranges: FloatArray | None,
@@ -557,16 +718,14 @@ def _assemble(
             res.row_value[rr.row]
             - sum(sign * res.x[c] for c, sign in zip(rr.slack_cols, rr.slack_signs, strict=True))
         )
-        dual = float(res.row_dual[rr.row])
-        cost = dual if rr.op == ">=" else -dual if rr.op == "<=" else dual
+        cost = margins.get(rr.row, 0.0)
         short_by = shortfall_mt[rr.row]
         if isinstance(req, Share):
             entering_mt = activity + req.fraction * exported
             achieved = entering_mt / exported if exported > _TOL else 0.0
         elif short_by > _TOL:
             # exactly what the penalised solve could reach (the re-solve sits _RELAX_MT inside)
-            sign = 1.0 if rr.op == ">=" else -1.0
-            achieved = (rr.rhs_mt - sign * short_by) / years
+            achieved = (rr.rhs_mt - signed_short_mt[rr.row]) / years
         else:
             achieved = activity / years
         statuses.append(
@@ -577,11 +736,18 @@ def _assemble(
                 target=rr.target_mtpa,
                 achieved=achieved,
                 shortfall=shortfall_mt[rr.row] / years,
-                marginal_cost_usd_per_t=cost if abs(cost) > 1e-9 else 0.0,
+                marginal_cost_usd_per_t=cost,
+                binding=short_by > _TOL or abs(cost) > _BINDING_USD_PER_T,
             )
         )
-    for req_text in sorted(set(lp.closed_by.values())):
-        statuses.insert(0, RequirementStatus(req_text, "avoid", "==", 0.0, 0.0, 0.0, 0.0))
+    for req_text in sorted(set(lp.closed_by.values()), reverse=True):
+        cost = margins.get(req_text, 0.0)
+        statuses.insert(
+            0,
+            RequirementStatus(
+                req_text, "avoid", "==", 0.0, 0.0, 0.0, cost, abs(cost) > _BINDING_USD_PER_T
+            ),
+        )
 
     order = np.argsort(-value, kind="stable")
     bottlenecks = tuple(
@@ -628,4 +794,5 @@ def _assemble(
         timings=timings,
         solver=res.solver,
         iterations=iterations,
+        states=period_states(lp, x),
     )
