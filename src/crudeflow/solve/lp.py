@@ -146,8 +146,8 @@ class Periods:
     @property
     def first_month(self) -> tuple[int, int]:
         """(year, month) of the horizon's first period (month 1 for an annual plan)."""
-        label = self.labels[0]
-        return (int(label[:4]), int(label[5:7]) if len(label) > 4 else 1)
+        year, _, month = self.labels[0].partition("-")
+        return (int(year), int(month) if month else 1)
 
 
 @dataclass(frozen=True)
