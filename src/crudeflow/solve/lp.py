@@ -146,8 +146,9 @@ class Periods:
     @property
     def first_month(self) -> tuple[int, int]:
         """(year, month) of the horizon's first period (month 1 for an annual plan)."""
-        year, _, month = self.labels[0].partition("-")
-        return (int(year), int(month) if month else 1)
+        if self.is_annual:
+            return (self.years[0], 1)
+        return (self.years[0], int(self.labels[0].rsplit("-", 1)[1]))
 
 
 @dataclass(frozen=True)
