@@ -126,7 +126,7 @@ class Periods:
     @property
     def is_annual(self) -> bool:
         """True for a one-year plan (no storage, no transit lags), False for months."""
-        return len(self.labels) == 1 and len(self.labels[0]) == 4
+        return len(self.labels) == 1 and "-" not in self.labels[0].lstrip("-")
 
     @property
     def steady(self) -> bool:
