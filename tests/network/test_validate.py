@@ -644,3 +644,95 @@ def test_deeply_nested_yaml_is_a_problem_not_a_crash(broken_dataset: Callable[[]
     copy = broken_dataset().write("dataset.yaml", "name: " + "[" * 1000)
     problems = validate_dataset(copy.path)
     assert ("dataset.yaml", None, "") in [where(p) for p in problems]
+
+
+# -- unknown columns and keys (issue 8 item 3) ------------------------------------------
+def _rename_header(copy: Any, name: str, old: str, new: str) -> Any:
+    """Rename one column in the header (line 1) of ``name``."""
+    lines = copy.text(name).split("\n")
+    cols = lines[0].split(",")
+    cols[cols.index(old)] = new
+    lines[0] = ",".join(cols)
+    return copy.write(name, "\n".join(lines))
+
+
+def test_misspelled_optional_column_is_an_error_not_ignored(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    """`loss_percent` for `loss_pct` used to be ignored silently, changing the plan."""
+    copy = _rename_header(broken_dataset(), "routes.csv", "loss_pct", "loss_percent")
+    problems = validate_dataset(copy.path)
+    hits = [p for p in problems if where(p) == ("routes.csv", 1, "loss_percent")]
+    assert hits, "\n".join(map(str, problems))
+    assert "did you mean 'loss_pct'?" in hits[0].expected
+    assert "x_" in hits[0].expected
+    with pytest.raises(DatasetError, match=r"routes\.csv:1: loss_percent"):
+        load_dataset(copy.path)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "typo", "suggestion"),
+    [
+        ("nodes.csv", "coords_source", "coord_source", "coords_source"),
+        ("routes.csv", "transit_days", "transit_day", "transit_days"),
+        ("routes.csv", "capacity_mtpa", "capacity_mtp", "capacity_mtpa"),
+        ("supply.csv", "note", "notes", "note"),
+        ("markets.csv", "max_mtpa", "max_mt", "max_mtpa"),
+        ("benchmarks.csv", "note", "Note", "note"),
+        ("observed.csv", "note", "nota", "note"),
+        ("sources.csv", "as_of", "asof", "as_of"),
+    ],
+)
+def test_unknown_column_in_any_csv_names_file_line_and_suggestion(
+    broken_dataset: Callable[[], Any], name: str, old: str, typo: str, suggestion: str
+) -> None:
+    copy = _rename_header(broken_dataset(), name, old, typo)
+    problems = [p for p in validate_dataset(copy.path) if where(p) == (name, 1, typo)]
+    assert problems
+    assert f"did you mean {suggestion!r}?" in problems[0].expected
+
+
+def test_extra_unknown_column_without_near_miss_lists_the_columns(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = _rename_header(broken_dataset(), "supply.csv", "note", "zzzz")
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "zzzz"]
+    assert "node, year, mt, source, note" in problem.expected
+
+
+def test_user_columns_with_x_prefix_are_allowed(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = broken_dataset()
+    for name in ("routes.csv", "nodes.csv", "supply.csv", "sources.csv"):
+        lines = copy.text(name).rstrip("\n").split("\n")
+        copy.write(name, "\n".join([lines[0] + ",x_comment"] + [ln + ",mine" for ln in lines[1:]]))
+    copy.replace("dataset.yaml", "currency: USD", "currency: USD\nx_owner: me")
+    copy.replace("dataset.yaml", "    source: src_grades", "    source: src_grades\n    x_assay: 1")
+    assert validate_dataset(copy.path) == []
+    assert (
+        load_dataset(copy.path).route("A_HUB").loss_pct
+        == load_dataset(broken_dataset().path).route("A_HUB").loss_pct
+    )
+
+
+def test_unknown_top_level_yaml_key_is_an_error_with_line(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = broken_dataset().replace("dataset.yaml", "currency: USD", "curency: USD")
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "curency"]
+    assert (problem.file, problem.line) == ("dataset.yaml", 5)
+    assert "did you mean 'currency'?" in problem.expected
+
+
+def test_unknown_grade_key_is_an_error_with_line(broken_dataset: Callable[[], Any]) -> None:
+    copy = broken_dataset().replace(
+        "dataset.yaml", "    source: src_grades", "    source: src_grades\n    bbl_per_ton: 7"
+    )
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "grades.bbl_per_ton"]
+    assert (problem.file, problem.line) == ("dataset.yaml", 12)
+    assert "did you mean 'bbl_per_t'?" in problem.expected
+
+
+def test_default_dataset_has_no_unknown_columns_or_keys() -> None:
+    assert validate_dataset(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan") == []

@@ -7,6 +7,7 @@ a :class:`_Checker` about every cell.
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -22,6 +23,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9\-._~%]+(?::\d+)?(?:[/?#][^\s]*)?$")
 _AS_OF_RE = re.compile(r"^(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?|n/d)$")
 _ESTIMATE = "estimate:"
+USER_PREFIX = "x_"
+"""Columns and keys starting with this prefix are the user's own: the loader ignores them."""
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
 
 # numeric column -> the column that names its source (else the row's `source`)
@@ -83,6 +86,45 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "observed.csv": (("year", "group", "mt", "source"), ("note",)),
 }
 
+# dataset.yaml: keys of the top-level mapping and of each entry under ``grades``
+_META_KEYS: tuple[str, ...] = (
+    "name",
+    "title",
+    "producer",
+    "base_year",
+    "currency",
+    "default_grade",
+    "grades",
+    "groups",
+)
+_GRADE_KEYS: tuple[str, ...] = ("id", "name", "bbl_per_t", "source", "note")
+
+
+def unknown_name(name: object, known: Iterable[str], what: str) -> str | None:
+    """What to say about a column or key ``name`` that is not in ``known`` (None when allowed).
+
+    Names starting with ``x_`` are the user's own and always allowed; a near miss gets a
+    "did you mean".
+
+    Examples
+    --------
+    >>> unknown_name("loss_percent", ["loss_pct", "loss_source"], "a column of routes.csv")
+    "a column of routes.csv (did you mean 'loss_pct'?) or a name starting with 'x_'"
+    >>> unknown_name("x_comment", ["note"], "a column") is None
+    True
+    >>> unknown_name("note", ["note"], "a column") is None
+    True
+    """
+    known = tuple(known)
+    if isinstance(name, str) and (name in known or name.startswith(USER_PREFIX)):
+        return None
+    text = str(name)
+    close = difflib.get_close_matches(text, known, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" ({', '.join(known)})"
+    return f"{what}{hint} or a name starting with {USER_PREFIX!r}"
+
 
 # ---------------------------------------------------------------------------------------
 class _Checker:
@@ -111,6 +153,10 @@ class _Checker:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 reader = csv.DictReader(fh)
                 header = [h.strip() for h in (reader.fieldnames or [])]
+                for col in dict.fromkeys(header):
+                    unknown = unknown_name(col, (*required, *extra), f"a column of {name}")
+                    if unknown:
+                        self.add(name, 1, col, col, unknown)
                 missing = [c for c in required if c not in header]
                 for col in missing:
                     self.add(name, 1, col, "", f"a column named {col!r} in the header")
@@ -328,6 +374,7 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     for key in ("name", "title", "producer", "base_year", "grades"):
         if key not in data:
             ck.add(name, 1, key, "", f"a key {key!r}")
+    _unknown_keys(ck, data, _META_KEYS, "", "a key of dataset.yaml")
     grades = data.get("grades") or []
     if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
         ck.add(
@@ -338,4 +385,17 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             "a list of grades with id, name, bbl_per_t, source",
         )
         grades = []
+    for g in grades:
+        _unknown_keys(ck, g, _GRADE_KEYS, "grades.", "a key of a grade")
     return data, grades
+
+
+def _unknown_keys(
+    ck: _Checker, mapping: dict[str, Any], known: tuple[str, ...], prefix: str, what: str
+) -> None:
+    """Report every key of a mapping read by :class:`_LineLoader` that is not in ``known``."""
+    keys = mapping.get("__keys__")
+    for key in keys if isinstance(keys, dict) else ():
+        unknown = unknown_name(key, known, what)
+        if unknown:
+            ck.add("dataset.yaml", _line_of(mapping, key), f"{prefix}{key}", key, unknown)
