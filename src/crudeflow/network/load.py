@@ -11,11 +11,15 @@ Examples
 'KZ'
 >>> validate_dataset(default_dataset_path())
 []
+>>> net.warnings
+()
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -48,7 +52,13 @@ from crudeflow.network.model import (
     Supply,
 )
 
-__all__ = ["default_dataset_path", "load_dataset", "validate_dataset"]
+__all__ = [
+    "check_dataset",
+    "default_dataset_path",
+    "load_dataset",
+    "network_warnings",
+    "validate_dataset",
+]
 
 
 def default_dataset_path() -> Path:
@@ -74,6 +84,20 @@ def load_dataset(path: str | Path | None = None) -> Network:
 def validate_dataset(path: str | Path) -> list[Problem]:
     """Every problem in a dataset folder (an empty list when it is valid)."""
     return _load(Path(path))[1]
+
+
+def check_dataset(path: str | Path) -> tuple[list[Problem], list[Problem]]:
+    """Problems (the folder does not load) and warnings (it loads, but look) of a folder.
+
+    Warnings are only computed for a folder without problems; see :func:`network_warnings`.
+
+    Examples
+    --------
+    >>> check_dataset(default_dataset_path())
+    ([], [])
+    """
+    network, problems = _load(Path(path))
+    return problems, list(network.warnings) if network is not None else []
 
 
 def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
@@ -509,11 +533,110 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         observed=tuple(observed),
         path=str(folder),
     )
-    return net, []
+    lines = _Lines(
+        market={m: line for m, line in market_seen.items()},
+        supply=supply_seen,
+        base_year=_line_of(meta_raw, "base_year"),
+    )
+    return dataclasses.replace(net, warnings=tuple(network_warnings(net, lines))), []
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Where the rows a warning points at were read (file lines)."""
+
+    market: dict[str, int] = field(default_factory=dict)
+    supply: dict[tuple[str, int], int] = field(default_factory=dict)
+    base_year: int | None = None
+
+
+def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]:
+    """Valid but suspicious things in a network: each a :class:`Problem` that does not stop
+    a plan.
+
+    * a market that no supply node reaches along routes of any status (it never gets oil);
+    * supply in a year at a node from which no route operating and open in that year leads
+      to a market (that supply is shut in unless a scenario opens a route);
+    * no supply rows at all, or none for the base year (a plan for a year without supply
+      rows is an error, raised by the planner).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from crudeflow.network.model import Market, Node, toy_network
+    >>> net = toy_network()
+    >>> network_warnings(net)
+    []
+    >>> lonely = dataclasses.replace(
+    ...     net,
+    ...     nodes=(*net.nodes, Node("N", "Market N", "market", "CN", 40.0, 80.0)),
+    ...     markets=(*net.markets, Market("N", "G", 0.0)),
+    ... )
+    >>> print(network_warnings(lonely)[0])
+    markets.csv: node = 'N': expected a market that routes from some supply node reach (no supply can get here)
+    """
+    lines = lines or _Lines()
+    out: list[Problem] = []
+    if not net.supply:
+        out.append(Problem("supply.csv", None, "", "", "supply rows (there are none)"))
+    elif net.meta.base_year and net.meta.base_year not in net.years:
+        out.append(
+            Problem(
+                "dataset.yaml",
+                lines.base_year,
+                "base_year",
+                str(net.meta.base_year),
+                "a base year with rows in supply.csv (a plan for it fails; years with "
+                f"supply: {', '.join(map(str, net.years))})",
+            )
+        )
+    reached = _reached_from({s.node for s in net.supply}, net.routes)
+    for m in net.markets:
+        if m.node not in reached:
+            out.append(
+                Problem(
+                    "markets.csv",
+                    lines.market.get(m.node),
+                    "node",
+                    m.node,
+                    "a market that routes from some supply node reach (no supply can get here)",
+                )
+            )
+    markets = [n for n in net.nodes if n.kind == "market"]
+    for year in net.years:
+        reach = _reaches_market(markets, [r for r in net.routes if r.open_in(year)])
+        for s in net.supply:
+            if s.year == year and s.mt > 0 and s.node not in reach:
+                out.append(
+                    Problem(
+                        "supply.csv",
+                        lines.supply.get((s.node, year)),
+                        "node",
+                        s.node,
+                        f"a node with a route to a market operating in {year} (its {s.mt:g} Mt "
+                        "are shut in unless a scenario opens one)",
+                    )
+                )
+    return out
+
+
+def _reached_from(starts: set[str], routes: tuple[Route, ...] | list[Route]) -> set[str]:
+    """Ids of nodes reachable from ``starts`` along routes (any status)."""
+    fwd: dict[str, list[str]] = {}
+    for r in routes:
+        fwd.setdefault(r.from_node, []).append(r.to_node)
+    queue: deque[str] = deque(starts)
+    seen = set(starts)
+    while queue:
+        for nxt in fwd.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
 
 
 def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:
-    """Ids of nodes from which some market can be reached along routes (any status)."""
+    """Ids of nodes from which some market can be reached along ``routes``."""
     back: dict[str, list[str]] = {}
     for r in routes:
         back.setdefault(r.to_node, []).append(r.from_node)

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from crudeflow.errors import CrudeflowError
+from crudeflow.errors import CrudeflowError, Problem
 
 __all__ = [
     "MODES",
@@ -224,6 +224,10 @@ class Network:
     sources: tuple[Source, ...] = ()
     observed: tuple[Observation, ...] = ()
     path: str = ""
+    warnings: tuple[Problem, ...] = ()
+    """What the loader found suspicious but valid (unreachable markets, supply that no
+    operating route can take out, no supply in the base year); see
+    :func:`crudeflow.network.load.network_warnings`."""
 
     # -- look-ups -----------------------------------------------------------------------
     @cached_property
