@@ -736,3 +736,59 @@ def test_unknown_grade_key_is_an_error_with_line(broken_dataset: Callable[[], An
 
 def test_default_dataset_has_no_unknown_columns_or_keys() -> None:
     assert validate_dataset(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan") == []
+
+
+# -- sane ranges and plain digits (found by the dataset fuzz target) ----------------------
+@pytest.mark.parametrize(
+    ("name", "key", "col", "value", "line"),
+    [
+        ("benchmarks.csv", "2025", "brent_usd_per_bbl", "1e30", 3),
+        ("benchmarks.csv", "2025", "brent_usd_per_bbl", "1000.5", 3),
+        ("routes.csv", "A_HUB", "capacity_mtpa", "1e308", 2),
+        ("routes.csv", "B_HUB", "physical_capacity_mtpa", "20001", 3),
+        ("routes.csv", "A_HUB", "tariff_usd_per_t", "1e20", 2),
+        ("supply.csv", "FIELD_A", "mt", "1e16", 2),
+        ("markets.csv", "MKT_EU", "max_mtpa", "1e300", 3),
+        ("nodes.csv", "HUB_X", "storage_mt", "1e12", 4),
+        ("observed.csv", "2024", "mt", "1e17", 2),
+    ],
+)
+def test_huge_numbers_are_bad_data_not_a_solver_error(
+    broken_dataset: Callable[[], Any], name: str, key: str, col: str, value: str, line: int
+) -> None:
+    """A Brent of 1e30 used to reach HiGHS and end as 'solver error' (exit 4)."""
+    copy = broken_dataset().set_cell(name, key, col, value)
+    problems = [p for p in validate_dataset(copy.path) if where(p) == (name, line, col)]
+    assert problems, validate_dataset(copy.path)
+    assert "to 10,000" in problems[0].expected or "at most 1,000" in problems[0].expected
+
+
+@pytest.mark.parametrize("value", ["٣", "７", "1_000", "0x10", " 5 5"])
+def test_numbers_must_be_written_with_ascii_digits(
+    broken_dataset: Callable[[], Any], value: str
+) -> None:
+    """float() reads '٣' as 3 and '1_000' as 1000: a dataset cell may not rely on that."""
+    copy = broken_dataset().set_cell("routes.csv", "A_HUB", "capacity_mtpa", value)
+    assert ("routes.csv", 2, "capacity_mtpa") in [where(p) for p in validate_dataset(copy.path)]
+
+
+@pytest.mark.parametrize("value", ["٢٠٢٥", "2_025"])
+def test_years_must_be_written_with_ascii_digits(
+    broken_dataset: Callable[[], Any], value: str
+) -> None:
+    copy = broken_dataset().set_cell("supply.csv", "FIELD_B", "year", value)
+    assert ("supply.csv", 3, "year") in [where(p) for p in validate_dataset(copy.path)]
+
+
+def test_numbers_at_the_limits_still_plan(broken_dataset: Callable[[], Any]) -> None:
+    from crudeflow.solve.plan import plan
+
+    copy = (
+        broken_dataset()
+        .set_cell("benchmarks.csv", "2025", "brent_usd_per_bbl", "1000")
+        .set_cell("routes.csv", "A_HUB", "capacity_mtpa", "10000")
+        .set_cell("routes.csv", "HUB_PORT", "tariff_usd_per_t", "10000")
+        .set_cell("supply.csv", "FIELD_A", "mt", "1e-300")
+    )
+    result = plan(load_dataset(copy.path), year=2025)
+    assert result.exported_mt >= 0

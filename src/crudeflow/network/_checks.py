@@ -23,6 +23,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9\-._~%]+(?::\d+)?(?:[/?#][^\s]*)?$")
 _AS_OF_RE = re.compile(r"^(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?|n/d)$")
 _ESTIMATE = "estimate:"
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
 USER_PREFIX = "x_"
 """Columns and keys starting with this prefix are the user's own: the loader ignores them."""
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
@@ -216,6 +217,9 @@ class _Checker:
         if not math.isfinite(value):
             self.add(file, line, col, raw, f"{what} (finite)")
             return None
+        if not _NUMBER_RE.match(raw):  # float() also reads '1_000', '٣' and '７'
+            self.add(file, line, col, raw, f"{what}, written with the digits 0-9")
+            return None
         if (low is not None and (value < low or (low_open and value == low))) or (
             high is not None and (value > high or (high_open and value == high))
         ):
@@ -241,6 +245,8 @@ class _Checker:
                 self.add(file, line, col, raw, f"a year between {low} and {high}")
             return None
         try:
+            if not raw.isascii() or "_" in raw:  # int() also reads '2_025' and '٢٠٢٥'
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             self.add(file, line, col, raw, f"a whole year between {low} and {high}")

@@ -52,6 +52,15 @@ from crudeflow.network.model import (
     Supply,
 )
 
+MAX_MT = 10_000.0
+"""Largest volume, capacity or storage (Mt, Mt/yr) a dataset may state: twice the world's
+crude output of about 4,500 Mt/yr. Larger numbers are typos, and would reach the solver as
+numbers it cannot handle."""
+MAX_USD_PER_T = 10_000.0
+"""Largest tariff a dataset may state (USD/t; crude sells for about 500 USD/t)."""
+MAX_BRENT = 1_000.0
+"""Largest Brent price a dataset may state (USD/bbl; the highest daily close was 147)."""
+
 __all__ = [
     "check_dataset",
     "default_dataset_path",
@@ -192,7 +201,14 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         lat = ck.number(f, line, row, "lat", low=-90, high=90, what="a latitude in [-90, 90]")
         lon = ck.number(f, line, row, "lon", low=-180, high=180, what="a longitude in [-180, 180]")
         storage = ck.number(
-            f, line, row, "storage_mt", required=False, low=0, what="storage in Mt, >= 0"
+            f,
+            line,
+            row,
+            "storage_mt",
+            required=False,
+            low=0,
+            high=MAX_MT,
+            what=f"storage in Mt, 0 to {MAX_MT:,.0f}",
         )
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
@@ -245,7 +261,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 )
         mode = ck.choice(f, line, row, "mode", MODES)
         status = ck.choice(f, line, row, "status", STATUSES)
-        cap = ck.number(f, line, row, "capacity_mtpa", low=0, what="a capacity in Mt/yr, >= 0")
+        cap = ck.number(
+            f,
+            line,
+            row,
+            "capacity_mtpa",
+            low=0,
+            high=MAX_MT,
+            what=f"a capacity in Mt/yr, 0 to {MAX_MT:,.0f}",
+        )
         phys = ck.number(
             f,
             line,
@@ -253,7 +277,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "physical_capacity_mtpa",
             required=False,
             low=0,
-            what="a physical capacity in Mt/yr, >= 0",
+            high=MAX_MT,
+            what=f"a physical capacity in Mt/yr, 0 to {MAX_MT:,.0f}",
         )
         if cap is not None and phys is not None and phys < cap:
             ck.add(
@@ -263,7 +288,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 row["physical_capacity_mtpa"],
                 f"a physical capacity >= capacity_mtpa ({row['capacity_mtpa']})",
             )
-        tariff = ck.number(f, line, row, "tariff_usd_per_t", low=0, what="a tariff in USD/t, >= 0")
+        tariff = ck.number(
+            f,
+            line,
+            row,
+            "tariff_usd_per_t",
+            low=0,
+            high=MAX_USD_PER_T,
+            what=f"a tariff in USD/t, 0 to {MAX_USD_PER_T:,.0f}",
+        )
         transit = ck.number(
             f,
             line,
@@ -352,7 +385,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "brent_usd_per_bbl",
             low=0,
             low_open=True,
-            what="a Brent price in USD/bbl, > 0",
+            high=MAX_BRENT,
+            what=f"a Brent price in USD/bbl, above 0 and at most {MAX_BRENT:,.0f}",
         )
         if year is not None and year in bench_years:
             ck.add(f, line, "year", year, f"one row per year (also on line {bench_years[year]})")
@@ -371,7 +405,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         elif kind_of.get(node) == "market":
             ck.add(f, line, "node", node, "a node that is not a market")
         year = ck.integer(f, line, row, "year")
-        mt = ck.number(f, line, row, "mt", low=0, what="a volume in Mt, >= 0")
+        mt = ck.number(
+            f, line, row, "mt", low=0, high=MAX_MT, what=f"a volume in Mt, 0 to {MAX_MT:,.0f}"
+        )
         if year is not None and (node, year) in supply_seen:
             ck.add(
                 f,
@@ -418,7 +454,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "max_mtpa",
             required=False,
             low=0,
-            what="a maximum intake in Mt/yr, >= 0 (or empty)",
+            high=MAX_MT,
+            what=f"a maximum intake in Mt/yr, 0 to {MAX_MT:,.0f} (or empty)",
         )
         if node in all_node_ids and diff is not None and node not in market_seen:
             market_seen[node] = line
@@ -483,7 +520,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     for line, row in ck.rows("observed.csv", optional=True):
         f = "observed.csv"
         year = ck.integer(f, line, row, "year")
-        mt = ck.number(f, line, row, "mt", low=0, what="a volume in Mt, >= 0")
+        mt = ck.number(
+            f, line, row, "mt", low=0, high=MAX_MT, what=f"a volume in Mt, 0 to {MAX_MT:,.0f}"
+        )
         if row["group"] not in groups:
             ck.add(f, line, "group", row["group"], "a route group named in dataset.yaml")
         elif year is not None and mt is not None:
