@@ -792,3 +792,30 @@ def test_numbers_at_the_limits_still_plan(broken_dataset: Callable[[], Any]) -> 
     )
     result = plan(load_dataset(copy.path), year=2025)
     assert result.exported_mt >= 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field"),
+    [
+        ("base_year: 2025", "base_year: 2025\nbase_year: 2024", 5, "base_year"),
+        ("    bbl_per_t: 7.9", "    bbl_per_t: 7.9\n    bbl_per_t: 9.9", 15, "grades.bbl_per_t"),
+        ("  rail: [B_EU_RAIL]", "  rail: [B_EU_RAIL]\n  rail: [PORT_MED]", 19, "groups.rail"),
+    ],
+)
+def test_yaml_key_written_twice_is_an_error_not_last_wins(
+    broken_dataset: Callable[[], Any], old: str, new: str, line: int, field: str
+) -> None:
+    """YAML keeps the last of two equal keys silently: the first value would be ignored."""
+    copy = broken_dataset().replace("dataset.yaml", old, new)
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == field and p.line == line]
+    assert "each key once" in problem.expected
+    assert f"also on line {line - 1}" in problem.expected
+
+
+def test_yaml_merge_keys_are_not_duplicates(broken_dataset: Callable[[], Any]) -> None:
+    copy = broken_dataset().replace(
+        "dataset.yaml",
+        "  - id: LITE\n    name: Lite test blend",
+        "  - <<: {id: LITE, name: Old name}\n    name: Lite test blend",
+    )
+    assert validate_dataset(copy.path) == []

@@ -327,12 +327,30 @@ class _Checker:
 
 # ---------------------------------------------------------------------------------------
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line under ``__line__`` and each key's line
-    under ``__keys__``."""
+    """SafeLoader that records each mapping's line under ``__line__``, each key's line
+    under ``__keys__`` and keys written twice (YAML keeps the last silently) under
+    ``__dups__``."""
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    # before construct_mapping: it flattens '<<' merges into node.value
+    first: dict[Any, int] = {}
+    dups: list[tuple[Any, int, int]] = []
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in first:
+            dups.append((key, line, first[key]))
+        else:
+            first[key] = line
     mapping = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
+    if dups:
+        mapping["__dups__"] = dups
     mapping["__line__"] = node.start_mark.line + 1
     # construct_mapping has already rejected unhashable keys; key objects come from its cache
     mapping["__keys__"] = {
@@ -381,6 +399,9 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if key not in data:
             ck.add(name, 1, key, "", f"a key {key!r}")
     _unknown_keys(ck, data, _META_KEYS, "", "a key of dataset.yaml")
+    _duplicate_keys(ck, data, "")
+    if isinstance(data.get("groups"), dict):
+        _duplicate_keys(ck, data["groups"], "groups.")
     grades = data.get("grades") or []
     if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
         ck.add(
@@ -393,6 +414,7 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         grades = []
     for g in grades:
         _unknown_keys(ck, g, _GRADE_KEYS, "grades.", "a key of a grade")
+        _duplicate_keys(ck, g, "grades.")
     return data, grades
 
 
@@ -405,3 +427,15 @@ def _unknown_keys(
         unknown = unknown_name(key, known, what)
         if unknown:
             ck.add("dataset.yaml", _line_of(mapping, key), f"{prefix}{key}", key, unknown)
+
+
+def _duplicate_keys(ck: _Checker, mapping: dict[str, Any], prefix: str) -> None:
+    """Report every key written twice in a mapping (YAML would keep the last silently)."""
+    for key, line, first in mapping.get("__dups__", ()):
+        ck.add(
+            "dataset.yaml",
+            line,
+            f"{prefix}{key}",
+            key,
+            f"each key once in a mapping (also on line {first})",
+        )

@@ -495,7 +495,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         )
         raw_groups = {}
     for gname, members in raw_groups.items():
-        if gname in ("__line__", "__keys__"):
+        if gname in ("__line__", "__keys__", "__dups__"):
             continue
         if not isinstance(members, list):
             ck.add(
