@@ -819,3 +819,10 @@ def test_yaml_merge_keys_are_not_duplicates(broken_dataset: Callable[[], Any]) -
         "  - <<: {id: LITE, name: Old name}\n    name: Lite test blend",
     )
     assert validate_dataset(copy.path) == []
+
+
+def test_row_with_too_few_cells_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """A missing comma shifted later cells left and the empty tail was read as 'not given'."""
+    copy = broken_dataset().append("supply.csv", "FIELD_B,2026,9")
+    problems = [p for p in validate_dataset(copy.path) if (p.file, p.line) == ("supply.csv", 6)]
+    assert any(p.field == "source" and "5 cells" in p.expected for p in problems), problems

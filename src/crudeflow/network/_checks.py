@@ -180,6 +180,15 @@ class _Checker:
                     clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
                     if not any(clean.values()):
                         continue
+                    short = [k for k, v in row.items() if k is not None and v is None]
+                    if short:  # a missing comma shifts every later cell one column left
+                        self.add(
+                            name,
+                            line,
+                            short[0],
+                            f"{len(header) - len(short)} cells",
+                            f"{len(header)} cells as in the header (empty ones too)",
+                        )
                     for col in extra:
                         clean.setdefault(col, "")
                     out.append((line, clean))
