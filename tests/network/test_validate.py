@@ -826,3 +826,9 @@ def test_row_with_too_few_cells_is_an_error(broken_dataset: Callable[[], Any]) -
     copy = broken_dataset().append("supply.csv", "FIELD_B,2026,9")
     problems = [p for p in validate_dataset(copy.path) if (p.file, p.line) == ("supply.csv", 6)]
     assert any(p.field == "source" and "5 cells" in p.expected for p in problems), problems
+
+
+def test_currency_other_than_usd_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """`currency: EUR` was accepted and every *_usd* figure read as USD anyway."""
+    copy = broken_dataset().replace("dataset.yaml", "currency: USD", "currency: EUR")
+    assert ("dataset.yaml", 5, "currency") in [where(p) for p in validate_dataset(copy.path)]

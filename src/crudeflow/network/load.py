@@ -171,6 +171,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "the id of a grade listed under grades",
         )
     producer = str(meta_raw.get("producer", ""))
+    if meta_raw.get("currency", "USD") != "USD":
+        # every money column is named *_usd*: another currency would be read as USD silently
+        ck.add(
+            "dataset.yaml",
+            _line_of(meta_raw, "currency"),
+            "currency",
+            meta_raw.get("currency"),
+            "USD (the only currency of the format: prices and tariffs are in USD)",
+        )
     if meta_raw and "producer" in meta_raw:
         ck.country("dataset.yaml", _line_of(meta_raw, "producer") or 1, "producer", producer)
     base_year = meta_raw.get("base_year", 0)
