@@ -832,3 +832,12 @@ def test_currency_other_than_usd_is_an_error(broken_dataset: Callable[[], Any]) 
     """`currency: EUR` was accepted and every *_usd* figure read as USD anyway."""
     copy = broken_dataset().replace("dataset.yaml", "currency: USD", "currency: EUR")
     assert ("dataset.yaml", 5, "currency") in [where(p) for p in validate_dataset(copy.path)]
+
+
+def test_duplicate_observation_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """Two reported volumes for one group and year: the backtest would use one silently."""
+    copy = broken_dataset()
+    first = copy.text("observed.csv").splitlines()[1]
+    copy.append("observed.csv", first)
+    n = len(copy.text("observed.csv").splitlines())
+    assert ("observed.csv", n, "group") in [where(p) for p in validate_dataset(copy.path)]

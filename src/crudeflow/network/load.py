@@ -526,6 +526,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 )
         groups[str(gname)] = tuple(str(m) for m in members)
     observed: list[Observation] = []
+    observed_seen: dict[tuple[int, str], int] = {}
     for line, row in ck.rows("observed.csv", optional=True):
         f = "observed.csv"
         year = ck.integer(f, line, row, "year")
@@ -534,7 +535,16 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         )
         if row["group"] not in groups:
             ck.add(f, line, "group", row["group"], "a route group named in dataset.yaml")
+        elif year is not None and (year, row["group"]) in observed_seen:
+            ck.add(
+                f,
+                line,
+                "group",
+                row["group"],
+                f"one row per year and group (also on line {observed_seen[(year, row['group'])]})",
+            )
         elif year is not None and mt is not None:
+            observed_seen[(year, row["group"])] = line
             observed.append(Observation(year, row["group"], mt, row["source"], row.get("note", "")))
 
     # whole-network checks
