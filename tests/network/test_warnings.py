@@ -118,3 +118,14 @@ def test_cli_validate_prints_warnings_and_exits_0(broken_dataset: Callable[[], A
     assert done.returncode == 0, done.stderr
     assert "warning: markets.csv:4: node = 'MKT_FAR'" in done.stderr
     assert "no problems found (1 warning(s))" in done.stdout
+
+
+def test_year_whose_supply_is_all_zero_is_a_warning(broken_dataset: Callable[[], Any]) -> None:
+    copy = (
+        broken_dataset()
+        .set_cell("supply.csv", "FIELD_A", "mt", "0")
+        .set_cell("supply.csv", "FIELD_B", "mt", "0")
+    )
+    net = load_dataset(copy.path)
+    assert [where(w) for w in net.warnings] == [("supply.csv", 2, "mt", "0")]
+    assert "every row of 2024 is 0 Mt" in net.warnings[0].expected

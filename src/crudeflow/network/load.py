@@ -615,8 +615,8 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
     * a market that no supply node reaches along routes of any status (it never gets oil);
     * supply in a year at a node from which no route operating and open in that year leads
       to a market (that supply is shut in unless a scenario opens a route);
-    * no supply rows at all, or none for the base year (a plan for a year without supply
-      rows is an error, raised by the planner).
+    * no supply rows at all, none for the base year, or only rows of 0 Mt in a year (a plan
+      for a year without supply rows is an error, raised by the planner).
 
     Examples
     --------
@@ -648,6 +648,18 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
                 f"supply: {', '.join(map(str, net.years))})",
             )
         )
+    for year in net.years:
+        if not any(s.mt > 0 for s in net.supply if s.year == year):
+            first = min((line for (_, y), line in lines.supply.items() if y == year), default=None)
+            out.append(
+                Problem(
+                    "supply.csv",
+                    first,
+                    "mt",
+                    "0",
+                    f"some supply in {year} (every row of {year} is 0 Mt: a plan exports nothing)",
+                )
+            )
     reached = _reached_from({s.node for s in net.supply}, net.routes)
     for m in net.markets:
         if m.node not in reached:
