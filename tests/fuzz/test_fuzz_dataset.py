@@ -2,9 +2,10 @@
 
 Each example copies the default dataset to a fresh folder, replaces a few random cells of
 random CSV files (header cells included) with random text, numbers, unicode, huge values,
-``nan``, ``inf`` or nothing, loads it and, when it loads, plans it. Only a
-:class:`~crudeflow.errors.CrudeflowError` may come out (the CLI turns it into one line and an
-exit code), and no example may take longer than the fuzz deadline (10 s).
+``nan``, ``inf`` or nothing (half the examples put loadable numbers into numeric cells, so
+that they reach the planner), loads it and, when it loads, plans it for a year and month by
+month. Only a :class:`~crudeflow.errors.CrudeflowError` may come out (the CLI turns it into
+one line and an exit code), and no example may take longer than the fuzz deadline (10 s).
 """
 
 from __future__ import annotations
