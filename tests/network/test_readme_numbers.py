@@ -232,9 +232,11 @@ def test_dataset_readme_counts() -> None:
         ("market", "markets"),
     ]:
         says(num(text, rf"(\d+) {word}\b"), int(kinds.get(kind, 0)), 0, word)
-    words = {"four": 4, "five": 5, "six": 6}
+    words = {"three": 3, "four": 4, "five": 5, "six": 6}
     m = re.search(r"prices for (\w+) market nodes", text)
     assert m and words[m[1]] == len(n.markets)
+    m = re.search(r"(\w+) grades \(barrels per tonne\)", text)
+    assert m and words[m[1]] == len(n.grades)
     routes = pd.Series([r.mode for r in n.routes]).value_counts()
     status = pd.Series([r.status for r in n.routes]).value_counts()
     says(num(text, r"(\d+) directed legs"), len(n.routes), 0, "legs")
