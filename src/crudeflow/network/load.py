@@ -53,13 +53,13 @@ from crudeflow.network.model import (
 )
 
 MAX_MT = 10_000.0
-"""Largest volume, capacity or storage (Mt, Mt/yr) a dataset may state: twice the world's
-crude output of about 4,500 Mt/yr. Larger numbers are typos, and would reach the solver as
-numbers it cannot handle."""
+"""Largest volume, capacity or storage (Mt, Mt/yr) a dataset may state: above the whole
+world's crude output. Larger numbers are typos, and would reach the solver as numbers it
+cannot handle (a Brent of 1e20 ended as 'HiGHS ended with status unknown')."""
 MAX_USD_PER_T = 10_000.0
-"""Largest tariff a dataset may state (USD/t; crude sells for about 500 USD/t)."""
+"""Largest tariff a dataset may state (USD/t; many times the price of a tonne of crude)."""
 MAX_BRENT = 1_000.0
-"""Largest Brent price a dataset may state (USD/bbl; the highest daily close was 147)."""
+"""Largest Brent price a dataset may state (USD/bbl; several times any price Brent has had)."""
 
 __all__ = [
     "check_dataset",
