@@ -138,3 +138,59 @@ def test_readme_backtest_table_is_reproduced() -> None:
 
 def test_dataset_readme_exists() -> None:
     assert Path(FOLDER / "README.md").stat().st_size > 5000
+
+
+# -- coordinates and FOB markets (issue 8 item 21) --------------------------------------
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km."""
+    import math
+
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def test_china_line_junctions_are_not_stacked_on_tengiz_or_alashankou() -> None:
+    """Kenkiyak and Kumkol were drawn on Tengiz, Atasu on the Chinese border (~1,000 km off)."""
+    net = load_dataset()
+    at = {n.id: (n.lat, n.lon) for n in net.nodes}
+    for nid in ("KENKIYAK", "KUMKOL", "ATASU"):
+        assert _km(at[nid], at["TENGIZ"]) > 300, nid
+        assert _km(at[nid], at["ALASHANKOU"]) > 900, nid
+        src = net.node(nid).coords_source
+        assert src.startswith("estimate:") and "wiki_atyrau" in src and "wikiwand_alashankou" in src
+    # in pipeline order from Atyrau towards Alashankou
+    lons = [at[n][1] for n in ("ATYRAU_KTO", "KENKIYAK", "KUMKOL", "ATASU", "ALASHANKOU")]
+    assert lons == sorted(lons)
+
+
+@pytest.mark.parametrize(
+    ("node", "km_from_atyrau"), [("KENKIYAK", 449), ("KUMKOL", 449 + 794), ("ATASU", 2228 - 962)]
+)
+def test_china_line_junction_is_at_its_sourced_share_of_the_line(
+    node: str, km_from_atyrau: int
+) -> None:
+    net = load_dataset()
+    a, b, n = net.node("ATYRAU_KTO"), net.node("ALASHANKOU"), net.node(node)
+    f = km_from_atyrau / 2228
+    assert n.lat == pytest.approx(a.lat + f * (b.lat - a.lat), abs=0.001)
+    assert n.lon == pytest.approx(a.lon + f * (b.lon - a.lon), abs=0.001)
+
+
+def test_fob_markets_sit_at_their_loading_port() -> None:
+    """KEBCO_FOB at Novorossiysk drew an Ust-Luga line across Russia: one FOB market per port."""
+    net = load_dataset()
+    fob = [m for m in net.markets if "FOB" in net.node(m.node).name]
+    assert {m.node for m in fob} == {"KEBCO_FOB_UST_LUGA", "KEBCO_FOB_NOVOROSSIYSK"}
+    for r in net.routes:
+        if r.to_node in {m.node for m in fob}:
+            a, b = net.node(r.from_node), net.node(r.to_node)
+            assert _km((a.lat, a.lon), (b.lat, b.lon)) < 1.0, r.id
+    # one price basis for both ports
+    assert len({(m.grade, m.diff_usd_per_bbl, m.diff_source) for m in fob}) == 1
+    assert net.price_usd_per_t("KEBCO_FOB_UST_LUGA", 2025) == net.price_usd_per_t(
+        "KEBCO_FOB_NOVOROSSIYSK", 2025
+    )

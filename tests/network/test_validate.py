@@ -644,3 +644,200 @@ def test_deeply_nested_yaml_is_a_problem_not_a_crash(broken_dataset: Callable[[]
     copy = broken_dataset().write("dataset.yaml", "name: " + "[" * 1000)
     problems = validate_dataset(copy.path)
     assert ("dataset.yaml", None, "") in [where(p) for p in problems]
+
+
+# -- unknown columns and keys (issue 8 item 3) ------------------------------------------
+def _rename_header(copy: Any, name: str, old: str, new: str) -> Any:
+    """Rename one column in the header (line 1) of ``name``."""
+    lines = copy.text(name).split("\n")
+    cols = lines[0].split(",")
+    cols[cols.index(old)] = new
+    lines[0] = ",".join(cols)
+    return copy.write(name, "\n".join(lines))
+
+
+def test_misspelled_optional_column_is_an_error_not_ignored(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    """`loss_percent` for `loss_pct` used to be ignored silently, changing the plan."""
+    copy = _rename_header(broken_dataset(), "routes.csv", "loss_pct", "loss_percent")
+    problems = validate_dataset(copy.path)
+    hits = [p for p in problems if where(p) == ("routes.csv", 1, "loss_percent")]
+    assert hits, "\n".join(map(str, problems))
+    assert "did you mean 'loss_pct'?" in hits[0].expected
+    assert "x_" in hits[0].expected
+    with pytest.raises(DatasetError, match=r"routes\.csv:1: loss_percent"):
+        load_dataset(copy.path)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "typo", "suggestion"),
+    [
+        ("nodes.csv", "coords_source", "coord_source", "coords_source"),
+        ("routes.csv", "transit_days", "transit_day", "transit_days"),
+        ("routes.csv", "capacity_mtpa", "capacity_mtp", "capacity_mtpa"),
+        ("supply.csv", "note", "notes", "note"),
+        ("markets.csv", "max_mtpa", "max_mt", "max_mtpa"),
+        ("benchmarks.csv", "note", "Note", "note"),
+        ("observed.csv", "note", "nota", "note"),
+        ("sources.csv", "as_of", "asof", "as_of"),
+    ],
+)
+def test_unknown_column_in_any_csv_names_file_line_and_suggestion(
+    broken_dataset: Callable[[], Any], name: str, old: str, typo: str, suggestion: str
+) -> None:
+    copy = _rename_header(broken_dataset(), name, old, typo)
+    problems = [p for p in validate_dataset(copy.path) if where(p) == (name, 1, typo)]
+    assert problems
+    assert f"did you mean {suggestion!r}?" in problems[0].expected
+
+
+def test_extra_unknown_column_without_near_miss_lists_the_columns(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = _rename_header(broken_dataset(), "supply.csv", "note", "zzzz")
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "zzzz"]
+    assert "node, year, mt, source, note" in problem.expected
+
+
+def test_user_columns_with_x_prefix_are_allowed(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = broken_dataset()
+    for name in ("routes.csv", "nodes.csv", "supply.csv", "sources.csv"):
+        lines = copy.text(name).rstrip("\n").split("\n")
+        copy.write(name, "\n".join([lines[0] + ",x_comment"] + [ln + ",mine" for ln in lines[1:]]))
+    copy.replace("dataset.yaml", "currency: USD", "currency: USD\nx_owner: me")
+    copy.replace("dataset.yaml", "    source: src_grades", "    source: src_grades\n    x_assay: 1")
+    assert validate_dataset(copy.path) == []
+    assert (
+        load_dataset(copy.path).route("A_HUB").loss_pct
+        == load_dataset(broken_dataset().path).route("A_HUB").loss_pct
+    )
+
+
+def test_unknown_top_level_yaml_key_is_an_error_with_line(
+    broken_dataset: Callable[[], Any],
+) -> None:
+    copy = broken_dataset().replace("dataset.yaml", "currency: USD", "curency: USD")
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "curency"]
+    assert (problem.file, problem.line) == ("dataset.yaml", 5)
+    assert "did you mean 'currency'?" in problem.expected
+
+
+def test_unknown_grade_key_is_an_error_with_line(broken_dataset: Callable[[], Any]) -> None:
+    copy = broken_dataset().replace(
+        "dataset.yaml", "    source: src_grades", "    source: src_grades\n    bbl_per_ton: 7"
+    )
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == "grades.bbl_per_ton"]
+    assert (problem.file, problem.line) == ("dataset.yaml", 12)
+    assert "did you mean 'bbl_per_t'?" in problem.expected
+
+
+def test_default_dataset_has_no_unknown_columns_or_keys() -> None:
+    assert validate_dataset(Path(__file__).parents[2] / "src/crudeflow/data/kazakhstan") == []
+
+
+# -- sane ranges and plain digits (found by the dataset fuzz target) ----------------------
+@pytest.mark.parametrize(
+    ("name", "key", "col", "value", "line"),
+    [
+        ("benchmarks.csv", "2025", "brent_usd_per_bbl", "1e30", 3),
+        ("benchmarks.csv", "2025", "brent_usd_per_bbl", "1000.5", 3),
+        ("routes.csv", "A_HUB", "capacity_mtpa", "1e308", 2),
+        ("routes.csv", "B_HUB", "physical_capacity_mtpa", "20001", 3),
+        ("routes.csv", "A_HUB", "tariff_usd_per_t", "1e20", 2),
+        ("supply.csv", "FIELD_A", "mt", "1e16", 2),
+        ("markets.csv", "MKT_EU", "max_mtpa", "1e300", 3),
+        ("nodes.csv", "HUB_X", "storage_mt", "1e12", 4),
+        ("observed.csv", "2024", "mt", "1e17", 2),
+    ],
+)
+def test_huge_numbers_are_bad_data_not_a_solver_error(
+    broken_dataset: Callable[[], Any], name: str, key: str, col: str, value: str, line: int
+) -> None:
+    """A Brent of 1e30 used to reach HiGHS and end as 'solver error' (exit 4)."""
+    copy = broken_dataset().set_cell(name, key, col, value)
+    problems = [p for p in validate_dataset(copy.path) if where(p) == (name, line, col)]
+    assert problems, validate_dataset(copy.path)
+    assert "to 10,000" in problems[0].expected or "at most 1,000" in problems[0].expected
+
+
+@pytest.mark.parametrize("value", ["٣", "７", "1_000", "0x10", " 5 5"])
+def test_numbers_must_be_written_with_ascii_digits(
+    broken_dataset: Callable[[], Any], value: str
+) -> None:
+    """float() reads '٣' as 3 and '1_000' as 1000: a dataset cell may not rely on that."""
+    copy = broken_dataset().set_cell("routes.csv", "A_HUB", "capacity_mtpa", value)
+    assert ("routes.csv", 2, "capacity_mtpa") in [where(p) for p in validate_dataset(copy.path)]
+
+
+@pytest.mark.parametrize("value", ["٢٠٢٥", "2_025"])
+def test_years_must_be_written_with_ascii_digits(
+    broken_dataset: Callable[[], Any], value: str
+) -> None:
+    copy = broken_dataset().set_cell("supply.csv", "FIELD_B", "year", value)
+    assert ("supply.csv", 3, "year") in [where(p) for p in validate_dataset(copy.path)]
+
+
+def test_numbers_at_the_limits_still_plan(broken_dataset: Callable[[], Any]) -> None:
+    from crudeflow.solve.plan import plan
+
+    copy = (
+        broken_dataset()
+        .set_cell("benchmarks.csv", "2025", "brent_usd_per_bbl", "1000")
+        .set_cell("routes.csv", "A_HUB", "capacity_mtpa", "10000")
+        .set_cell("routes.csv", "HUB_PORT", "tariff_usd_per_t", "10000")
+        .set_cell("supply.csv", "FIELD_A", "mt", "1e-300")
+    )
+    result = plan(load_dataset(copy.path), year=2025)
+    assert result.exported_mt >= 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field"),
+    [
+        ("base_year: 2025", "base_year: 2025\nbase_year: 2024", 5, "base_year"),
+        ("    bbl_per_t: 7.9", "    bbl_per_t: 7.9\n    bbl_per_t: 9.9", 15, "grades.bbl_per_t"),
+        ("  rail: [B_EU_RAIL]", "  rail: [B_EU_RAIL]\n  rail: [PORT_MED]", 19, "groups.rail"),
+    ],
+)
+def test_yaml_key_written_twice_is_an_error_not_last_wins(
+    broken_dataset: Callable[[], Any], old: str, new: str, line: int, field: str
+) -> None:
+    """YAML keeps the last of two equal keys silently: the first value would be ignored."""
+    copy = broken_dataset().replace("dataset.yaml", old, new)
+    [problem] = [p for p in validate_dataset(copy.path) if p.field == field and p.line == line]
+    assert "each key once" in problem.expected
+    assert f"also on line {line - 1}" in problem.expected
+
+
+def test_yaml_merge_keys_are_not_duplicates(broken_dataset: Callable[[], Any]) -> None:
+    copy = broken_dataset().replace(
+        "dataset.yaml",
+        "  - id: LITE\n    name: Lite test blend",
+        "  - <<: {id: LITE, name: Old name}\n    name: Lite test blend",
+    )
+    assert validate_dataset(copy.path) == []
+
+
+def test_row_with_too_few_cells_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """A missing comma shifted later cells left and the empty tail was read as 'not given'."""
+    copy = broken_dataset().append("supply.csv", "FIELD_B,2026,9")
+    problems = [p for p in validate_dataset(copy.path) if (p.file, p.line) == ("supply.csv", 6)]
+    assert any(p.field == "source" and "5 cells" in p.expected for p in problems), problems
+
+
+def test_currency_other_than_usd_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """`currency: EUR` was accepted and every *_usd* figure read as USD anyway."""
+    copy = broken_dataset().replace("dataset.yaml", "currency: USD", "currency: EUR")
+    assert ("dataset.yaml", 5, "currency") in [where(p) for p in validate_dataset(copy.path)]
+
+
+def test_duplicate_observation_is_an_error(broken_dataset: Callable[[], Any]) -> None:
+    """Two reported volumes for one group and year: the backtest would use one silently."""
+    copy = broken_dataset()
+    first = copy.text("observed.csv").splitlines()[1]
+    copy.append("observed.csv", first)
+    n = len(copy.text("observed.csv").splitlines())
+    assert ("observed.csv", n, "group") in [where(p) for p in validate_dataset(copy.path)]

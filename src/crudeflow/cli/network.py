@@ -91,16 +91,23 @@ def show(dataset: DatasetOpt = None) -> None:
 def validate(
     folder: Annotated[Path, typer.Argument(help="Dataset folder to check.")],
 ) -> None:
-    """Check a dataset folder and list every problem with file, line and field."""
-    from crudeflow.network.load import validate_dataset
+    """Check a dataset folder and list every problem with file, line and field.
 
-    problems = validate_dataset(folder)
+    Warnings (a market no supply reaches, supply no operating route takes out, no supply in
+    the base year) are printed too but do not fail the check (exit 0).
+    """
+    from crudeflow.network.load import check_dataset
+
+    problems, warnings = check_dataset(folder)
     if problems:
         console_err.print(f"{len(problems)} problem(s) in {folder}:", markup=False)
         for p in problems:
             console_err.print(f"  {p}", markup=False)
         raise typer.Exit(EXIT_DATA)
-    console.print(f"{folder}: no problems found")
+    for w in warnings:
+        console_err.print(f"warning: {w}", markup=False)
+    suffix = f" ({len(warnings)} warning(s))" if warnings else ""
+    console.print(f"{folder}: no problems found{suffix}", markup=False)
 
 
 @network_app.command("export")

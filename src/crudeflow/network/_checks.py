@@ -7,6 +7,7 @@ a :class:`_Checker` about every cell.
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -22,6 +23,9 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9\-._~%]+(?::\d+)?(?:[/?#][^\s]*)?$")
 _AS_OF_RE = re.compile(r"^(?:\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?|n/d)$")
 _ESTIMATE = "estimate:"
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$", re.ASCII)
+USER_PREFIX = "x_"
+"""Columns and keys starting with this prefix are the user's own: the loader ignores them."""
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
 
 # numeric column -> the column that names its source (else the row's `source`)
@@ -83,6 +87,45 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "observed.csv": (("year", "group", "mt", "source"), ("note",)),
 }
 
+# dataset.yaml: keys of the top-level mapping and of each entry under ``grades``
+_META_KEYS: tuple[str, ...] = (
+    "name",
+    "title",
+    "producer",
+    "base_year",
+    "currency",
+    "default_grade",
+    "grades",
+    "groups",
+)
+_GRADE_KEYS: tuple[str, ...] = ("id", "name", "bbl_per_t", "source", "note")
+
+
+def unknown_name(name: object, known: Iterable[str], what: str) -> str | None:
+    """What to say about a column or key ``name`` that is not in ``known`` (None when allowed).
+
+    Names starting with ``x_`` are the user's own and always allowed; a near miss gets a
+    "did you mean".
+
+    Examples
+    --------
+    >>> unknown_name("loss_percent", ["loss_pct", "loss_source"], "a column of routes.csv")
+    "a column of routes.csv (did you mean 'loss_pct'?) or a name starting with 'x_'"
+    >>> unknown_name("x_comment", ["note"], "a column") is None
+    True
+    >>> unknown_name("note", ["note"], "a column") is None
+    True
+    """
+    known = tuple(known)
+    if isinstance(name, str) and (name in known or name.startswith(USER_PREFIX)):
+        return None
+    text = str(name)
+    close = difflib.get_close_matches(text, known, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" ({', '.join(known)})"
+    return f"{what}{hint} or a name starting with {USER_PREFIX!r}"
+
 
 # outages.csv (optional; issue 9): read by crudeflow.network._outages
 _COLUMNS["outages.csv"] = (
@@ -142,6 +185,10 @@ class _Checker:
             with path.open(newline="", encoding="utf-8-sig") as fh:
                 reader = csv.DictReader(fh)
                 header = [h.strip() for h in (reader.fieldnames or [])]
+                for col in dict.fromkeys(header):
+                    unknown = unknown_name(col, (*required, *extra), f"a column of {name}")
+                    if unknown:
+                        self.add(name, 1, col, col, unknown)
                 missing = [c for c in required if c not in header]
                 for col in missing:
                     self.add(name, 1, col, "", f"a column named {col!r} in the header")
@@ -164,6 +211,15 @@ class _Checker:
                     clean = {k: (v or "").strip() for k, v in row.items() if k is not None}
                     if not any(clean.values()):
                         continue
+                    short = [k for k, v in row.items() if k is not None and v is None]
+                    if short:  # a missing comma shifts every later cell one column left
+                        self.add(
+                            name,
+                            line,
+                            short[0],
+                            f"{len(header) - len(short)} cells",
+                            f"{len(header)} cells as in the header (empty ones too)",
+                        )
                     for col in extra:
                         clean.setdefault(col, "")
                     out.append((line, clean))
@@ -201,6 +257,9 @@ class _Checker:
         if not math.isfinite(value):
             self.add(file, line, col, raw, f"{what} (finite)")
             return None
+        if not _NUMBER_RE.match(raw):  # float() also reads '1_000', '٣' and '７'
+            self.add(file, line, col, raw, f"{what}, written with the digits 0-9")
+            return None
         if (low is not None and (value < low or (low_open and value == low))) or (
             high is not None and (value > high or (high_open and value == high))
         ):
@@ -226,6 +285,8 @@ class _Checker:
                 self.add(file, line, col, raw, f"a year between {low} and {high}")
             return None
         try:
+            if not raw.isascii() or "_" in raw:  # int() also reads '2_025' and '٢٠٢٥'
+                raise ValueError(raw)
             value = int(raw)
         except ValueError:
             self.add(file, line, col, raw, f"a whole year between {low} and {high}")
@@ -306,12 +367,30 @@ class _Checker:
 
 # ---------------------------------------------------------------------------------------
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records each mapping's line under ``__line__`` and each key's line
-    under ``__keys__``."""
+    """SafeLoader that records each mapping's line under ``__line__``, each key's line
+    under ``__keys__`` and keys written twice (YAML keeps the last silently) under
+    ``__dups__``."""
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    # before construct_mapping: it flattens '<<' merges into node.value
+    first: dict[Any, int] = {}
+    dups: list[tuple[Any, int, int]] = []
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = loader.construct_object(key_node)
+        line = key_node.start_mark.line + 1
+        if key in first:
+            dups.append((key, line, first[key]))
+        else:
+            first[key] = line
     mapping = cast(dict[str, Any], loader.construct_mapping(node, deep=True))
+    if dups:
+        mapping["__dups__"] = dups
     mapping["__line__"] = node.start_mark.line + 1
     # construct_mapping has already rejected unhashable keys; key objects come from its cache
     mapping["__keys__"] = {
@@ -359,6 +438,10 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     for key in ("name", "title", "producer", "base_year", "grades"):
         if key not in data:
             ck.add(name, 1, key, "", f"a key {key!r}")
+    _unknown_keys(ck, data, _META_KEYS, "", "a key of dataset.yaml")
+    _duplicate_keys(ck, data, "")
+    if isinstance(data.get("groups"), dict):
+        _duplicate_keys(ck, data["groups"], "groups.")
     grades = data.get("grades") or []
     if not isinstance(grades, list) or not all(isinstance(g, dict) for g in grades):
         ck.add(
@@ -369,4 +452,30 @@ def _read_meta(ck: _Checker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             "a list of grades with id, name, bbl_per_t, source",
         )
         grades = []
+    for g in grades:
+        _unknown_keys(ck, g, _GRADE_KEYS, "grades.", "a key of a grade")
+        _duplicate_keys(ck, g, "grades.")
     return data, grades
+
+
+def _unknown_keys(
+    ck: _Checker, mapping: dict[str, Any], known: tuple[str, ...], prefix: str, what: str
+) -> None:
+    """Report every key of a mapping read by :class:`_LineLoader` that is not in ``known``."""
+    keys = mapping.get("__keys__")
+    for key in keys if isinstance(keys, dict) else ():
+        unknown = unknown_name(key, known, what)
+        if unknown:
+            ck.add("dataset.yaml", _line_of(mapping, key), f"{prefix}{key}", key, unknown)
+
+
+def _duplicate_keys(ck: _Checker, mapping: dict[str, Any], prefix: str) -> None:
+    """Report every key written twice in a mapping (YAML would keep the last silently)."""
+    for key, line, first in mapping.get("__dups__", ()):
+        ck.add(
+            "dataset.yaml",
+            line,
+            f"{prefix}{key}",
+            key,
+            f"each key once in a mapping (also on line {first})",
+        )

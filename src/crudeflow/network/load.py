@@ -11,11 +11,15 @@ Examples
 'KZ'
 >>> validate_dataset(default_dataset_path())
 []
+>>> net.warnings
+()
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import cast
@@ -49,7 +53,22 @@ from crudeflow.network.model import (
     Supply,
 )
 
-__all__ = ["default_dataset_path", "load_dataset", "validate_dataset"]
+MAX_MT = 10_000.0
+"""Largest volume, capacity or storage (Mt, Mt/yr) a dataset may state: above the whole
+world's crude output. Larger numbers are typos, and would reach the solver as numbers it
+cannot handle (a Brent of 1e20 ended as 'HiGHS ended with status unknown')."""
+MAX_USD_PER_T = 10_000.0
+"""Largest tariff a dataset may state (USD/t; many times the price of a tonne of crude)."""
+MAX_BRENT = 1_000.0
+"""Largest Brent price a dataset may state (USD/bbl; several times any price Brent has had)."""
+
+__all__ = [
+    "check_dataset",
+    "default_dataset_path",
+    "load_dataset",
+    "network_warnings",
+    "validate_dataset",
+]
 
 
 def default_dataset_path() -> Path:
@@ -75,6 +94,20 @@ def load_dataset(path: str | Path | None = None) -> Network:
 def validate_dataset(path: str | Path) -> list[Problem]:
     """Every problem in a dataset folder (an empty list when it is valid)."""
     return _load(Path(path))[1]
+
+
+def check_dataset(path: str | Path) -> tuple[list[Problem], list[Problem]]:
+    """Problems (the folder does not load) and warnings (it loads, but look) of a folder.
+
+    Warnings are only computed for a folder without problems; see :func:`network_warnings`.
+
+    Examples
+    --------
+    >>> check_dataset(default_dataset_path())
+    ([], [])
+    """
+    network, problems = _load(Path(path))
+    return problems, list(network.warnings) if network is not None else []
 
 
 def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
@@ -139,6 +172,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "the id of a grade listed under grades",
         )
     producer = str(meta_raw.get("producer", ""))
+    if meta_raw.get("currency", "USD") != "USD":
+        # every money column is named *_usd*: another currency would be read as USD silently
+        ck.add(
+            "dataset.yaml",
+            _line_of(meta_raw, "currency"),
+            "currency",
+            meta_raw.get("currency"),
+            "USD (the only currency of the format: prices and tariffs are in USD)",
+        )
     if meta_raw and "producer" in meta_raw:
         ck.country("dataset.yaml", _line_of(meta_raw, "producer") or 1, "producer", producer)
     base_year = meta_raw.get("base_year", 0)
@@ -169,7 +211,14 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         lat = ck.number(f, line, row, "lat", low=-90, high=90, what="a latitude in [-90, 90]")
         lon = ck.number(f, line, row, "lon", low=-180, high=180, what="a longitude in [-180, 180]")
         storage = ck.number(
-            f, line, row, "storage_mt", required=False, low=0, what="storage in Mt, >= 0"
+            f,
+            line,
+            row,
+            "storage_mt",
+            required=False,
+            low=0,
+            high=MAX_MT,
+            what=f"storage in Mt, 0 to {MAX_MT:,.0f}",
         )
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
@@ -222,7 +271,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 )
         mode = ck.choice(f, line, row, "mode", MODES)
         status = ck.choice(f, line, row, "status", STATUSES)
-        cap = ck.number(f, line, row, "capacity_mtpa", low=0, what="a capacity in Mt/yr, >= 0")
+        cap = ck.number(
+            f,
+            line,
+            row,
+            "capacity_mtpa",
+            low=0,
+            high=MAX_MT,
+            what=f"a capacity in Mt/yr, 0 to {MAX_MT:,.0f}",
+        )
         phys = ck.number(
             f,
             line,
@@ -230,7 +287,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "physical_capacity_mtpa",
             required=False,
             low=0,
-            what="a physical capacity in Mt/yr, >= 0",
+            high=MAX_MT,
+            what=f"a physical capacity in Mt/yr, 0 to {MAX_MT:,.0f}",
         )
         if cap is not None and phys is not None and phys < cap:
             ck.add(
@@ -240,7 +298,15 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 row["physical_capacity_mtpa"],
                 f"a physical capacity >= capacity_mtpa ({row['capacity_mtpa']})",
             )
-        tariff = ck.number(f, line, row, "tariff_usd_per_t", low=0, what="a tariff in USD/t, >= 0")
+        tariff = ck.number(
+            f,
+            line,
+            row,
+            "tariff_usd_per_t",
+            low=0,
+            high=MAX_USD_PER_T,
+            what=f"a tariff in USD/t, 0 to {MAX_USD_PER_T:,.0f}",
+        )
         transit = ck.number(
             f,
             line,
@@ -329,7 +395,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "brent_usd_per_bbl",
             low=0,
             low_open=True,
-            what="a Brent price in USD/bbl, > 0",
+            high=MAX_BRENT,
+            what=f"a Brent price in USD/bbl, above 0 and at most {MAX_BRENT:,.0f}",
         )
         if year is not None and year in bench_years:
             ck.add(f, line, "year", year, f"one row per year (also on line {bench_years[year]})")
@@ -348,7 +415,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         elif kind_of.get(node) == "market":
             ck.add(f, line, "node", node, "a node that is not a market")
         year = ck.integer(f, line, row, "year")
-        mt = ck.number(f, line, row, "mt", low=0, what="a volume in Mt, >= 0")
+        mt = ck.number(
+            f, line, row, "mt", low=0, high=MAX_MT, what=f"a volume in Mt, 0 to {MAX_MT:,.0f}"
+        )
         if year is not None and (node, year) in supply_seen:
             ck.add(
                 f,
@@ -395,7 +464,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "max_mtpa",
             required=False,
             low=0,
-            what="a maximum intake in Mt/yr, >= 0 (or empty)",
+            high=MAX_MT,
+            what=f"a maximum intake in Mt/yr, 0 to {MAX_MT:,.0f} (or empty)",
         )
         if node in all_node_ids and diff is not None and node not in market_seen:
             market_seen[node] = line
@@ -435,7 +505,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         )
         raw_groups = {}
     for gname, members in raw_groups.items():
-        if gname in ("__line__", "__keys__"):
+        if gname in ("__line__", "__keys__", "__dups__"):
             continue
         if not isinstance(members, list):
             ck.add(
@@ -457,13 +527,25 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 )
         groups[str(gname)] = tuple(str(m) for m in members)
     observed: list[Observation] = []
+    observed_seen: dict[tuple[int, str], int] = {}
     for line, row in ck.rows("observed.csv", optional=True):
         f = "observed.csv"
         year = ck.integer(f, line, row, "year")
-        mt = ck.number(f, line, row, "mt", low=0, what="a volume in Mt, >= 0")
+        mt = ck.number(
+            f, line, row, "mt", low=0, high=MAX_MT, what=f"a volume in Mt, 0 to {MAX_MT:,.0f}"
+        )
         if row["group"] not in groups:
             ck.add(f, line, "group", row["group"], "a route group named in dataset.yaml")
+        elif year is not None and (year, row["group"]) in observed_seen:
+            ck.add(
+                f,
+                line,
+                "group",
+                row["group"],
+                f"one row per year and group (also on line {observed_seen[(year, row['group'])]})",
+            )
         elif year is not None and mt is not None:
+            observed_seen[(year, row["group"])] = line
             observed.append(Observation(year, row["group"], mt, row["source"], row.get("note", "")))
     outages = read_outages(
         ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
@@ -514,11 +596,122 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         path=str(folder),
         outages=outages,
     )
-    return net, []
+    lines = _Lines(
+        market={m: line for m, line in market_seen.items()},
+        supply=supply_seen,
+        base_year=_line_of(meta_raw, "base_year"),
+    )
+    return dataclasses.replace(net, warnings=tuple(network_warnings(net, lines))), []
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Where the rows a warning points at were read (file lines)."""
+
+    market: dict[str, int] = field(default_factory=dict)
+    supply: dict[tuple[str, int], int] = field(default_factory=dict)
+    base_year: int | None = None
+
+
+def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]:
+    """Valid but suspicious things in a network: each a :class:`Problem` that does not stop
+    a plan.
+
+    * a market that no supply node reaches along routes of any status (it never gets oil);
+    * supply in a year at a node from which no route operating and open in that year leads
+      to a market (that supply is shut in unless a scenario opens a route);
+    * no supply rows at all, none for the base year, or only rows of 0 Mt in a year (a plan
+      for a year without supply rows is an error, raised by the planner).
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from crudeflow.network.model import Market, Node, toy_network
+    >>> net = toy_network()
+    >>> network_warnings(net)
+    []
+    >>> lonely = dataclasses.replace(
+    ...     net,
+    ...     nodes=(*net.nodes, Node("N", "Market N", "market", "CN", 40.0, 80.0)),
+    ...     markets=(*net.markets, Market("N", "G", 0.0)),
+    ... )
+    >>> print(network_warnings(lonely)[0])
+    markets.csv: node = 'N': expected a market that routes from some supply node reach (no supply can get here)
+    """
+    lines = lines or _Lines()
+    out: list[Problem] = []
+    if not net.supply:
+        out.append(Problem("supply.csv", None, "", "", "supply rows (there are none)"))
+    elif net.meta.base_year and net.meta.base_year not in net.years:
+        out.append(
+            Problem(
+                "dataset.yaml",
+                lines.base_year,
+                "base_year",
+                str(net.meta.base_year),
+                "a base year with rows in supply.csv (a plan for it fails; years with "
+                f"supply: {', '.join(map(str, net.years))})",
+            )
+        )
+    for year in net.years:
+        if not any(s.mt > 0 for s in net.supply if s.year == year):
+            first = min((line for (_, y), line in lines.supply.items() if y == year), default=None)
+            out.append(
+                Problem(
+                    "supply.csv",
+                    first,
+                    "mt",
+                    "0",
+                    f"some supply in {year} (every row of {year} is 0 Mt: a plan exports nothing)",
+                )
+            )
+    reached = _reached_from({s.node for s in net.supply}, net.routes)
+    for m in net.markets:
+        if m.node not in reached:
+            out.append(
+                Problem(
+                    "markets.csv",
+                    lines.market.get(m.node),
+                    "node",
+                    m.node,
+                    "a market that routes from some supply node reach (no supply can get here)",
+                )
+            )
+    markets = [n for n in net.nodes if n.kind == "market"]
+    for year in net.years:
+        reach = _reaches_market(markets, [r for r in net.routes if r.open_in(year)])
+        for s in net.supply:
+            if s.year == year and s.mt > 0 and s.node not in reach:
+                out.append(
+                    Problem(
+                        "supply.csv",
+                        lines.supply.get((s.node, year)),
+                        "node",
+                        s.node,
+                        f"a node with a route to a market operating in {year} (its {s.mt:g} Mt "
+                        "are shut in unless a scenario opens one)",
+                    )
+                )
+    return out
+
+
+def _reached_from(starts: set[str], routes: tuple[Route, ...] | list[Route]) -> set[str]:
+    """Ids of nodes reachable from ``starts`` along routes (any status)."""
+    fwd: dict[str, list[str]] = {}
+    for r in routes:
+        fwd.setdefault(r.from_node, []).append(r.to_node)
+    queue: deque[str] = deque(starts)
+    seen = set(starts)
+    while queue:
+        for nxt in fwd.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
 
 
 def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:
-    """Ids of nodes from which some market can be reached along routes (any status)."""
+    """Ids of nodes from which some market can be reached along ``routes``."""
     back: dict[str, list[str]] = {}
     for r in routes:
         back.setdefault(r.to_node, []).append(r.from_node)

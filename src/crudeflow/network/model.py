@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from crudeflow.errors import CrudeflowError
+from crudeflow.errors import CrudeflowError, Problem
 from crudeflow.montecarlo.outages import OutageModel
 
 __all__ = [
@@ -227,6 +227,10 @@ class Network:
     path: str = ""
     outages: OutageModel = field(default_factory=OutageModel)
     """Hazards from ``outages.csv`` (empty when the dataset has none)."""
+    warnings: tuple[Problem, ...] = ()
+    """What the loader found suspicious but valid (unreachable markets, supply that no
+    operating route can take out, no supply in the base year); see
+    :func:`crudeflow.network.load.network_warnings`."""
 
     # -- look-ups -----------------------------------------------------------------------
     @cached_property
