@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.output import dumps, fmt, fmt_signed, to_csv
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -66,10 +66,10 @@ def run_cmd(
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
-        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(out) + "\n")
         return
     if as_csv:
-        sys.stdout.write(p.by_period.reset_index().to_csv(index=False))
+        sys.stdout.write(to_csv(p.period_frame()))
         return
     console.print(f"[bold]Scenario {sc.name}[/]: {sc.title}")
     if sc.description:
@@ -84,17 +84,25 @@ def _period_table(p: object) -> None:
     assert isinstance(p, Plan)
     if p.periods.n <= 1:
         return
-    t = Table(title="By period", header_style="bold")
+    t = Table(title="By period (totals over each month)", header_style="bold")
     for col in ("period", "available Mt", "exported Mt", "shut in Mt", "netback USD m"):
         t.add_column(col, justify="left" if col == "period" else "right")
     for period, row in p.by_period.iterrows():
         t.add_row(
             str(period),
-            f"{row['available_mt']:.2f}",
-            f"{row['exported_mt']:.2f}",
-            f"{row['shut_in_mt']:.2f}",
-            f"{row['netback_musd']:,.0f}",
+            fmt(row["available_mt"], 2),
+            fmt(row["exported_mt"], 2),
+            fmt(row["shut_in_mt"], 2),
+            fmt(row["netback_musd"], 0),
         )
+    t.add_row(
+        f"total {p.horizon_label}",
+        fmt(p.available_mt, 2),
+        fmt(p.exported_mt, 2),
+        fmt(p.shut_in_mt, 2),
+        fmt(p.netback_musd, 0),
+        style="bold",
+    )
     console.print(t)
 
 
@@ -123,10 +131,10 @@ def compare_cmd(
         named.append((sc.name, run_scenario(sc, net)))
     df = compare_plans(named, net)
     if as_json:
-        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
         return
     if as_csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(to_csv(df))
         return
     groups = [
         c
@@ -135,8 +143,12 @@ def compare_cmd(
         and not c.startswith("delta_")
         and c not in ("exported_mt", "shut_in_mt")
     ]
+    totals = df[df["kind"] == "total"]
+    shared = str(totals["period"].iloc[0]) if totals["period"].nunique() == 1 else ""
+    span = f"totals over {shared}, the months all share" if shared else "no month in common"
     t = Table(
-        title=f"Scenarios vs {named[0][0]} (Mt; netback USD m; Δ = minus reference)",
+        title=f"Scenarios vs {named[0][0]}: Mt and netback USD m per month, then {span} "
+        "(Δ = minus reference over the same months)",
         header_style="bold",
     )
     t.add_column("scenario")
@@ -150,22 +162,30 @@ def compare_cmd(
         "Δ netback",
     ):
         t.add_column(col, justify="right")
-    for _, row in df.iterrows():
+    for i, (_, row) in enumerate(df.iterrows()):
+        total = row["kind"] == "total"
+        if total and (i == 0 or df["kind"].iloc[i - 1] != "total"):
+            t.add_section()
         t.add_row(
             str(row["scenario"]),
-            str(row["period"]),
-            f"{row['exported_mt']:.2f}",
-            f"{row['delta_exported_mt']:+.2f}"
-            if row["delta_exported_mt"] == row["delta_exported_mt"]
-            else "",
-            f"{row['shut_in_mt']:.2f}",
-            *(f"{row[g]:.2f}" for g in groups),
-            f"{row['netback_musd']:,.0f}",
-            f"{row['delta_netback_musd']:+,.0f}"
-            if row["delta_netback_musd"] == row["delta_netback_musd"]
-            else "",
+            f"total {row['period']}" if total else str(row["period"]),
+            fmt(row["exported_mt"], 2),
+            _delta(row["delta_exported_mt"], 2),
+            fmt(row["shut_in_mt"], 2),
+            *(fmt(row[g], 2) for g in groups),
+            fmt(row["netback_musd"], 0),
+            _delta(row["delta_netback_musd"], 0),
+            style="bold" if total else None,
         )
     console.print(t)
+    if not shared:
+        console.print(
+            "The scenarios share no month: each total covers its own horizon and is not compared."
+        )
+
+
+def _delta(x: float, digits: int) -> str:
+    return "" if x != x else fmt_signed(x, digits)
 
 
 @app.command("backtest")
@@ -181,10 +201,10 @@ def backtest_cmd(
     net = load(dataset)
     df = backtest(net)
     if as_json:
-        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
         return
     if as_csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(to_csv(df))
         return
     t = Table(title=f"Backtest — {net.meta.title} (Mt per year)", header_style="bold")
     for col in ("year", "group", "reported", "model", "error", "source"):

@@ -38,7 +38,7 @@ from crudeflow.report.flows import (
     short_name,
     trace,
 )
-from crudeflow.solve.plan import Plan
+from crudeflow.solve.plan import Plan, month_label
 
 __all__ = ["comparison_figure", "monthly_figure", "sankey_figure"]
 
@@ -195,18 +195,30 @@ def comparison_figure(
 
 
 def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure:
-    """Stacked monthly flows leaving the producer country, by route group (annualised Mt/yr)."""
+    """Stacked monthly flows leaving the producer country, by route group (Mt in each month).
+
+    The x axis is categorical with labels such as ``Dec 2025``: plotly would otherwise read
+    ``2025-12`` as a date and label the bar by a tick at the month's start ("Nov 30").
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.plan import plan
+    >>> fig = monthly_figure(toy_network(), plan(toy_network(), monthly=True))
+    >>> fig["layout"]["xaxis"]["type"], fig["data"][0]["x"][-1]
+    ('category', 'Dec 2025')
+    """
     names = exit_group_names(network)
     group_of = {rid: names[rid] for rid in border_routes(network)}
-    frac = dict(zip(plan.periods.labels, (float(f) for f in plan.periods.fraction), strict=True))
     table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for rid, period, mt in zip(
         plan.flows["route"], plan.flows["period"], plan.flows["flow_mt"], strict=True
     ):
         g = group_of.get(str(rid))
         if g is not None:
-            table[g][str(period)] += float(mt) / frac[str(period)]
-    labels = list(plan.periods.labels)
+            table[g][str(period)] += float(mt)
+    periods = list(plan.periods.labels)
+    labels = [month_label(p) for p in periods]
     ordered = sorted(table, key=lambda g: -sum(table[g].values()))
     palette = (
         "#334e68",
@@ -224,9 +236,9 @@ def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure
             "type": "bar",
             "name": g,
             "x": labels,
-            "y": [round(table[g].get(p, 0.0), 3) for p in labels],
+            "y": [round(table[g].get(p, 0.0), 4) + 0.0 for p in periods],
             "marker": {"color": palette[i % len(palette)]},
-            "hovertemplate": "%{x}: %{y:,.1f} Mt/yr<extra>" + _esc(g) + "</extra>",
+            "hovertemplate": "%{x}: %{y:,.2f} Mt<extra>" + _esc(g) + "</extra>",
         }
         for i, g in enumerate(ordered)
         if sum(table[g].values()) > 1e-6
@@ -236,7 +248,8 @@ def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure
         "layout": base_layout(
             barmode="stack",
             height=height,
-            yaxis={"title": {"text": "Mt/yr (annualised)"}, "gridcolor": "#e4e7eb"},
+            xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
+            yaxis={"title": {"text": "Mt in the month"}, "gridcolor": "#e4e7eb"},
             legend={"orientation": "h", "x": 0, "y": 1.1},
             margin={"l": 60, "r": 10, "t": 40, "b": 40},
         ),

@@ -201,8 +201,8 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU") -> TracedFlows:
 
     flow = _cancel_cycles(flow, frm, to)
 
-    supply = {str(n): float(v) / years for n, v in plan.supply["exported_mt"].items()}
-    shut = {str(n): max(float(v), 0.0) / years for n, v in plan.supply["shut_in_mt"].items()}
+    supply = {str(n): float(v) for n, v in plan.supply["exported_mtpa"].items()}
+    shut = {str(n): max(float(v), 0.0) for n, v in plan.supply["shut_in_mtpa"].items()}
     delivered: dict[str, float] = defaultdict(float)
     for m, v in zip(plan.deliveries["market"], plan.deliveries["delivered_mt"], strict=True):
         delivered[str(m)] += float(v) / years
