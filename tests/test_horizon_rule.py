@@ -210,3 +210,11 @@ def test_tables_print_no_negative_zero() -> None:
         code, out = run(*args)
         assert code == 0
         assert not re.search(r"(?<![\w.])-0(\.0+)?(?![\d.])", out), args
+
+
+def test_plain_words_use_totals_for_a_short_horizon(spm2: Plan) -> None:
+    from crudeflow.explain import explain
+
+    first = explain(spm2)[0]
+    assert first.startswith("Over Oct-Dec 2025 Kazakhstan can export 19")
+    assert "0.62 Mt is shut in" in first and "Mt/yr" not in first

@@ -307,3 +307,18 @@ def test_short_horizon_summary_says_totals_and_labels_annual_rates(
     assert "Netback, USD bn over Oct-Dec 2025" in html
     assert "USD bn/yr annualised" in html
     assert "Exported, Mt/yr" not in html
+
+
+def test_findings_compare_cases_only_over_the_same_months(tmp_path: Path, toy: Network) -> None:
+    from crudeflow.solve.lp import Periods
+
+    year = plan(toy, monthly=True)
+    q4 = plan(
+        toy, periods=Periods.monthly(2025, start_month=10, months=3), requirements=["avoid RU"]
+    )
+    html = build_report(
+        [ReportCase("Year", toy, year), ReportCase("Q4", toy, q4)],
+        title="t",
+        out=tmp_path / "x.html",
+    ).read_text("utf-8")
+    assert "than the reference plan" not in html

@@ -406,7 +406,12 @@ def _summary(cases: Sequence[ReportCase], traced: Sequence[TracedFlows]) -> str:
                 ),
             ]
         )
-        same = c.network.meta.name == cases[0].network.meta.name and i > 0
+        # compare with the first case only over the same months (never a rate of a loss)
+        same = (
+            c.network.meta.name == cases[0].network.meta.name
+            and i > 0
+            and (p.horizon_start, p.horizon_end) == (base.horizon_start, base.horizon_end)
+        )
         findings = explain(p, base=base if same else None)
         cards.append(
             f'<div class="card">{_case_head(i, c)}{_chips(c)}<div class="kpis">{kpis}</div>'
