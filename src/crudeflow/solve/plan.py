@@ -868,6 +868,14 @@ def _ledger(
     np.add.at(diff, (t_dep[wrap], r_of[wrap]), amount[wrap])  # and from its start to arrival
     np.add.at(opening, r_of[wrap], amount[wrap])
     np.add.at(diff, (t_arr[wrap], r_of[wrap]), -amount[wrap])
+    # an open horizon (no wrap) starts with crude in transit that arrives in its first period
+    # (a constant of the LP, not a column)
+    tau = getattr(lp, "opening_in_transit_mt", None)
+    if tau is not None and T > 1:
+        tau = np.asarray(tau, dtype=float)
+        opening += tau
+        arrived[0] += tau
+        diff[0] -= tau
     # crude that never arrives inside the horizon stays in transit to its end
     unarrived = sent - _per_departure(amount, t_dep, r_of, T, R)
     unarrived = np.where(np.abs(unarrived) < 1e-12, 0.0, unarrived)
@@ -911,7 +919,12 @@ def _ledger(
         h_idx = [node_pos[k] for k in lp.storage_nodes]
         hb = x[lp.block("h")]
         above, below = hb[: T * H].reshape(T, H), hb[T * H :].reshape(T, H)
-        stock_open[h_idx] = arr.storage_mt[h_idx] * STORAGE_START_FILL
+        opening_stock = getattr(lp, "opening_stock_mt", None)  # set by an open horizon
+        stock_open[h_idx] = (
+            arr.storage_mt[h_idx] * STORAGE_START_FILL
+            if opening_stock is None or len(opening_stock) != H
+            else opening_stock
+        )
         stock_end[:, h_idx] = stock_open[h_idx][None, :] + above - below
     else:
         stock_end[:] = stock_open[None, :]
