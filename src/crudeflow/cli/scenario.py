@@ -30,15 +30,18 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
 def list_cmd(dataset: DatasetOpt = None) -> None:
     """List the scenario presets shipped with the dataset."""
     from crudeflow.scenario import list_presets
+    from crudeflow.solve.plan import horizon_label
 
     net = load(dataset)
     t = Table(title=f"Scenario presets — {net.meta.title}", header_style="bold")
     for col in ("preset", "horizon", "tags", "title"):
         t.add_column(col)
     for sc in list_presets(net):
-        horizon = sc.horizon.labels[0] + (
-            f" to {sc.horizon.labels[-1]}" if sc.horizon.n > 1 else ""
-        )
+        first, last = sc.horizon.labels[0], sc.horizon.labels[-1]
+        annual = sc.horizon.n == 1
+        horizon = horizon_label(
+            f"{first}-01" if annual else first, f"{last}-12" if annual else last
+        ) + ("" if annual or first[5:] != "01" or last[5:] != "12" else ", monthly")
         from pathlib import Path
 
         t.add_row(Path(sc.path).stem, horizon, ",".join(sc.tags), sc.title)

@@ -537,7 +537,13 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
     return (
         '<section id="map"><h2>Export routes</h2><p class="lead">Every route of the network, '
         "drawn from node to node. Line width is proportional to the planned flow (the same "
-        f"scale on every map; the widest line is {h.num(max_flow)} Mt/yr). Colour tells the "
+        f"scale on every map; the widest line is {h.num(max_flow)} Mt/yr"
+        + (
+            ""
+            if all(_full_year(c.plan) for c in cases)
+            else ", annual rates over each case's horizon"
+        )
+        + "). Colour tells the "
         f'transit: <span class="tag watch">red</span> crosses {country_name(WATCH)}, '
         f'<span class="tag bypass">blue</span> bypasses it, brown stays inside {producer}. '
         "Dashed routes are planned or idle, dotted ones are closed by a requirement of the case; "

@@ -347,6 +347,7 @@ class Plan:
                         "shortfall": r.shortfall,
                         "met": r.met,
                         "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
+                        "unit": "fraction of exports" if r.kind == "share" else "Mt/yr",
                     }
                     for r in self.requirement_status
                 ],
