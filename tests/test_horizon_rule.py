@@ -202,6 +202,7 @@ def test_json_output_has_no_float_noise_or_negative_zero(args: tuple[str, ...]) 
         ("plan", "--monthly", "--csv"),
         ("scenario", "run", "spm2-loss-2025", "--csv"),
         ("scenario", "compare", "base-2025", "spm2-loss-2025", "--csv"),
+        ("backtest", "--csv"),
     ],
 )
 def test_csv_output_has_no_float_noise_or_negative_zero(args: tuple[str, ...]) -> None:
@@ -215,6 +216,7 @@ def test_tables_print_no_negative_zero() -> None:
         ("scenario", "compare", "base-2025", "spm2-loss-2025"),
         ("scenario", "run", "spm2-loss-2025"),
         ("plan", "--avoid", "RU"),
+        ("backtest",),
     ):
         code, out = run(*args)
         assert code == 0

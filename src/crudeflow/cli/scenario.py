@@ -218,9 +218,9 @@ def backtest_cmd(
         t.add_row(
             str(row["year"]),
             str(row["group"]),
-            f"{row['observed_mt']:.2f}",
-            f"{row['model_mt']:.2f}",
-            f"{err:+.0f}%{flag}" if err == err else "—",
+            fmt(row["observed_mt"], 2),
+            fmt(row["model_mt"], 2),
+            f"{fmt_signed(err, 0)}%{flag}" if err == err else "—",
             str(row["source"]),
         )
     console.print(t)
