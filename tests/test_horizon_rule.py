@@ -229,3 +229,13 @@ def test_plain_words_use_totals_for_a_short_horizon(spm2: Plan) -> None:
     first = explain(spm2)[0]
     assert first.startswith("Over Oct-Dec 2025 Kazakhstan can export 19")
     assert "Mt is shut in" in first and "Mt/yr" not in first
+
+
+def test_to_dict_is_json_ready_as_it_is(spm2: Plan) -> None:
+    """The web service sends to_dict() without a second cleaning pass."""
+    from crudeflow.output import clean
+
+    for p in (spm2, plan(toy_network(), requirements=["avoid RU"])):
+        d = p.to_dict()
+        json.dumps(d, allow_nan=False)
+        assert clean(d) == d

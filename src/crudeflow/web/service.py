@@ -169,9 +169,9 @@ def solve_plan(
             strict=strict,
             time_limit=time_limit,
         )
-    out = p.to_dict()
+    out = p.to_dict()  # already JSON-ready (rounded, no NaN): no second pass over it
     out["explanations"] = explain(p)
-    return dict(jsonable(out))
+    return out
 
 
 def solve_bypass(
