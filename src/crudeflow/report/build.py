@@ -485,7 +485,7 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
         groups += [g for g in tr.by_group() if g not in groups]
     for g in groups:
         row(
-            f"via {g}, {rate} delivered",
+            f"via {g}, Mt/yr delivered" + ("" if full else ", annualised"),
             [h.num(tr.by_group().get(g, 0.0), dash_zero=True) for tr in traced],
         )
     heads = [""] + [c.label for c in cases]
