@@ -239,3 +239,19 @@ def test_to_dict_is_json_ready_as_it_is(spm2: Plan) -> None:
         d = p.to_dict()
         json.dumps(d, allow_nan=False)
         assert clean(d) == d
+
+
+def test_api_preset_gives_the_cli_annual_rate_and_its_own_horizon(kz: Network, spm2: Plan) -> None:
+    """spm2-loss-2025 on the page showed 3.07 USD bn/yr where the CLI said 36.60 (issue 8.1):
+    the API now hands over the rate, the total and the horizon; nothing is guessed."""
+    from crudeflow.web.service import solve_plan
+
+    out = solve_plan(kz, preset="spm2-loss-2025")
+    assert (out["horizon_start"], out["horizon_end"], out["horizon_months"]) == (
+        "2025-10",
+        "2025-12",
+        3,
+    )
+    assert out["netback_musd_per_yr"] == pytest.approx(spm2.netback_musd_per_yr, abs=1e-5)
+    assert out["netback_musd"] == pytest.approx(spm2.netback_musd, abs=1e-5)
+    assert out["netback_musd_per_yr"] > 3.9 * out["netback_musd"]
