@@ -54,7 +54,15 @@ def run_cmd(
     dataset: DatasetOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) on a shortfall.")] = False,
     as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Print the monthly ledger as CSV: per route and month the flow, arrivals, "
+            "losses and crude in transit, per node and month the stocks, supply taken and "
+            "deliveries (every row balances; docs/output-format.md).",
+        ),
+    ] = False,
 ) -> None:
     """Solve one scenario and show its plan, month by month."""
     from crudeflow.cli.plan import print_plan
