@@ -580,5 +580,5 @@ async def test_plan_response_carries_totals_rates_and_horizon(client: httpx.Asyn
     )
     spec = (await client.get("/openapi.json")).json()
     props = spec["components"]["schemas"]["PlanResponse"]["properties"]
-    assert "total over the horizon" in props["exported_mt"]["description"]
+    assert "over the horizon" in props["exported_mt"]["description"]
     assert "annual rate" in props["netback_musd_per_yr"]["description"]

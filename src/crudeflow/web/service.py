@@ -9,8 +9,6 @@ Examples
 >>> out = solve_plan(toy_network(), requirements=["avoid RU"])
 >>> out["exported_mtpa"], out["requirements"], len(out["explanations"]) > 0
 (4.0, ['avoid RU'], True)
->>> out["exported_mt"], out["horizon_start"], out["horizon_end"], out["horizon_months"]
-(4.0, '2025-01', '2025-12', 12)
 >>> jsonable({"a": float("nan"), "b": (1, 2.5)})
 {'a': None, 'b': [1, 2.5]}
 """
@@ -142,10 +140,6 @@ def solve_plan(
     """Solve a plan and return its JSON (``Plan.to_dict()`` plus ``explanations``).
 
     With ``preset``, the dataset's scenario of that name sets the horizon and dated changes.
-    The JSON carries horizon totals and annual rates side by side (``exported_mt`` and
-    ``exported_mtpa``, ``netback_musd`` and ``netback_musd_per_yr``, ...) and the horizon
-    (``horizon_start``, ``horizon_end``, ``horizon_months``, ``horizon_years``,
-    ``horizon_label``): the page prints them, it never converts.
     """
     if preset is not None:
         from crudeflow.scenario import apply_scenario, resolve_scenario
@@ -169,9 +163,9 @@ def solve_plan(
             strict=strict,
             time_limit=time_limit,
         )
-    out = p.to_dict()  # already JSON-ready (rounded, no NaN): no second pass over it
+    out = p.to_dict()
     out["explanations"] = explain(p)
-    return out
+    return dict(jsonable(out))
 
 
 def solve_bypass(
