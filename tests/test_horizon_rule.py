@@ -232,7 +232,7 @@ def test_plain_words_use_totals_for_a_short_horizon(spm2: Plan) -> None:
 
 
 def test_to_dict_is_json_ready_as_it_is(spm2: Plan) -> None:
-    """The web service sends to_dict() without a second cleaning pass."""
+    """A client can send to_dict() as it is, without a second cleaning pass."""
     from crudeflow.output import clean
 
     for p in (spm2, plan(toy_network(), requirements=["avoid RU"])):
