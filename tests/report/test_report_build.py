@@ -322,3 +322,18 @@ def test_findings_compare_cases_only_over_the_same_months(tmp_path: Path, toy: N
         out=tmp_path / "x.html",
     ).read_text("utf-8")
     assert "than the reference plan" not in html
+
+
+def test_sankey_of_a_short_horizon_is_in_totals_not_rates(toy: Network) -> None:
+    from crudeflow.solve.lp import Periods
+
+    q4 = plan(
+        toy, periods=Periods.monthly(2025, start_month=10, months=3), requirements=["avoid RU"]
+    )
+    fig = sankey_figure(toy, q4)
+    assert fig["data"][0]["valuesuffix"] == " Mt"
+    shut = next(lab for lab in fig["data"][0]["node"]["label"] if lab.startswith("Shut in"))
+    assert shut.endswith(f"{q4.shut_in_mt:,.1f}")
+    assert trace(toy, q4).unit == "Mt/yr" and trace(toy, q4, totals=True).unit == "Mt"
+    year = sankey_figure(toy, plan(toy, requirements=["avoid RU"]))
+    assert year["data"][0]["valuesuffix"] == " Mt/yr"

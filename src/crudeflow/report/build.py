@@ -505,10 +505,6 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
     )
 
 
-def _annualised(p: Plan) -> str:
-    return "" if _full_year(p) else f", annualised over {p.horizon_label}"
-
-
 def _signed(x: float) -> str:
     return ("+" if x > 0 else "−" if x < 0 else "") + h.num(abs(x), 2)
 
@@ -556,18 +552,20 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
 def _sankeys(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figure: Any) -> str:
     cards = []
     for i, (c, tr) in enumerate(zip(cases, traced, strict=True)):
+        if not _full_year(c.plan):  # a short horizon: totals over it, not annual rates
+            tr = trace(c.network, c.plan, watch=WATCH, totals=True)
         fig = sankey_figure(c.network, c.plan, traced=tr, watch=WATCH, height=SANKEY_HEIGHT)
+        unit = tr.unit if _full_year(c.plan) else f"Mt over {c.plan.horizon_label}"
         lost = (
-            f" Transit losses and storage take {h.num(tr.lost_mtpa, 2)} Mt/yr between "
+            f" Transit losses and storage take {h.num(tr.lost, 2)} {unit} between "
             "fields and markets."
-            if tr.lost_mtpa > 0.005
+            if tr.lost > 0.005
             else ""
         )
         cards.append(
             f'<div class="card">{_case_head(i, c)}'
             f"{figure(f'fig-sankey-{i}', fig, 'sankey')}"
-            f'<p class="caption">Delivered Mt/yr{h.esc(_annualised(c.plan))}.'
-            f"{h.esc(lost)}</p></div>"
+            f'<p class="caption">Delivered {h.esc(unit)}.{h.esc(lost)}</p></div>'
         )
     producer = country_name(cases[0].network.meta.producer)
     return (

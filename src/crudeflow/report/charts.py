@@ -58,8 +58,16 @@ def sankey_figure(
     watch: str = "RU",
     height: int = 520,
 ) -> Figure:
-    """Fields → route groups → markets (and shut-in), in Mt/yr, by proportional tracing."""
-    tr = traced if traced is not None else trace(network, plan, watch=watch)
+    """Fields → route groups → markets (and shut-in), by proportional tracing.
+
+    In Mt/yr for a 12-month plan, in Mt over the horizon for a shorter one (a month's loss is
+    never drawn as a rate per year); ``traced`` overrides, in its own unit.
+    """
+    tr = (
+        traced
+        if traced is not None
+        else trace(network, plan, watch=watch, totals=plan.horizon_months != 12)
+    )
     names = {n.id: short_name(n.name) for n in network.nodes}
     labels: list[str] = []
     colours: list[str] = []
@@ -75,8 +83,8 @@ def sankey_figure(
     watch_share = tr.watch_share_of_group()
     field_total: dict[str, float] = defaultdict(float)
     for p in tr.paths:
-        field_total[p.field] += p.mtpa
-    for f, v in tr.shut_in_mtpa.items():
+        field_total[p.field] += p.amount
+    for f, v in tr.shut_in.items():
         field_total[f] += v
     for f in sorted(field_total, key=lambda f: -field_total[f]):
         if field_total[f] > 1e-6:
@@ -92,12 +100,12 @@ def sankey_figure(
         fi = node("field", p.field, names.get(p.field, p.field), NODE_STYLE["field"][2])
         gi = index[("group", p.group)]
         mi = node("market", p.market, names.get(p.market, p.market), "#b7791f")
-        links[(fi, gi, colour)] += p.mtpa
-        links[(gi, mi, colour)] += p.mtpa
-    shut_total = sum(v for v in tr.shut_in_mtpa.values() if v > 1e-6)
+        links[(fi, gi, colour)] += p.amount
+        links[(gi, mi, colour)] += p.amount
+    shut_total = sum(v for v in tr.shut_in.values() if v > 1e-6)
     if shut_total > 1e-6:
         s = node("shut", "shut", "Shut in (not exported)", SHUT_IN_COLOUR)
-        for field_id, v in tr.shut_in_mtpa.items():
+        for field_id, v in tr.shut_in.items():
             if v > 1e-6:
                 fi = node("field", field_id, names.get(field_id, field_id), NODE_STYLE["field"][2])
                 links[(fi, s, _rgba(SHUT_IN_COLOUR, 0.5))] += v
@@ -118,8 +126,8 @@ def sankey_figure(
             {
                 "type": "sankey",
                 "arrangement": "snap",
-                "valueformat": ",.1f",
-                "valuesuffix": " Mt/yr",
+                "valueformat": ",.1f" if tr.unit == "Mt/yr" else ",.2f",
+                "valuesuffix": f" {tr.unit}",
                 "node": {
                     "label": labels,
                     "color": colours,
@@ -154,7 +162,7 @@ def comparison_figure(
                 groups.append(g)
     best = {g: max(tr.by_group().get(g, 0.0) for tr in traced) for g in groups}
     groups.sort(key=lambda g: -best[g])
-    shut = [sum(tr.shut_in_mtpa.values()) for tr in traced]
+    shut = [sum(tr.shut_in.values()) for tr in traced]
     x = [*groups, "Shut in"] if any(s > 1e-6 for s in shut) else list(groups)
     data: list[dict[str, Any]] = []
     for i, (label, tr) in enumerate(zip(labels, traced, strict=True)):
