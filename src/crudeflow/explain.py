@@ -88,12 +88,21 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     """
     out: list[str] = []
     who = country_name(plan.producer) if plan.producer else (plan.title or plan.dataset)
-    shut = plan.shut_in_mtpa
-    first = (
-        f"{who} can export {_mt(plan.exported_mtpa)} Mt/yr ({_mt(plan.exported_kbd)} kb/d) of "
-        f"the {_mt(plan.available_mtpa)} Mt/yr available; "
-        + (f"{_mt(shut)} Mt/yr is shut in." if shut > 1e-6 else "nothing is shut in.")
-    )
+    if plan.horizon_months == 12:
+        shut = plan.shut_in_mtpa
+        first = (
+            f"{who} can export {_mt(plan.exported_mtpa)} Mt/yr ({_mt(plan.exported_kbd)} kb/d) "
+            f"of the {_mt(plan.available_mtpa)} Mt/yr available; "
+            + (f"{_mt(shut)} Mt/yr is shut in." if shut > 1e-6 else "nothing is shut in.")
+        )
+    else:  # a shorter horizon: totals over it, never a month's loss as a rate per year
+        shut = plan.shut_in_mt
+        first = (
+            f"Over {plan.horizon_label} {who} can export {_mt(plan.exported_mt)} Mt "
+            f"({_mt(plan.exported_kbd)} kb/d on average) of the {_mt(plan.available_mt)} Mt "
+            "available; "
+            + (f"{_mt(shut)} Mt is shut in." if shut > 1e-6 else "nothing is shut in.")
+        )
     out.append(first)
     for r in plan.shortfalls:
         if r.kind == "share":
@@ -138,7 +147,7 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     cost = plan.requirement_cost_musd
     if cost is not None and plan.requirements:
         if cost > 0.5:
-            yearly = cost / plan.horizon_years
+            yearly = plan.requirement_cost_musd_per_yr or 0.0
             money = f"USD {yearly / 1000:,.1f} bn" if yearly >= 1000 else f"USD {yearly:,.0f} m"
             out.append(
                 f"Together the requirements cost {money} a year of netback against the plan "

@@ -64,3 +64,18 @@ def test_toy_report_in_browser(tmp_path: Path, toy_cases: list[ReportCase], toy:
         assert all(m["countries"] > 20_000 for m in probe["maps"])
         # toy: field -> two groups -> market (base); the avoid-RU case adds "Shut in"
         assert [s["nodes"] for s in probe["sankeys"]] == [4, 4]
+
+
+def test_monthly_bars_read_their_own_month_in_the_browser(tmp_path: Path, mini: Network) -> None:
+    """Issue 8 item 9: the December bar's tick reads "Dec 2025", not "Nov 30"."""
+    from crudeflow.solve.lp import Periods
+    from crudeflow.solve.plan import plan
+
+    q4 = plan(mini, periods=Periods.monthly(2025, start_month=10, months=3))
+    out = build_report([ReportCase("Q4", mini, q4)], title="Q4", out=tmp_path / "q4.html")
+    with open_report(out) as rep:
+        assert rep.errors == []
+        ticks = rep.page.eval_on_selector_all(
+            "#fig-monthly-0 .xtick text", "els => els.map(e => e.textContent)"
+        )
+    assert ticks == ["Oct 2025", "Nov 2025", "Dec 2025"]

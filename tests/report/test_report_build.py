@@ -249,3 +249,91 @@ def test_shipped_outlines_match_their_readme() -> None:
     readme = (assets / "README.md").read_text(encoding="utf-8")
     assert hashlib.sha256(data).hexdigest() in readme
     assert "MIT" in (assets / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_monthly_bars_are_labelled_by_their_own_month(mini: Network) -> None:
+    """December's bar reads "Dec 2025", not "Nov 30" (plotly read "2025-12" as a date)."""
+    fig = monthly_figure(mini, plan(mini, monthly=True))
+    assert fig["layout"]["xaxis"]["type"] == "category"
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    assert fig["data"][0]["x"] == [f"{m} 2025" for m in months]
+    assert fig["layout"]["xaxis"]["categoryarray"] == fig["data"][0]["x"]
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Mt in the month"
+    _validate(fig)
+
+
+def test_monthly_bars_are_the_months_own_totals(mini: Network) -> None:
+    p = plan(mini, monthly=True)
+    fig = monthly_figure(mini, p)
+    total = sum(sum(trace_["y"]) for trace_ in fig["data"])
+    from crudeflow.report.flows import border_routes
+
+    border = set(border_routes(mini))
+    expected = float(p.flows[p.flows["route"].isin(border)]["flow_mt"].sum())
+    assert total == pytest.approx(expected, abs=1e-3)
+
+
+def test_report_title_names_every_case_horizon_not_2025_01(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crudeflow.cli import app
+
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(
+        app, ["report", "spm2-loss-2025", "base-2025", "--out", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    title = re.search(r"<title>(.*?)</title>", html)
+    assert title and title.group(1).endswith("export routes, Oct-Dec 2025 and 2025")
+    assert "2025-01" not in title.group(1)
+    assert "Oct-Dec 2025 and 2025 · 2 cases" in html
+    # a 3-month case is shown in totals over its months, compared over the months both cover
+    assert "Exported, Mt over Oct-Dec 2025" in html
+    assert "Shut in, Mt over Oct-Dec 2025" in html
+    assert "Dec 2025" in html
+
+
+def test_short_horizon_summary_says_totals_and_labels_annual_rates(
+    tmp_path: Path, toy: Network
+) -> None:
+    from crudeflow.solve.lp import Periods
+
+    q4 = plan(toy, periods=Periods.monthly(2025, start_month=10, months=3))
+    html = build_report([ReportCase("Q4", toy, q4)], title="t", out=tmp_path / "q.html").read_text(
+        "utf-8"
+    )
+    assert "Exported, Mt over Oct-Dec 2025" in html
+    assert "Netback, USD bn over Oct-Dec 2025" in html
+    assert "USD bn/yr annualised" in html
+    assert "Exported, Mt/yr" not in html
+
+
+def test_findings_compare_cases_only_over_the_same_months(tmp_path: Path, toy: Network) -> None:
+    from crudeflow.solve.lp import Periods
+
+    year = plan(toy, monthly=True)
+    q4 = plan(
+        toy, periods=Periods.monthly(2025, start_month=10, months=3), requirements=["avoid RU"]
+    )
+    html = build_report(
+        [ReportCase("Year", toy, year), ReportCase("Q4", toy, q4)],
+        title="t",
+        out=tmp_path / "x.html",
+    ).read_text("utf-8")
+    assert "than the reference plan" not in html
+
+
+def test_sankey_of_a_short_horizon_is_in_totals_not_rates(toy: Network) -> None:
+    from crudeflow.solve.lp import Periods
+
+    q4 = plan(
+        toy, periods=Periods.monthly(2025, start_month=10, months=3), requirements=["avoid RU"]
+    )
+    fig = sankey_figure(toy, q4)
+    assert fig["data"][0]["valuesuffix"] == " Mt"
+    shut = next(lab for lab in fig["data"][0]["node"]["label"] if lab.startswith("Shut in"))
+    assert shut.endswith(f"{q4.shut_in_mt:,.1f}")
+    assert trace(toy, q4).unit == "Mt/yr" and trace(toy, q4, totals=True).unit == "Mt"
+    year = sankey_figure(toy, plan(toy, requirements=["avoid RU"]))
+    assert year["data"][0]["valuesuffix"] == " Mt/yr"

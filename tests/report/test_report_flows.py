@@ -32,10 +32,10 @@ from crudeflow.solve.plan import plan
 def test_toy_paths_match_route_flows(toy: Network) -> None:
     p = plan(toy)
     tr = trace(toy, p)
-    by = {(x.field, x.group, x.market): x.mtpa for x in tr.paths}
+    by = {(x.field, x.group, x.market): x.amount for x in tr.paths}
     assert by == pytest.approx({("A", "A_B", "M"): 10.0, ("A", "A_M", "M"): 2.0})
     assert [x.crosses_watch for x in tr.paths] == [True, False]
-    assert tr.lost_mtpa == pytest.approx(0.0, abs=1e-9)
+    assert tr.lost == pytest.approx(0.0, abs=1e-9)
     assert tr.by_group() == pytest.approx({"A_B": 10.0, "A_M": 2.0})
     assert tr.watch_share_of_group() == {"A_B": 1.0, "A_M": 0.0}
 
@@ -43,8 +43,8 @@ def test_toy_paths_match_route_flows(toy: Network) -> None:
 def test_avoid_russia_shuts_in_what_the_bypass_cannot_take(toy: Network) -> None:
     p = plan(toy, requirements=["avoid RU"])
     tr = trace(toy, p)
-    assert sum(x.mtpa for x in tr.paths) == pytest.approx(4.0)
-    assert tr.shut_in_mtpa == pytest.approx({"A": 8.0})
+    assert sum(x.amount for x in tr.paths) == pytest.approx(4.0)
+    assert tr.shut_in == pytest.approx({"A": 8.0})
     assert not any(x.crosses_watch for x in tr.paths)
 
 
@@ -56,8 +56,8 @@ def test_mini_paths_add_up_to_deliveries_and_supply(mini: Network, monthly: bool
     delivered: dict[str, float] = defaultdict(float)
     fields: dict[str, float] = defaultdict(float)
     for x in tr.paths:
-        delivered[x.market] += x.mtpa
-        fields[x.field] += x.mtpa
+        delivered[x.market] += x.amount
+        fields[x.field] += x.amount
     expected = p.deliveries.groupby("market")["delivered_mt"].sum() / years
     for market, v in expected.items():
         assert delivered.get(str(market), 0.0) == pytest.approx(float(v), rel=1e-6, abs=1e-6)
@@ -66,8 +66,8 @@ def test_mini_paths_add_up_to_deliveries_and_supply(mini: Network, monthly: bool
     total = float(exported.sum())
     for node, v in exported.items():
         assert fields[str(node)] / sum(fields.values()) == pytest.approx(float(v) / total)
-    assert tr.lost_mtpa == pytest.approx(total - sum(fields.values()), abs=1e-9)
-    assert tr.lost_mtpa > 0  # the trunk line loses 0.1 %
+    assert tr.lost == pytest.approx(total - sum(fields.values()), abs=1e-9)
+    assert tr.lost > 0  # the trunk line loses 0.1 %
 
 
 def test_every_kz_tonne_is_traced_to_the_group_it_leaves_by(kz_cases: list[ReportCase]) -> None:
@@ -86,7 +86,7 @@ def test_every_kz_tonne_is_traced_to_the_group_it_leaves_by(kz_cases: list[Repor
         assert DOMESTIC not in traced
         delivered = p.delivered_mt / p.horizon_years
         assert sum(traced.values()) == pytest.approx(delivered, rel=1e-6)
-        assert sum(tr.shut_in_mtpa.values()) == pytest.approx(p.shut_in_mtpa, abs=1e-6)
+        assert sum(tr.shut_in.values()) == pytest.approx(p.shut_in_mtpa, abs=1e-6)
 
 
 def test_kz_groups_use_the_dataset_names(kz_cases: list[ReportCase]) -> None:
@@ -145,7 +145,7 @@ def test_mixing_losses_and_domestic_markets() -> None:
     flows = p.routes["flow_mtpa"]
     assert pretty_group("north") == "North"
     assert exit_group_names(net) == {"H_N": "North", "H_S": "ALL"}  # smallest group wins
-    got = {(x.field, x.group, x.market): x.mtpa for x in tr.paths}
+    got = {(x.field, x.group, x.market): x.amount for x in tr.paths}
     into_hub = float(flows["F1_H"] + flows["F2_H"])
     for field, route in (("F1", "F1_H"), ("F2", "F2_H")):
         share = float(flows[route]) / into_hub
@@ -153,5 +153,5 @@ def test_mixing_losses_and_domestic_markets() -> None:
         assert got[(field, "ALL", "S")] == pytest.approx(float(flows["H_S"]) * 0.9 * share)
     if float(flows["F2_D"]) > 0:
         assert got[("F2", DOMESTIC, "D")] == pytest.approx(float(flows["F2_D"]))
-    assert tr.lost_mtpa == pytest.approx(float(flows["H_S"]) * 0.1)
-    assert math.isclose(sum(got.values()) + tr.lost_mtpa + sum(tr.shut_in_mtpa.values()), 13.0)
+    assert tr.lost == pytest.approx(float(flows["H_S"]) * 0.1)
+    assert math.isclose(sum(got.values()) + tr.lost + sum(tr.shut_in.values()), 13.0)

@@ -559,3 +559,26 @@ async def test_presets_of_the_default_dataset_apply(
         r = await c.post("/api/plan", json={"preset": "no-such-preset"})
         assert r.status_code == 422
         assert r.json()["error"]["type"] == "scenario_error"
+
+
+async def test_plan_response_carries_totals_rates_and_horizon(client: httpx.AsyncClient) -> None:
+    """Issue 8 item 1: the page never guesses years; the API names every figure's kind."""
+    r = await client.post("/api/plan", json={"monthly": True})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["horizon_start"], body["horizon_end"], body["horizon_months"]) == (
+        "2025-01",
+        "2025-12",
+        12,
+    )
+    for kind in ("available", "exported", "shut_in", "delivered"):
+        assert body[f"{kind}_mtpa"] == pytest.approx(
+            body[f"{kind}_mt"] / body["horizon_years"], abs=1e-5
+        )
+    assert body["netback_musd_per_yr"] == pytest.approx(
+        body["netback_musd"] / body["horizon_years"], abs=1e-3
+    )
+    spec = (await client.get("/openapi.json")).json()
+    props = spec["components"]["schemas"]["PlanResponse"]["properties"]
+    assert "over the horizon" in props["exported_mt"]["description"]
+    assert "annual rate" in props["netback_musd_per_yr"]["description"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.output import dumps, fmt, to_csv
 
 if TYPE_CHECKING:
     from crudeflow.network.model import Network
@@ -61,9 +61,7 @@ def _requirements(avoid: list[str] | None, require: list[str] | None) -> list[st
 
 
 def _fmt(x: float, digits: int = 1) -> str:
-    if x != x:  # NaN
-        return "—"
-    return f"{x:,.{digits}f}"
+    return fmt(x, digits)
 
 
 def _holds_text(extra: float | None) -> str:
@@ -83,22 +81,10 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     )
     reqs = ", ".join(p.requirements) if p.requirements else "no requirements"
     lines = [
-        f"[bold]{p.title or p.dataset}, {p.periods.labels[0]}"
-        + (f" to {p.periods.labels[-1]}" if p.periods.n > 1 else "")
-        + f"[/] ({label}) — {reqs}",
-        f"  Exported    {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} kb/d) of "
-        f"{_fmt(p.available_mtpa)} Mt/yr available; shut in {_fmt(p.shut_in_mtpa)} Mt/yr",
+        f"[bold]{p.title or p.dataset}, {p.horizon_label}[/] ({label}) — {reqs}",
+        *volume_lines(p),
     ]
-    nb = (
-        f"  Netback     {_fmt(p.netback_musd / 1000 / p.horizon_years, 2)} USD bn/yr "
-        f"({_fmt(p.netback_usd_per_t)} USD/t)"
-    )
-    if p.requirement_cost_musd is not None:
-        nb += (
-            f", {_fmt(p.requirement_cost_musd / 1000 / p.horizon_years, 2)} USD bn/yr below "
-            f"the plan without requirements"
-        )
-    lines.append(nb)
+    lines.extend(netback_lines(p))
     for r in p.requirement_status:
         if r.kind == "avoid":
             lines.append(
@@ -130,7 +116,53 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     return lines
 
 
+def is_full_year(p: Plan) -> bool:
+    """A 12-month horizon: annual rates and horizon totals are the same figures."""
+    return p.horizon_months == 12
+
+
+def volume_lines(p: Plan) -> list[str]:
+    """Exported / available / shut in: annual rates for a year, else horizon totals first
+    with the annualised rates beside them, each labelled (the plan's own fields)."""
+    if is_full_year(p):
+        return [
+            f"  Exported    {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} kb/d) of "
+            f"{_fmt(p.available_mtpa)} Mt/yr available; shut in {_fmt(p.shut_in_mtpa)} Mt/yr"
+        ]
+    over = f"over {p.horizon_label}"
+    return [
+        f"  Exported    {_fmt(p.exported_mt, 2)} Mt {over} of {_fmt(p.available_mt, 2)} Mt "
+        f"available; shut in {_fmt(p.shut_in_mt, 2)} Mt",
+        f"              on average {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} "
+        f"kb/d) over those {p.horizon_months} months, annualised",
+    ]
+
+
+def netback_lines(p: Plan) -> list[str]:
+    """Netback (and what requirements cost), labelled as an annual rate or a horizon total."""
+    per_t = f"{_fmt(p.netback_usd_per_t)} USD/t"
+    cost_yr = p.requirement_cost_musd_per_yr
+    cost = p.requirement_cost_musd
+    if is_full_year(p):
+        nb = f"  Netback     {_fmt(p.netback_musd_per_yr / 1000, 2)} USD bn/yr ({per_t})"
+        if cost_yr is not None:
+            nb += f", {_fmt(cost_yr / 1000, 2)} USD bn/yr below the plan without requirements"
+        return [nb]
+    nb = (
+        f"  Netback     {_fmt(p.netback_musd / 1000, 2)} USD bn over {p.horizon_label} "
+        f"({per_t}; annualised {_fmt(p.netback_musd_per_yr / 1000, 2)} USD bn/yr)"
+    )
+    if cost is not None and cost_yr is not None:
+        nb += (
+            f", {_fmt(cost / 1000, 2)} USD bn ({_fmt(cost_yr / 1000, 2)} USD bn/yr) below "
+            "the plan without requirements"
+        )
+    return [nb]
+
+
 def route_table(p: Plan, *, title: str = "Routes") -> Table:
+    if not is_full_year(p):
+        title += f" (Mt/yr: annual rates over {p.horizon_label})"
     t = Table(title=title, header_style="bold")
     for col in (
         "route",
@@ -191,7 +223,15 @@ def plan_cmd(
     ] = False,
     physical: PhysicalOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print the route table as CSV.")] = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Print the route table as CSV; with --monthly, the monthly ledger: per route "
+            "and month the flow, arrivals, losses and crude in transit, per node and month the "
+            "stocks, supply taken and deliveries (every row balances).",
+        ),
+    ] = False,
 ) -> None:
     """Solve the netback-maximising export plan, with requirements."""
     from crudeflow.solve.plan import plan
@@ -207,9 +247,10 @@ def plan_cmd(
     )
     if as_json:
         out = {**p.to_dict(), "physical_capacities": physical}
-        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(out) + "\n")
     elif as_csv:
-        sys.stdout.write(p.to_frame().to_csv(index=False))
+        # a year: the route table; months: the monthly ledger (flows, transit, stocks)
+        sys.stdout.write(to_csv(p.period_frame() if p.periods.n > 1 else p.to_frame()))
     else:
         if physical:
             console.print("Physical capacities where the dataset gives them (--physical).")
@@ -235,7 +276,7 @@ def bypass_cmd(
         net = net.with_physical_capacities()
     b = bypass(net, avoid=avoid, year=year)
     if as_json:
-        sys.stdout.write(json.dumps({**b.to_dict(), "physical_capacities": physical}, indent=2))
+        sys.stdout.write(dumps({**b.to_dict(), "physical_capacities": physical}))
         sys.stdout.write("\n")
         return
     kbd = mtpa_to_kbd(b.max_mtpa, bbl_per_t=net.default_bbl_per_t)
@@ -308,7 +349,7 @@ def run_cmd(
         ("Exported, Mt/yr", [_fmt(p.exported_mtpa) for _, p in plans]),
         ("Exported, kb/d", [_fmt(p.exported_kbd, 0) for _, p in plans]),
         ("Shut in, Mt/yr", [_fmt(p.shut_in_mtpa) for _, p in plans]),
-        ("Netback, USD bn/yr", [_fmt(p.netback_musd / 1000, 2) for _, p in plans]),
+        ("Netback, USD bn/yr", [_fmt(p.netback_musd_per_yr / 1000, 2) for _, p in plans]),
         ("Netback, USD/t", [_fmt(p.netback_usd_per_t) for _, p in plans]),
         (
             "Entering Russia, Mt/yr",
@@ -336,19 +377,20 @@ def run_cmd(
     if report is not None:
         import shlex
 
-        from crudeflow.report import ReportCase, build_report
+        from crudeflow.report import ReportCase, build_report, report_title
 
         args = ["crudeflow", "run", "--report", str(report)]
         if dataset is not None:
             args += ["--dataset", str(dataset)]
         if year is not None:
             args += ["--year", str(year)]
+        report_cases = [
+            ReportCase(label, net, p, tuple(reqs))
+            for (label, p), (_, reqs) in zip(plans, cases, strict=True)
+        ]
         path = build_report(
-            [
-                ReportCase(label, net, p, tuple(reqs))
-                for (label, p), (_, reqs) in zip(plans, cases, strict=True)
-            ],
-            title=f"{net.meta.title}: export routes, {y}",
+            report_cases,
+            title=report_title(report_cases),
             out=report,
             command=shlex.join(args),
         )

@@ -37,6 +37,7 @@ def report_cmd(
     import shlex
 
     from crudeflow.report import ReportCase, build_report, default_cases, report_command
+    from crudeflow.report.build import report_title
 
     net = load(dataset)
     if scenarios:
@@ -58,6 +59,6 @@ def report_cmd(
         command = report_command(
             out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
         )
-    title = f"{net.meta.title}: export routes, {cases[0].plan.periods.labels[0]}"
+    title = report_title(cases)
     path = build_report(cases, title=title, out=out, command=command)
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)

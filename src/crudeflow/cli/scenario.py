@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.output import dumps, fmt, fmt_signed, to_csv
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -30,15 +30,18 @@ def _one_format(as_json: bool, as_csv: bool) -> None:
 def list_cmd(dataset: DatasetOpt = None) -> None:
     """List the scenario presets shipped with the dataset."""
     from crudeflow.scenario import list_presets
+    from crudeflow.solve.plan import horizon_label
 
     net = load(dataset)
     t = Table(title=f"Scenario presets — {net.meta.title}", header_style="bold")
     for col in ("preset", "horizon", "tags", "title"):
         t.add_column(col)
     for sc in list_presets(net):
-        horizon = sc.horizon.labels[0] + (
-            f" to {sc.horizon.labels[-1]}" if sc.horizon.n > 1 else ""
-        )
+        first, last = sc.horizon.labels[0], sc.horizon.labels[-1]
+        annual = sc.horizon.n == 1
+        horizon = horizon_label(
+            f"{first}-01" if annual else first, f"{last}-12" if annual else last
+        ) + ("" if annual or first[5:] != "01" or last[5:] != "12" else ", monthly")
         from pathlib import Path
 
         t.add_row(Path(sc.path).stem, horizon, ",".join(sc.tags), sc.title)
@@ -51,7 +54,15 @@ def run_cmd(
     dataset: DatasetOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 3) on a shortfall.")] = False,
     as_json: JsonOpt = False,
-    as_csv: CsvOpt = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Print the monthly ledger as CSV: per route and month the flow, arrivals, "
+            "losses and crude in transit, per node and month the stocks, supply taken and "
+            "deliveries (every row balances; docs/output-format.md).",
+        ),
+    ] = False,
 ) -> None:
     """Solve one scenario and show its plan, month by month."""
     from crudeflow.cli.plan import print_plan
@@ -66,10 +77,10 @@ def run_cmd(
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
-        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(out) + "\n")
         return
     if as_csv:
-        sys.stdout.write(p.by_period.reset_index().to_csv(index=False))
+        sys.stdout.write(to_csv(p.period_frame()))
         return
     console.print(f"[bold]Scenario {sc.name}[/]: {sc.title}")
     if sc.description:
@@ -84,17 +95,25 @@ def _period_table(p: object) -> None:
     assert isinstance(p, Plan)
     if p.periods.n <= 1:
         return
-    t = Table(title="By period", header_style="bold")
+    t = Table(title="By period (totals over each month)", header_style="bold")
     for col in ("period", "available Mt", "exported Mt", "shut in Mt", "netback USD m"):
         t.add_column(col, justify="left" if col == "period" else "right")
     for period, row in p.by_period.iterrows():
         t.add_row(
             str(period),
-            f"{row['available_mt']:.2f}",
-            f"{row['exported_mt']:.2f}",
-            f"{row['shut_in_mt']:.2f}",
-            f"{row['netback_musd']:,.0f}",
+            fmt(row["available_mt"], 2),
+            fmt(row["exported_mt"], 2),
+            fmt(row["shut_in_mt"], 2),
+            fmt(row["netback_musd"], 0),
         )
+    t.add_row(
+        f"total {p.horizon_label}",
+        fmt(p.available_mt, 2),
+        fmt(p.exported_mt, 2),
+        fmt(p.shut_in_mt, 2),
+        fmt(p.netback_musd, 0),
+        style="bold",
+    )
     console.print(t)
 
 
@@ -123,10 +142,10 @@ def compare_cmd(
         named.append((sc.name, run_scenario(sc, net)))
     df = compare_plans(named, net)
     if as_json:
-        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
         return
     if as_csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(to_csv(df))
         return
     groups = [
         c
@@ -135,8 +154,12 @@ def compare_cmd(
         and not c.startswith("delta_")
         and c not in ("exported_mt", "shut_in_mt")
     ]
+    totals = df[df["kind"] == "total"]
+    shared = str(totals["period"].iloc[0]) if totals["period"].nunique() == 1 else ""
+    span = f"totals over {shared}, the months all share" if shared else "no month in common"
     t = Table(
-        title=f"Scenarios vs {named[0][0]} (Mt; netback USD m; Δ = minus reference)",
+        title=f"Scenarios vs {named[0][0]}: Mt and netback USD m per month, then {span} "
+        "(Δ = minus reference over the same months)",
         header_style="bold",
     )
     t.add_column("scenario")
@@ -150,22 +173,30 @@ def compare_cmd(
         "Δ netback",
     ):
         t.add_column(col, justify="right")
-    for _, row in df.iterrows():
+    for i, (_, row) in enumerate(df.iterrows()):
+        total = row["kind"] == "total"
+        if total and (i == 0 or df["kind"].iloc[i - 1] != "total"):
+            t.add_section()
         t.add_row(
             str(row["scenario"]),
-            str(row["period"]),
-            f"{row['exported_mt']:.2f}",
-            f"{row['delta_exported_mt']:+.2f}"
-            if row["delta_exported_mt"] == row["delta_exported_mt"]
-            else "",
-            f"{row['shut_in_mt']:.2f}",
-            *(f"{row[g]:.2f}" for g in groups),
-            f"{row['netback_musd']:,.0f}",
-            f"{row['delta_netback_musd']:+,.0f}"
-            if row["delta_netback_musd"] == row["delta_netback_musd"]
-            else "",
+            f"total {row['period']}" if total else str(row["period"]),
+            fmt(row["exported_mt"], 2),
+            _delta(row["delta_exported_mt"], 2),
+            fmt(row["shut_in_mt"], 2),
+            *(fmt(row[g], 2) for g in groups),
+            fmt(row["netback_musd"], 0),
+            _delta(row["delta_netback_musd"], 0),
+            style="bold" if total else None,
         )
     console.print(t)
+    if not shared:
+        console.print(
+            "The scenarios share no month: each total covers its own horizon and is not compared."
+        )
+
+
+def _delta(x: float, digits: int) -> str:
+    return "" if x != x else fmt_signed(x, digits)
 
 
 @app.command("backtest")
@@ -181,10 +212,10 @@ def backtest_cmd(
     net = load(dataset)
     df = backtest(net)
     if as_json:
-        sys.stdout.write(df.to_json(orient="records", indent=2) + "\n")
+        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
         return
     if as_csv:
-        sys.stdout.write(df.to_csv(index=False))
+        sys.stdout.write(to_csv(df))
         return
     t = Table(title=f"Backtest — {net.meta.title} (Mt per year)", header_style="bold")
     for col in ("year", "group", "reported", "model", "error", "source"):
@@ -195,9 +226,9 @@ def backtest_cmd(
         t.add_row(
             str(row["year"]),
             str(row["group"]),
-            f"{row['observed_mt']:.2f}",
-            f"{row['model_mt']:.2f}",
-            f"{err:+.0f}%{flag}" if err == err else "—",
+            fmt(row["observed_mt"], 2),
+            fmt(row["model_mt"], 2),
+            f"{fmt_signed(err, 0)}%{flag}" if err == err else "—",
             str(row["source"]),
         )
     console.print(t)

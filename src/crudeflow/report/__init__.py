@@ -16,7 +16,15 @@ from crudeflow.report.build import (
     build_report,
     default_cases,
     report_command,
+    report_title,
     write_default_report,
 )
 
-__all__ = ["ReportCase", "build_report", "default_cases", "report_command", "write_default_report"]
+__all__ = [
+    "ReportCase",
+    "build_report",
+    "default_cases",
+    "report_command",
+    "report_title",
+    "write_default_report",
+]

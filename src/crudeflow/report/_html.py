@@ -29,12 +29,12 @@ def num(x: float, digits: int = 1, *, dash_zero: bool = False) -> str:
 
     Examples
     --------
-    >>> num(1234.56), num(float("nan")), num(0.0, dash_zero=True), num(0.004, 2)
-    ('1,234.6', '—', '—', '0.00')
+    >>> num(1234.56), num(float("nan")), num(0.0, dash_zero=True), num(0.004, 2), num(-0.01)
+    ('1,234.6', '—', '—', '0.00', '0.0')
     """
     if not math.isfinite(x) or (dash_zero and abs(x) < 0.5 * 10.0**-digits):
         return "—"
-    return f"{x:,.{digits}f}"
+    return f"{round(x, digits) + 0.0:,.{digits}f}"  # + 0.0: never "-0.0"
 
 
 Table = tuple[Sequence[str], Iterable[Sequence[str]]]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crudeflow.compare import compare_plans
 from crudeflow.explain import country_name, explain
 from crudeflow.network.model import Network
 from crudeflow.report import _html as h
@@ -41,7 +42,14 @@ from crudeflow.report.figures import (
 from crudeflow.report.flows import TracedFlows, short_name, trace
 from crudeflow.solve.plan import Plan
 
-__all__ = ["ReportCase", "build_report", "default_cases", "report_command", "write_default_report"]
+__all__ = [
+    "ReportCase",
+    "build_report",
+    "default_cases",
+    "report_command",
+    "report_title",
+    "write_default_report",
+]
 
 WATCH = "RU"
 MAP_HEIGHT = 600
@@ -74,6 +82,43 @@ class ReportCase:
     @property
     def requirement_texts(self) -> tuple[str, ...]:
         return self.requirements or self.plan.requirements
+
+
+def horizons(cases: Sequence[ReportCase]) -> str:
+    """The cases' horizons in words, each once, in order (``Oct-Dec 2025 and 2025``).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.lp import Periods
+    >>> from crudeflow.solve.plan import plan
+    >>> net = toy_network()
+    >>> q4 = plan(net, periods=Periods.monthly(2025, start_month=10, months=3))
+    >>> horizons([ReportCase("a", net, plan(net)), ReportCase("b", net, q4)])
+    '2025 and Oct-Dec 2025'
+    """
+    labels = list(dict.fromkeys(c.plan.horizon_label for c in cases))
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def report_title(cases: Sequence[ReportCase]) -> str:
+    """The report's heading: the first case's dataset title and every case's horizon.
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.lp import Periods
+    >>> from crudeflow.solve.plan import plan
+    >>> net = toy_network()
+    >>> p = plan(net, periods=Periods.monthly(2025, start_month=11, months=2))
+    >>> report_title([ReportCase("Q", net, p)])
+    'Toy network: export routes, Nov-Dec 2025'
+    """
+    return f"{cases[0].network.meta.title}: export routes, {horizons(cases)}"
+
+
+def _full_year(p: Plan) -> bool:
+    return p.horizon_months == 12
 
 
 def _version() -> str:
@@ -169,7 +214,7 @@ def write_default_report(
 
     net = load_dataset(dataset)
     cases = default_cases(net, year=year)
-    title = f"{net.meta.title}: export routes, {cases[0].plan.periods.labels[0]}"
+    title = report_title(cases)
     return build_report(
         cases, title=title, out=out, command=report_command(out, dataset=dataset, year=year)
     )
@@ -233,8 +278,7 @@ def build_report(
     parts.append(_reproduce(cases, command, generated))
 
     first = cases[0]
-    periods = first.plan.periods
-    when = periods.labels[0] + (f" to {periods.labels[-1]}" if periods.n > 1 else "")
+    when = horizons(cases)
     subtitle = (
         f"{first.network.meta.title} · {when} · "
         f"{len(cases)} case{'s' if len(cases) != 1 else ''} · generated "
@@ -313,10 +357,9 @@ def _summary(cases: Sequence[ReportCase], traced: Sequence[TracedFlows]) -> str:
     for i, c in enumerate(cases):
         p = c.plan
         ru, ru_share = _entering(p, WATCH)
-        nb = p.netback_musd / 1000 / p.horizon_years
-        shut_share = p.shut_in_mtpa / p.available_mtpa if p.available_mtpa > 0 else 0.0
-        kpis = "".join(
-            [
+        shut_share = p.shut_in_mt / p.available_mt if p.available_mt > 0 else 0.0
+        if _full_year(p):
+            volume_kpis = [
                 _kpi("Exported, Mt/yr", h.num(p.exported_mtpa), f"{h.num(p.exported_kbd, 0)} kb/d"),
                 _kpi(
                     "Shut in, Mt/yr",
@@ -326,18 +369,49 @@ def _summary(cases: Sequence[ReportCase], traced: Sequence[TracedFlows]) -> str:
                 ),
                 _kpi(
                     "Netback, USD bn/yr",
-                    h.num(nb, 2),
+                    h.num(p.netback_musd_per_yr / 1000, 2),
                     f"{h.num(p.netback_usd_per_t)} USD per tonne",
                 ),
+            ]
+        else:
+            over = p.horizon_label
+            volume_kpis = [
+                _kpi(
+                    f"Exported, Mt over {over}",
+                    h.num(p.exported_mt, 2),
+                    f"{h.num(p.exported_kbd, 0)} kb/d on average",
+                ),
+                _kpi(
+                    f"Shut in, Mt over {over}",
+                    h.num(p.shut_in_mt, 2),
+                    f"{shut_share:.0%} of {h.num(p.available_mt, 2)} Mt available",
+                    "watch" if p.shut_in_mt > 0.005 else "",
+                ),
+                _kpi(
+                    f"Netback, USD bn over {over}",
+                    h.num(p.netback_musd / 1000, 2),
+                    f"{h.num(p.netback_usd_per_t)} USD per tonne; "
+                    f"{h.num(p.netback_musd_per_yr / 1000, 2)} USD bn/yr annualised",
+                ),
+            ]
+        kpis = "".join(
+            [
+                *volume_kpis,
                 _kpi(
                     f"Via {country_name(WATCH)}, share",
                     f"{ru_share:.0%}",
-                    f"{h.num(ru)} Mt/yr enter {country_name(WATCH)}",
+                    f"{h.num(ru)} Mt/yr enter {country_name(WATCH)}"
+                    + ("" if _full_year(p) else " (annualised)"),
                     "watch" if ru_share > 0.005 else "",
                 ),
             ]
         )
-        same = c.network.meta.name == cases[0].network.meta.name and i > 0
+        # compare with the first case only over the same months (never a rate of a loss)
+        same = (
+            c.network.meta.name == cases[0].network.meta.name
+            and i > 0
+            and (p.horizon_start, p.horizon_end) == (base.horizon_start, base.horizon_end)
+        )
         findings = explain(p, base=base if same else None)
         cards.append(
             f'<div class="card">{_case_head(i, c)}{_chips(c)}<div class="kpis">{kpis}</div>'
@@ -360,28 +434,58 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
     def row(name: str, vals: list[str]) -> None:
         rows.append([name, *vals])
 
-    row("Exported, Mt/yr", [h.num(p.exported_mtpa) for p in plans])
-    row("Exported, kb/d", [h.num(p.exported_kbd, 0) for p in plans])
-    row("Shut in, Mt/yr", [h.num(p.shut_in_mtpa) for p in plans])
-    row("Netback, USD bn/yr", [h.num(p.netback_musd / 1000 / p.horizon_years, 2) for p in plans])
-    row("Netback, USD per tonne", [h.num(p.netback_usd_per_t) for p in plans])
-    row(f"Entering {country_name(WATCH)}, Mt/yr", [h.num(_entering(p, WATCH)[0]) for p in plans])
+    spans = {(p.horizon_start, p.horizon_end) for p in plans}
+    full = all(_full_year(p) for p in plans)
+    rate = "Mt/yr" if full else "Mt/yr, annualised"
+    if len(spans) > 1:
+        row("Horizon", [p.horizon_label for p in plans])
+    if len(spans) == 1 and full:
+        row("Exported, Mt/yr", [h.num(p.exported_mtpa) for p in plans])
+        row("Exported, kb/d", [h.num(p.exported_kbd, 0) for p in plans])
+        row("Shut in, Mt/yr", [h.num(p.shut_in_mtpa) for p in plans])
+        row("Netback, USD bn/yr", [h.num(p.netback_musd_per_yr / 1000, 2) for p in plans])
+        row("Netback, USD per tonne", [h.num(p.netback_usd_per_t) for p in plans])
+        base_nb = plans[0].netback_musd_per_yr
+        row(
+            "Netback change vs first case, USD bn/yr",
+            [
+                "—" if i == 0 else _signed((p.netback_musd_per_yr - base_nb) / 1000)
+                for i, p in enumerate(plans)
+            ],
+        )
+    else:
+        # totals over the months every case covers (compare_plans), never rates of a loss
+        totals = compare_plans(
+            [(str(i), c.plan) for i, c in enumerate(cases)], cases[0].network, groups=[]
+        )
+        totals = totals[totals["kind"] == "total"].reset_index(drop=True)
+        shared = totals["period"].nunique() == 1
+        over = f"over {totals['period'].iloc[0]}" if shared else "over each case's horizon"
+        row(f"Exported, Mt {over}", [h.num(float(v), 2) for v in totals["exported_mt"]])
+        row("Exported, kb/d (average)", [h.num(p.exported_kbd, 0) for p in plans])
+        row(f"Shut in, Mt {over}", [h.num(float(v), 2) for v in totals["shut_in_mt"]])
+        row(
+            f"Netback, USD bn {over}",
+            [h.num(float(v) / 1000, 2) for v in totals["netback_musd"]],
+        )
+        row("Netback, USD per tonne", [h.num(p.netback_usd_per_t) for p in plans])
+        if shared:
+            row(
+                f"Netback change vs first case, USD bn {over}",
+                [
+                    "—" if i == 0 else _signed(float(v) / 1000)
+                    for i, v in enumerate(totals["delta_netback_musd"])
+                ],
+            )
+    row(f"Entering {country_name(WATCH)}, {rate}", [h.num(_entering(p, WATCH)[0]) for p in plans])
     row(f"Share through {country_name(WATCH)}", [f"{_entering(p, WATCH)[1]:.0%}" for p in plans])
-    base_nb = plans[0].netback_musd / plans[0].horizon_years
-    row(
-        "Netback change vs first case, USD bn/yr",
-        [
-            "—" if i == 0 else _signed((p.netback_musd / p.horizon_years - base_nb) / 1000)
-            for i, p in enumerate(plans)
-        ],
-    )
     row("Binding route", [p.bottlenecks[0].name if p.bottlenecks else "none" for p in plans])
     groups: list[str] = []
     for tr in traced:
         groups += [g for g in tr.by_group() if g not in groups]
     for g in groups:
         row(
-            f"via {g}, Mt/yr delivered",
+            f"via {g}, Mt/yr delivered" + ("" if full else ", annualised"),
             [h.num(tr.by_group().get(g, 0.0), dash_zero=True) for tr in traced],
         )
     heads = [""] + [c.label for c in cases]
@@ -393,9 +497,11 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
         '<div class="grid" style="grid-template-columns:repeat(auto-fit,minmax(560px,1fr))">'
         f'<div class="card table-scroll">{table}</div>'
         f'<div class="card"><h3>Delivered by route group</h3>{chart}'
-        '<p class="caption">Mt/yr reaching markets by the route group on which the oil '
-        "leaves the country (see the Sankey method below); <b>Shut in</b> is crude "
-        "available but not exported.</p></div></div></section>"
+        f'<p class="caption">{h.esc(rate)} reaching markets by the route group on which the '
+        "oil leaves the country (see the Sankey method below); <b>Shut in</b> is crude "
+        "available but not exported."
+        + ("" if full else " Annual rates over each case's own horizon.")
+        + "</p></div></div></section>"
     )
 
 
@@ -427,7 +533,13 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
     return (
         '<section id="map"><h2>Export routes</h2><p class="lead">Every route of the network, '
         "drawn from node to node. Line width is proportional to the planned flow (the same "
-        f"scale on every map; the widest line is {h.num(max_flow)} Mt/yr). Colour tells the "
+        f"scale on every map; the widest line is {h.num(max_flow)} Mt/yr"
+        + (
+            ""
+            if all(_full_year(c.plan) for c in cases)
+            else ", annual rates over each case's horizon"
+        )
+        + "). Colour tells the "
         f'transit: <span class="tag watch">red</span> crosses {country_name(WATCH)}, '
         f'<span class="tag bypass">blue</span> bypasses it, brown stays inside {producer}. '
         "Dashed routes are planned or idle, dotted ones are closed by a requirement of the case; "
@@ -440,17 +552,20 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
 def _sankeys(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figure: Any) -> str:
     cards = []
     for i, (c, tr) in enumerate(zip(cases, traced, strict=True)):
+        if not _full_year(c.plan):  # a short horizon: totals over it, not annual rates
+            tr = trace(c.network, c.plan, watch=WATCH, totals=True)
         fig = sankey_figure(c.network, c.plan, traced=tr, watch=WATCH, height=SANKEY_HEIGHT)
+        unit = tr.unit if _full_year(c.plan) else f"Mt over {c.plan.horizon_label}"
         lost = (
-            f" Transit losses and storage take {h.num(tr.lost_mtpa, 2)} Mt/yr between "
+            f" Transit losses and storage take {h.num(tr.lost, 2)} {unit} between "
             "fields and markets."
-            if tr.lost_mtpa > 0.005
+            if tr.lost > 0.005
             else ""
         )
         cards.append(
             f'<div class="card">{_case_head(i, c)}'
             f"{figure(f'fig-sankey-{i}', fig, 'sankey')}"
-            f'<p class="caption">Delivered Mt/yr.{h.esc(lost)}</p></div>'
+            f'<p class="caption">Delivered {h.esc(unit)}.{h.esc(lost)}</p></div>'
         )
     producer = country_name(cases[0].network.meta.producer)
     return (
@@ -479,8 +594,9 @@ def _monthly(cases: Sequence[ReportCase], figure: Any) -> str:
         )
     return (
         '<section id="monthly"><h2>Month by month</h2><p class="lead">Flows on the routes '
-        "that leave the country, per month, annualised (Mt/yr), by route group. Storage "
-        "and transit times let monthly flows differ from monthly supply.</p>"
+        "that leave the country in each month (Mt in the month, not an annual rate), by "
+        "route group. Storage and transit times let monthly flows differ from monthly "
+        "supply.</p>"
         f'<div class="grid">{"".join(cards)}</div></section>'
     )
 
@@ -591,24 +707,31 @@ def _details(cases: Sequence[ReportCase]) -> str:
                 req_rows,
                 numeric=(2, 3, 4, 5),
             )
-            if p.requirement_cost_musd is not None:
+            req_cost, cost_yr = p.requirement_cost_musd, p.requirement_cost_musd_per_yr
+            if req_cost is not None and cost_yr is not None:
+                amount = (
+                    f"USD {h.num(cost_yr, 0)} m a year"
+                    if _full_year(p)
+                    else f"USD {h.num(req_cost, 0)} m over {p.horizon_label} "
+                    f"(USD {h.num(cost_yr, 0)} m a year, annualised)"
+                )
                 reqs += (
-                    f'<p class="caption">Against the plan without requirements the '
-                    f"requirements cost USD "
-                    f"{h.num(p.requirement_cost_musd / p.horizon_years, 0)} m a year of "
-                    "netback.</p>"
+                    '<p class="caption">Against the plan without requirements the '
+                    f"requirements cost {h.esc(amount)} of netback.</p>"
                 )
         else:
             reqs = '<p class="caption">No requirements.</p>'
         names = {n.id: short_name(n.name) for n in c.network.nodes}
+        kind, unit = ("mtpa", "Mt/yr") if _full_year(p) else ("mt", f"Mt over {p.horizon_label}")
+        digits = 1 if _full_year(p) else 2
         supply = h.table_html(
-            ["Field", "Available Mt/yr", "Exported Mt/yr", "Shut in Mt/yr"],
+            ["Field", f"Available {unit}", f"Exported {unit}", f"Shut in {unit}"],
             [
                 [
                     names.get(str(n), str(n)),
-                    h.num(float(s["available_mt"]) / p.horizon_years),
-                    h.num(float(s["exported_mt"]) / p.horizon_years),
-                    h.num(float(s["shut_in_mt"]) / p.horizon_years, dash_zero=True),
+                    h.num(float(s[f"available_{kind}"]), digits),
+                    h.num(float(s[f"exported_{kind}"]), digits),
+                    h.num(float(s[f"shut_in_{kind}"]), digits, dash_zero=True),
                 ]
                 for n, s in p.supply.sort_values("available_mt", ascending=False).iterrows()
             ],
@@ -640,7 +763,13 @@ def _details(cases: Sequence[ReportCase]) -> str:
             f"<div><h3>Supply</h3>{supply}</div><div><h3>Transit exposure</h3>{exposure}</div>"
             f'</div><h3 style="margin-top:14px">Flows per route</h3>'
             f'<div class="table-scroll">{flows}</div>'
-            '<p class="caption">Highlighted rows are bottlenecks (full, and worth money at the '
+            '<p class="caption">'
+            + (
+                ""
+                if _full_year(p)
+                else f"Flows and capacities are annual rates over {h.esc(p.horizon_label)}. "
+            )
+            + "Highlighted rows are bottlenecks (full, and worth money at the "
             "margin); grey rows carry nothing. <b>+1 Mt/yr worth</b> is the netback one more "
             "Mt/yr of capacity would add, USD per tonne (= USD m a year per Mt/yr).</p></div>"
         )

@@ -38,7 +38,7 @@ from crudeflow.report.flows import (
     short_name,
     trace,
 )
-from crudeflow.solve.plan import Plan
+from crudeflow.solve.plan import Plan, month_label
 
 __all__ = ["comparison_figure", "monthly_figure", "sankey_figure"]
 
@@ -58,8 +58,16 @@ def sankey_figure(
     watch: str = "RU",
     height: int = 520,
 ) -> Figure:
-    """Fields → route groups → markets (and shut-in), in Mt/yr, by proportional tracing."""
-    tr = traced if traced is not None else trace(network, plan, watch=watch)
+    """Fields → route groups → markets (and shut-in), by proportional tracing.
+
+    In Mt/yr for a 12-month plan, in Mt over the horizon for a shorter one (a month's loss is
+    never drawn as a rate per year); ``traced`` overrides, in its own unit.
+    """
+    tr = (
+        traced
+        if traced is not None
+        else trace(network, plan, watch=watch, totals=plan.horizon_months != 12)
+    )
     names = {n.id: short_name(n.name) for n in network.nodes}
     labels: list[str] = []
     colours: list[str] = []
@@ -75,8 +83,8 @@ def sankey_figure(
     watch_share = tr.watch_share_of_group()
     field_total: dict[str, float] = defaultdict(float)
     for p in tr.paths:
-        field_total[p.field] += p.mtpa
-    for f, v in tr.shut_in_mtpa.items():
+        field_total[p.field] += p.amount
+    for f, v in tr.shut_in.items():
         field_total[f] += v
     for f in sorted(field_total, key=lambda f: -field_total[f]):
         if field_total[f] > 1e-6:
@@ -92,12 +100,12 @@ def sankey_figure(
         fi = node("field", p.field, names.get(p.field, p.field), NODE_STYLE["field"][2])
         gi = index[("group", p.group)]
         mi = node("market", p.market, names.get(p.market, p.market), "#b7791f")
-        links[(fi, gi, colour)] += p.mtpa
-        links[(gi, mi, colour)] += p.mtpa
-    shut_total = sum(v for v in tr.shut_in_mtpa.values() if v > 1e-6)
+        links[(fi, gi, colour)] += p.amount
+        links[(gi, mi, colour)] += p.amount
+    shut_total = sum(v for v in tr.shut_in.values() if v > 1e-6)
     if shut_total > 1e-6:
         s = node("shut", "shut", "Shut in (not exported)", SHUT_IN_COLOUR)
-        for field_id, v in tr.shut_in_mtpa.items():
+        for field_id, v in tr.shut_in.items():
             if v > 1e-6:
                 fi = node("field", field_id, names.get(field_id, field_id), NODE_STYLE["field"][2])
                 links[(fi, s, _rgba(SHUT_IN_COLOUR, 0.5))] += v
@@ -118,8 +126,8 @@ def sankey_figure(
             {
                 "type": "sankey",
                 "arrangement": "snap",
-                "valueformat": ",.1f",
-                "valuesuffix": " Mt/yr",
+                "valueformat": ",.1f" if tr.unit == "Mt/yr" else ",.2f",
+                "valuesuffix": f" {tr.unit}",
                 "node": {
                     "label": labels,
                     "color": colours,
@@ -154,7 +162,7 @@ def comparison_figure(
                 groups.append(g)
     best = {g: max(tr.by_group().get(g, 0.0) for tr in traced) for g in groups}
     groups.sort(key=lambda g: -best[g])
-    shut = [sum(tr.shut_in_mtpa.values()) for tr in traced]
+    shut = [sum(tr.shut_in.values()) for tr in traced]
     x = [*groups, "Shut in"] if any(s > 1e-6 for s in shut) else list(groups)
     data: list[dict[str, Any]] = []
     for i, (label, tr) in enumerate(zip(labels, traced, strict=True)):
@@ -195,18 +203,30 @@ def comparison_figure(
 
 
 def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure:
-    """Stacked monthly flows leaving the producer country, by route group (annualised Mt/yr)."""
+    """Stacked monthly flows leaving the producer country, by route group (Mt in each month).
+
+    The x axis is categorical with labels such as ``Dec 2025``: plotly would otherwise read
+    ``2025-12`` as a date and label the bar by a tick at the month's start ("Nov 30").
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.plan import plan
+    >>> fig = monthly_figure(toy_network(), plan(toy_network(), monthly=True))
+    >>> fig["layout"]["xaxis"]["type"], fig["data"][0]["x"][-1]
+    ('category', 'Dec 2025')
+    """
     names = exit_group_names(network)
     group_of = {rid: names[rid] for rid in border_routes(network)}
-    frac = dict(zip(plan.periods.labels, (float(f) for f in plan.periods.fraction), strict=True))
     table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for rid, period, mt in zip(
         plan.flows["route"], plan.flows["period"], plan.flows["flow_mt"], strict=True
     ):
         g = group_of.get(str(rid))
         if g is not None:
-            table[g][str(period)] += float(mt) / frac[str(period)]
-    labels = list(plan.periods.labels)
+            table[g][str(period)] += float(mt)
+    periods = list(plan.periods.labels)
+    labels = [month_label(p) for p in periods]
     ordered = sorted(table, key=lambda g: -sum(table[g].values()))
     palette = (
         "#334e68",
@@ -224,9 +244,9 @@ def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure
             "type": "bar",
             "name": g,
             "x": labels,
-            "y": [round(table[g].get(p, 0.0), 3) for p in labels],
+            "y": [round(table[g].get(p, 0.0), 4) + 0.0 for p in periods],
             "marker": {"color": palette[i % len(palette)]},
-            "hovertemplate": "%{x}: %{y:,.1f} Mt/yr<extra>" + _esc(g) + "</extra>",
+            "hovertemplate": "%{x}: %{y:,.2f} Mt<extra>" + _esc(g) + "</extra>",
         }
         for i, g in enumerate(ordered)
         if sum(table[g].values()) > 1e-6
@@ -236,7 +256,8 @@ def monthly_figure(network: Network, plan: Plan, *, height: int = 360) -> Figure
         "layout": base_layout(
             barmode="stack",
             height=height,
-            yaxis={"title": {"text": "Mt/yr (annualised)"}, "gridcolor": "#e4e7eb"},
+            xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
+            yaxis={"title": {"text": "Mt in the month"}, "gridcolor": "#e4e7eb"},
             legend={"orientation": "h", "x": 0, "y": 1.1},
             margin={"l": 60, "r": 10, "t": 40, "b": 40},
         ),

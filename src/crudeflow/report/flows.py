@@ -24,7 +24,7 @@ Examples
 >>> from crudeflow.solve.plan import plan
 >>> net = toy_network()
 >>> tr = trace(net, plan(net))
->>> [(p.field, p.group, p.market, round(p.mtpa, 2), p.crosses_watch) for p in tr.paths]
+>>> [(p.field, p.group, p.market, round(p.amount, 2), p.crosses_watch) for p in tr.paths]
 [('A', 'A_B', 'M', 10.0, True), ('A', 'A_M', 'M', 2.0, False)]
 >>> exit_group_names(net)
 {'A_B': 'A_B', 'B_M': 'B_M', 'A_M': 'A_M'}
@@ -58,12 +58,13 @@ _EPS = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class TracedPath:
-    """Oil from one field, through one route group, to one market (Mt/yr delivered)."""
+    """Oil from one field, through one route group, to one market (delivered, in the
+    :attr:`TracedFlows.unit` of its trace)."""
 
     field: str
     group: str
     market: str
-    mtpa: float
+    amount: float
     crosses_watch: bool
 
 
@@ -72,17 +73,19 @@ class TracedFlows:
     """The result of :func:`trace`: delivered paths plus what was shut in per field."""
 
     paths: tuple[TracedPath, ...]
-    shut_in_mtpa: Mapping[str, float]
-    """Available but not exported, per supply node (Mt/yr)."""
-    lost_mtpa: float
-    """Exported minus delivered: transit losses and oil left in storage (Mt/yr)."""
+    shut_in: Mapping[str, float]
+    """Available but not exported, per supply node (in :attr:`unit`)."""
+    lost: float
+    """Exported minus delivered: transit losses and oil left in storage (in :attr:`unit`)."""
     watch: str
+    unit: str = "Mt/yr"
+    """``Mt/yr`` (annual rates, the default) or ``Mt`` (totals over the plan's horizon)."""
 
     def by_group(self) -> dict[str, float]:
-        """Delivered Mt/yr per route group, largest first."""
+        """Delivered amount per route group, largest first."""
         out: dict[str, float] = defaultdict(float)
         for p in self.paths:
-            out[p.group] += p.mtpa
+            out[p.group] += p.amount
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
     def watch_share_of_group(self) -> dict[str, float]:
@@ -90,9 +93,9 @@ class TracedFlows:
         total: dict[str, float] = defaultdict(float)
         crossed: dict[str, float] = defaultdict(float)
         for p in self.paths:
-            total[p.group] += p.mtpa
+            total[p.group] += p.amount
             if p.crosses_watch:
-                crossed[p.group] += p.mtpa
+                crossed[p.group] += p.amount
         return {g: crossed[g] / t if t > _EPS else 0.0 for g, t in total.items()}
 
 
@@ -172,7 +175,7 @@ def short_name(name: str) -> str:
 _Label = tuple[str, str | None, bool]  # field, exit route (None before the exit), crossed watch
 
 
-def trace(network: Network, plan: Plan, *, watch: str = "RU") -> TracedFlows:
+def trace(network: Network, plan: Plan, *, watch: str = "RU", totals: bool = False) -> TracedFlows:
     """Decompose a plan's route flows into field → route group → market paths.
 
     Parameters
@@ -180,18 +183,20 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU") -> TracedFlows:
     network : Network
         The network the plan was solved on.
     plan : Plan
-        The solved plan (annual or monthly; horizon totals are traced, in Mt/yr).
+        The solved plan (annual or monthly; flows over the whole horizon are traced).
     watch : str
         Country code whose crossing is flagged on each path.
+    totals : bool
+        Trace the plan's horizon totals (Mt) instead of its annual rates (Mt/yr).
 
     Returns
     -------
     TracedFlows
-        Delivered Mt/yr by (field, group, market, crossed ``watch``), largest first.
+        Delivered amounts by (field, group, market, crossed ``watch``), largest first.
     """
-    years = plan.horizon_years
+    k = "mt" if totals else "mtpa"
     routes = plan.routes
-    flow = {str(rid): float(f) for rid, f in routes["flow_mtpa"].items() if float(f) > _EPS}
+    flow = {str(rid): float(f) for rid, f in routes[f"flow_{k}"].items() if float(f) > _EPS}
     keep = {r.id: 1.0 - r.loss_pct / 100.0 for r in network.routes}
     frm = {r.id: r.from_node for r in network.routes}
     to = {r.id: r.to_node for r in network.routes}
@@ -201,11 +206,12 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU") -> TracedFlows:
 
     flow = _cancel_cycles(flow, frm, to)
 
-    supply = {str(n): float(v) / years for n, v in plan.supply["exported_mt"].items()}
-    shut = {str(n): max(float(v), 0.0) / years for n, v in plan.supply["shut_in_mt"].items()}
+    supply = {str(n): float(v) for n, v in plan.supply[f"exported_{k}"].items()}
+    shut = {str(n): max(float(v), 0.0) for n, v in plan.supply[f"shut_in_{k}"].items()}
     delivered: dict[str, float] = defaultdict(float)
+    per = 1.0 if totals else plan.horizon_years  # deliveries are per period, in Mt
     for m, v in zip(plan.deliveries["market"], plan.deliveries["delivered_mt"], strict=True):
-        delivered[str(m)] += float(v) / years
+        delivered[str(m)] += float(v) / per
 
     out_routes: dict[str, list[str]] = defaultdict(list)
     graph = nx.DiGraph()
@@ -249,8 +255,10 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU") -> TracedFlows:
         )
         if amount > 1e-6
     )
-    lost = max(sum(supply.values()) - sum(p.mtpa for p in paths), 0.0)
-    return TracedFlows(paths=paths, shut_in_mtpa=shut, lost_mtpa=lost, watch=watch)
+    lost = max(sum(supply.values()) - sum(p.amount for p in paths), 0.0)
+    return TracedFlows(
+        paths=paths, shut_in=shut, lost=lost, watch=watch, unit="Mt" if totals else "Mt/yr"
+    )
 
 
 def _cancel_cycles(

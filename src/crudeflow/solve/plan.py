@@ -25,10 +25,12 @@ import pandas as pd
 
 from crudeflow.errors import InfeasiblePlanError, SolverError
 from crudeflow.network.model import Network
+from crudeflow.output import clean, records
 from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
+    STORAGE_START_FILL,
     InitialState,
     LinearProgram,
     Objective,
@@ -39,7 +41,15 @@ from crudeflow.solve.lp import (
 )
 from crudeflow.units import mtpa_to_kbd
 
-__all__ = ["Bottleneck", "Plan", "RequirementStatus", "opening_state", "plan"]
+__all__ = [
+    "Bottleneck",
+    "Plan",
+    "RequirementStatus",
+    "horizon_label",
+    "month_label",
+    "opening_state",
+    "plan",
+]
 
 FloatArray = npt.NDArray[np.float64]
 _TOL = 1e-6
@@ -59,7 +69,8 @@ class Bottleneck:
     capacity_mtpa: float
     utilisation: float
     value_usd_per_t: float
-    """Netback gained per extra Mt/yr of capacity, USD m per Mt/yr = USD per tonne."""
+    """Netback gained per extra Mt/yr of capacity over the horizon, as an annual rate: USD m a
+    year per Mt/yr = USD per tonne (the same for a 3-month and a 12-month horizon)."""
     holds_for_mtpa: float | None = None
     """Extra Mt/yr over which the value surely holds (HiGHS bound ranging: the optimal basis
     stays the same that far; it may hold further, since a basis can change without the value
@@ -123,7 +134,13 @@ class RequirementStatus:
 
 @dataclass(frozen=True)
 class Plan:
-    """A solved export plan. Every table converts to a tidy DataFrame with units in names."""
+    """A solved export plan. Every table converts to a tidy DataFrame with units in names.
+
+    One rule for every figure (see ``docs/output-format.md``): a name ending in ``_mt`` or
+    ``_musd`` is a total over the horizon; one ending in ``_mtpa``, ``_kbd`` or
+    ``_musd_per_yr`` is an annual rate (the horizon total divided by :attr:`horizon_years`).
+    Both kinds are properties here; clients print the one they need and never convert.
+    """
 
     dataset: str
     title: str
@@ -132,12 +149,17 @@ class Plan:
     requirements: tuple[str, ...]
     status: SolveStatus
     netback_musd: float
+    """Netback over the horizon, USD m (a horizon total)."""
     baseline_netback_musd: float | None
     available_mt: float
     exported_mt: float
     delivered_mt: float
     routes: pd.DataFrame
+    """One row per route; flows and capacities as annual rates (``_mtpa``) and horizon totals
+    (``flow_mt``)."""
     flows: pd.DataFrame
+    """Per route and period: ``flow_mt`` leaving, ``arrived_mt``, ``lost_mt``, the crude in
+    transit at the period's start and end, capacity and tariff cost (all horizon totals)."""
     deliveries: pd.DataFrame
     supply: pd.DataFrame
     exposure: pd.DataFrame
@@ -156,12 +178,52 @@ class Plan:
     iterations: int = 0
     states: tuple[InitialState, ...] = ()
     """Stocks and crude in transit at the start of each period and at the end (``T + 1``)."""
+    node_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per node and period: crude taken from supply, arrived, departed, delivered, and the
+    stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
 
-    # -- headline numbers ----------------------------------------------------------------
+    # -- the horizon ----------------------------------------------------------------------
     @property
     def horizon_years(self) -> float:
+        """Length of the horizon in years (turns horizon totals into annual rates)."""
         return self.periods.horizon_years
 
+    @property
+    def horizon_months(self) -> int:
+        """Number of calendar months the horizon spans (12 for an annual plan)."""
+        return self.periods.n * (12 if _is_annual(self.periods) else 1)
+
+    @property
+    def horizon_start(self) -> str:
+        """First month of the horizon, ``YYYY-MM``."""
+        first = self.periods.labels[0]
+        return f"{first}-01" if _is_annual(self.periods) else first
+
+    @property
+    def horizon_end(self) -> str:
+        """Last month of the horizon, ``YYYY-MM``."""
+        last = self.periods.labels[-1]
+        return f"{last}-12" if _is_annual(self.periods) else last
+
+    @property
+    def horizon_label(self) -> str:
+        """The horizon in words, for labels: ``2025``, ``Oct-Dec 2025``, ``Nov 2025-Jan 2026``.
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> plan(toy_network(), periods=Periods.monthly(2025, start_month=10, months=3)).horizon_label
+        'Oct-Dec 2025'
+        """
+        return horizon_label(self.horizon_start, self.horizon_end)
+
+    # -- headline numbers: horizon totals -------------------------------------------------
+    @property
+    def shut_in_mt(self) -> float:
+        """Crude available but not exported over the horizon, Mt."""
+        return max(self.available_mt - self.exported_mt, 0.0)
+
+    # -- headline numbers: annual rates ---------------------------------------------------
     @property
     def exported_mtpa(self) -> float:
         return self.exported_mt / self.horizon_years
@@ -172,7 +234,16 @@ class Plan:
 
     @property
     def shut_in_mtpa(self) -> float:
-        return max(self.available_mt - self.exported_mt, 0.0) / self.horizon_years
+        return self.shut_in_mt / self.horizon_years
+
+    @property
+    def delivered_mtpa(self) -> float:
+        return self.delivered_mt / self.horizon_years
+
+    @property
+    def netback_musd_per_yr(self) -> float:
+        """Netback as an annual rate, USD m a year."""
+        return self.netback_musd / self.horizon_years
 
     @property
     def exported_kbd(self) -> float:
@@ -188,6 +259,12 @@ class Plan:
         if self.baseline_netback_musd is None:
             return None
         return self.baseline_netback_musd - self.netback_musd
+
+    @property
+    def requirement_cost_musd_per_yr(self) -> float | None:
+        """:attr:`requirement_cost_musd` as an annual rate (USD m a year)."""
+        cost = self.requirement_cost_musd
+        return None if cost is None else cost / self.horizon_years
 
     @property
     def shortfalls(self) -> tuple[RequirementStatus, ...]:
@@ -209,78 +286,195 @@ class Plan:
         """The route table (the plan's main tidy table)."""
         return self.routes.reset_index()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Everything shown on screen, JSON-ready, with units in the keys."""
+    def period_frame(self) -> pd.DataFrame:
+        """Per period, one row per route then one per node: the monthly ledger (Mt).
 
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            # column by column: ~10x faster than DataFrame.to_dict("records") on these tables
-            out = df.reset_index() if df.index.name else df
-            cols = {str(c): out[c].tolist() for c in out.columns}
-            keys = list(cols)
-            return [
-                {
-                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                    for k, v in zip(keys, vals, strict=True)
-                }
-                for vals in zip(*cols.values(), strict=True)
-            ]
+        Route rows (``kind == "route"``) give ``flow_mt`` leaving the route's ``from`` node,
+        ``arrived_mt`` at its ``to`` node, ``lost_mt`` and the crude in transit at the
+        period's start and end; node rows (``kind == "node"``) give the crude taken from
+        supply, arrived, departed, delivered to a market and the stock at the period's start
+        and end. Every route and node row balances (start + in = out + end), so a user can
+        check conservation from this table alone (``docs/output-format.md``).
 
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> f = plan(toy_network(), monthly=True).period_frame()
+        >>> sorted(set(f["kind"])), len(f) == 12 * (3 + 3)
+        (['node', 'route'], True)
+        """
+        routes = self.flows.rename(columns={"route": "id"}).assign(kind="route")
+        nodes = self.node_balance.rename(columns={"node": "id"}).assign(kind="node")
+        cols = ["period", "kind", "id", *_LEDGER_ROUTE_COLS, *_LEDGER_NODE_COLS]
+        both = pd.concat([routes, nodes], ignore_index=True, sort=False)
+        order = {p: i for i, p in enumerate(self.periods.labels)}
+        both["_p"] = both["period"].map(order)
+        both["_k"] = (both["kind"] == "node").astype(int)
+        both = both.sort_values(["_p", "_k"], kind="stable")
+        return both.reindex(columns=cols).reset_index(drop=True)
+
+    def headline(self) -> dict[str, Any]:
+        """The headline figures, both kinds side by side (the contract of every output).
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> h = plan(toy_network(), periods=Periods.monthly(2025, start_month=10, months=3)).headline()
+        >>> h["horizon_start"], h["horizon_end"], h["horizon_months"]
+        ('2025-10', '2025-12', 3)
+        >>> round(h["exported_mtpa"] * h["horizon_years"], 6) == round(h["exported_mt"], 6)
+        True
+        """
         return {
-            "dataset": self.dataset,
-            "title": self.title,
-            "periods": list(self.periods.labels),
-            "objective": self.objective,
-            "requirements": list(self.requirements),
-            "status": self.status.value,
-            "solver": self.solver,
-            "available_mtpa": self.available_mtpa,
-            "exported_mtpa": self.exported_mtpa,
-            "exported_kbd": self.exported_kbd,
-            "shut_in_mtpa": self.shut_in_mtpa,
+            "horizon_start": self.horizon_start,
+            "horizon_end": self.horizon_end,
+            "horizon_months": self.horizon_months,
+            "horizon_years": self.horizon_years,
+            "horizon_label": self.horizon_label,
+            # horizon totals
+            "available_mt": self.available_mt,
+            "exported_mt": self.exported_mt,
+            "shut_in_mt": self.shut_in_mt,
             "delivered_mt": self.delivered_mt,
             "netback_musd": self.netback_musd,
-            "netback_usd_per_t": self.netback_usd_per_t,
             "baseline_netback_musd": self.baseline_netback_musd,
             "requirement_cost_musd": self.requirement_cost_musd,
-            "bbl_per_t_default_grade": self.bbl_per_t,
+            # annual rates
+            "available_mtpa": self.available_mtpa,
+            "exported_mtpa": self.exported_mtpa,
+            "shut_in_mtpa": self.shut_in_mtpa,
+            "delivered_mtpa": self.delivered_mtpa,
+            "exported_kbd": self.exported_kbd,
+            "netback_musd_per_yr": self.netback_musd_per_yr,
+            "requirement_cost_musd_per_yr": self.requirement_cost_musd_per_yr,
+            # per tonne (the same either way)
+            "netback_usd_per_t": self.netback_usd_per_t,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything shown on screen, JSON-ready, with units in the keys.
+
+        Floats are rounded to :data:`crudeflow.output.OUTPUT_DECIMALS` places, ``-0.0`` is
+        ``0.0`` and NaN/inf are ``None``.
+        """
+
+        head: dict[str, Any] = clean(
+            {
+                "dataset": self.dataset,
+                "title": self.title,
+                "periods": list(self.periods.labels),
+                "objective": self.objective,
+                "requirements": list(self.requirements),
+                "status": self.status.value,
+                "solver": self.solver,
+                **self.headline(),
+                "bbl_per_t_default_grade": self.bbl_per_t,
+            }
+        )
+        tail: dict[str, Any] = clean(
+            {
+                "requirement_status": [
+                    {
+                        "requirement": r.text,
+                        "kind": r.kind,
+                        "op": r.op,
+                        "target": r.target,
+                        "achieved": r.achieved,
+                        "shortfall": r.shortfall,
+                        "met": r.met,
+                        "binding": r.binding,
+                        "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
+                        "unit": "fraction of exports" if r.kind == "share" else "Mt/yr",
+                    }
+                    for r in self.requirement_status
+                ],
+                "shortfall_routes": list(self.shortfall_routes),
+                "bottlenecks": [
+                    {
+                        "route": b.route,
+                        "name": b.name,
+                        "flow_mtpa": b.flow_mtpa,
+                        "capacity_mtpa": b.capacity_mtpa,
+                        "utilisation": b.utilisation,
+                        "value_usd_per_t": b.value_usd_per_t,
+                        "holds_for_mtpa": b.holds_for_mtpa,
+                    }
+                    for b in self.bottlenecks
+                ],
+                "timings_s": self.timings,
+            }
+        )
+        return {
+            **head,
             "routes": records(self.routes),
             "deliveries": records(self.deliveries),
             "supply": records(self.supply),
             "exposure": records(self.exposure),
             "by_period": records(self.by_period),
-            "requirement_status": [
-                {
-                    "requirement": r.text,
-                    "kind": r.kind,
-                    "op": r.op,
-                    "target": r.target,
-                    "achieved": r.achieved,
-                    "shortfall": r.shortfall,
-                    "met": r.met,
-                    "binding": r.binding,
-                    "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
-                }
-                for r in self.requirement_status
-            ],
-            "shortfall_routes": list(self.shortfall_routes),
-            "bottlenecks": [
-                {
-                    "route": b.route,
-                    "name": b.name,
-                    "flow_mtpa": b.flow_mtpa,
-                    "capacity_mtpa": b.capacity_mtpa,
-                    "utilisation": b.utilisation,
-                    "value_usd_per_t": b.value_usd_per_t,
-                    "holds_for_mtpa": (
-                        b.holds_for_mtpa
-                        if b.holds_for_mtpa is not None and np.isfinite(b.holds_for_mtpa)
-                        else None
-                    ),
-                }
-                for b in self.bottlenecks
-            ],
-            "timings_s": self.timings,
+            "flows": records(self.flows),
+            "node_balance": records(self.node_balance),
+            **tail,
         }
+
+
+_LEDGER_ROUTE_COLS = (
+    "from",
+    "to",
+    "in_transit_start_mt",
+    "flow_mt",
+    "arrived_mt",
+    "lost_mt",
+    "in_transit_end_mt",
+    "capacity_mt",
+)
+_LEDGER_NODE_COLS = (
+    "stock_start_mt",
+    "taken_mt",
+    "departed_mt",
+    "delivered_mt",
+    "stock_end_mt",
+)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _is_annual(periods: Periods) -> bool:
+    return all(len(label) == 4 for label in periods.labels)
+
+
+def horizon_label(start: str, end: str) -> str:
+    """Words for the months ``start`` to ``end`` (``YYYY-MM``), as labels print them.
+
+    Examples
+    --------
+    >>> horizon_label("2025-01", "2025-12"), horizon_label("2025-10", "2025-12")
+    ('2025', 'Oct-Dec 2025')
+    >>> horizon_label("2025-11", "2026-01"), horizon_label("2025-12", "2025-12")
+    ('Nov 2025-Jan 2026', 'Dec 2025')
+    >>> horizon_label("2024-01", "2025-12")
+    '2024-2025'
+    """
+    (y0, m0), (y1, m1) = (tuple(int(v) for v in s.split("-")) for s in (start, end))
+    if m0 == 1 and m1 == 12:
+        return str(y0) if y0 == y1 else f"{y0}-{y1}"
+    if (y0, m0) == (y1, m1):
+        return f"{_MONTHS[m0 - 1]} {y0}"
+    if y0 == y1:
+        return f"{_MONTHS[m0 - 1]}-{_MONTHS[m1 - 1]} {y0}"
+    return f"{_MONTHS[m0 - 1]} {y0}-{_MONTHS[m1 - 1]} {y1}"
+
+
+def month_label(period: str) -> str:
+    """A period label for a chart axis: ``2025-12`` -> ``Dec 2025``; ``2025`` stays.
+
+    Examples
+    --------
+    >>> month_label("2025-12"), month_label("2025")
+    ('Dec 2025', '2025')
+    """
+    if len(period) == 4:
+        return period
+    y, m = period.split("-")
+    return f"{_MONTHS[int(m) - 1]} {y}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -630,7 +824,12 @@ def _assemble(
     # Value of one more Mt/yr of capacity in every period in which the route carries any.
     scale = (lp.capacity_mtpa > 0) * frac[:, None]
     closed = np.array([rid in lp.closed_by for rid in lp.route_ids])
-    value = (np.maximum(-rc, 0.0) * scale).sum(axis=0) if lp.objective == "netback" else np.zeros(R)
+    # USD m over the horizon per Mt/yr, divided by its length: USD m a year per Mt/yr = USD/t
+    value = (
+        (np.maximum(-rc, 0.0) * scale).sum(axis=0) / years
+        if lp.objective == "netback"
+        else np.zeros(R)
+    )
     value = np.where(closed, 0.0, value)
     flow_mt = flows.sum(axis=0)
     cap_mt = lp.capacity_mt.sum(axis=0)
@@ -648,6 +847,7 @@ def _assemble(
             "status": [r.status for r in routes],
             "flow_mtpa": flow_mt / years,
             "flow_kbd": flow_mt / years * kbd_factor,
+            "flow_mt": flow_mt,
             "capacity_mtpa": cap_mt / years,
             "utilisation": util,
             "tariff_usd_per_t": (lp.tariff_usd_per_t * frac[:, None]).sum(axis=0) / years,
@@ -655,15 +855,7 @@ def _assemble(
             "closed_by": [lp.closed_by.get(rid, "") for rid in lp.route_ids],
         }
     ).set_index("route")
-    flow_long = pd.DataFrame(
-        {
-            "route": np.tile(np.array(lp.route_ids, dtype=object), T),
-            "period": np.repeat(np.array(periods.labels, dtype=object), R),
-            "flow_mt": flows.ravel(),
-            "capacity_mt": lp.capacity_mt.ravel(),
-            "tariff_cost_musd": (flows * lp.tariff_usd_per_t).ravel(),
-        }
-    )
+    flow_long, node_balance = _ledger(network, lp, x, flows)
     M = len(lp.market_nodes)
     d = x[lp.block("d")].reshape(T, M)
     deliveries = pd.DataFrame(
@@ -677,15 +869,19 @@ def _assemble(
     )
     S = len(lp.supply_nodes)
     s = x[lp.block("s")].reshape(T, S)
+    avail_mt, took_mt = lp.supply_mt.sum(axis=0), s.sum(axis=0)
+    shut_mt = np.clip(avail_mt - took_mt, 0.0, None)
     supply_df = pd.DataFrame(
         {
-            "node": list(lp.supply_nodes),
-            "available_mt": lp.supply_mt.sum(axis=0),
-            "exported_mt": s.sum(axis=0),
-        }
+            "available_mt": avail_mt,
+            "exported_mt": took_mt,
+            "shut_in_mt": shut_mt,
+            "available_mtpa": avail_mt / years,
+            "exported_mtpa": took_mt / years,
+            "shut_in_mtpa": shut_mt / years,
+        },
+        index=pd.Index(list(lp.supply_nodes), name="node"),
     )
-    supply_df["shut_in_mt"] = (supply_df["available_mt"] - supply_df["exported_mt"]).clip(lower=0)
-    supply_df = supply_df.set_index("node")
     revenue_t = (d * lp.price_usd_per_t).sum(axis=1)
     tariff_t = (flows * lp.tariff_usd_per_t).sum(axis=1)
     by_period = pd.DataFrame(
@@ -707,6 +903,7 @@ def _assemble(
         {
             "country": countries,
             "entering_mtpa": np.array(entering) / years,
+            "entering_mt": np.array(entering),
             "share_of_exports": np.array(entering) / exported if exported > _TOL else 0.0,
         }
     ).set_index("country")
@@ -795,4 +992,125 @@ def _assemble(
         solver=res.solver,
         iterations=iterations,
         states=period_states(lp, x),
+        node_balance=node_balance,
     )
+
+
+def _ledger(
+    network: Network, lp: LinearProgram, x: FloatArray, flows: FloatArray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per route and period, and per node and period, every tonne's whereabouts (Mt).
+
+    Arrivals are read from the LP's own conservation coefficients, so whatever the LP does
+    with transit lags (a share of a month's departures arriving in a later month, or at the
+    horizon's wrap) the tables say where the crude was: a tonne is in transit at the end of
+    every period from its departure up to the one before its arrival. Stocks are the opening
+    level plus the LP's stock columns.
+    """
+    periods = lp.periods
+    T, R = periods.n, lp.n_routes
+    arr = network.arrays
+    N = len(arr.node_ids)
+    n_cons = lp.n_conservation_rows
+    keep = np.asarray(arr.keep, dtype=float)
+    sent = flows * keep[None, :]  # [T, R] what will arrive somewhere
+    lost = flows - sent
+    A = lp.A[:, lp.block("x")].tocoo()
+    on = (A.row < n_cons) & (A.data > 0.0)
+    dep_col = A.col[on]
+    t_dep, r_of = dep_col // R, dep_col % R
+    t_arr = A.row[on] // N
+    amount = A.data[on] * flows.ravel()[dep_col]
+    arrived = np.zeros((T, R))
+    np.add.at(arrived, (t_arr, r_of), amount)
+    # in transit at the end of period p: departed at or before p, arriving after p
+    diff = np.zeros((T + 1, R))
+    opening = np.zeros(R)
+    fwd = t_arr >= t_dep
+    np.add.at(diff, (t_dep[fwd], r_of[fwd]), amount[fwd])
+    np.add.at(diff, (t_arr[fwd], r_of[fwd]), -amount[fwd])
+    wrap = ~fwd  # arrives in an earlier period: in transit from departure to the horizon's end,
+    np.add.at(diff, (t_dep[wrap], r_of[wrap]), amount[wrap])  # and from its start to arrival
+    np.add.at(opening, r_of[wrap], amount[wrap])
+    np.add.at(diff, (t_arr[wrap], r_of[wrap]), -amount[wrap])
+    # an open horizon (no wrap) starts with crude in transit that arrives in its first period
+    # (a constant of the LP, not a column)
+    tau = lp.opening_in_transit_mt
+    if tau is not None and T > 1:
+        tau = np.asarray(tau, dtype=float)
+        opening += tau
+        arrived[0] += tau
+        diff[0] -= tau
+    # crude that never arrives inside the horizon stays in transit to its end
+    unarrived = sent - _per_departure(amount, t_dep, r_of, T, R)
+    unarrived = np.where(np.abs(unarrived) < 1e-12, 0.0, unarrived)
+    diff[:T] += unarrived
+    transit_end = opening[None, :] + np.cumsum(diff[:T], axis=0)
+    transit_end = np.where(np.abs(transit_end) < 1e-12, 0.0, transit_end)
+    transit_start = np.vstack([opening[None, :], transit_end[:-1]])
+    routes = network.routes
+    flow_long = pd.DataFrame(
+        {
+            "route": np.tile(np.array(lp.route_ids, dtype=object), T),
+            "period": np.repeat(np.array(periods.labels, dtype=object), R),
+            "from": np.tile(np.array([r.from_node for r in routes], dtype=object), T),
+            "to": np.tile(np.array([r.to_node for r in routes], dtype=object), T),
+            "in_transit_start_mt": transit_start.ravel(),
+            "flow_mt": flows.ravel(),
+            "arrived_mt": arrived.ravel(),
+            "lost_mt": lost.ravel(),
+            "in_transit_end_mt": transit_end.ravel(),
+            "capacity_mt": lp.capacity_mt.ravel(),
+            "tariff_cost_musd": (flows * lp.tariff_usd_per_t).ravel(),
+        }
+    )
+
+    node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
+    taken = np.zeros((T, N))
+    s_idx = [node_pos[n] for n in lp.supply_nodes]
+    taken[:, s_idx] = x[lp.block("s")].reshape(T, len(lp.supply_nodes))
+    delivered = np.zeros((T, N))
+    m_idx = [node_pos[m] for m in lp.market_nodes]
+    delivered[:, m_idx] = x[lp.block("d")].reshape(T, len(lp.market_nodes))
+    frm, to = np.asarray(arr.frm), np.asarray(arr.to)
+    departed = np.zeros((T, N))
+    np.add.at(departed.T, frm, flows.T)
+    arrived_at = np.zeros((T, N))
+    np.add.at(arrived_at.T, to, arrived.T)
+    stock_end = np.zeros((T, N))
+    stock_open = np.zeros(N)
+    H = len(lp.storage_nodes)
+    if H:
+        h_idx = [node_pos[k] for k in lp.storage_nodes]
+        hb = x[lp.block("h")]
+        above, below = hb[: T * H].reshape(T, H), hb[T * H :].reshape(T, H)
+        opening_stock = lp.opening_stock_mt  # the horizon's opening stocks
+        stock_open[h_idx] = (
+            arr.storage_mt[h_idx] * STORAGE_START_FILL
+            if opening_stock is None or len(opening_stock) != H
+            else opening_stock
+        )
+        stock_end[:, h_idx] = stock_open[h_idx][None, :] + above - below
+    else:
+        stock_end[:] = stock_open[None, :]
+    stock_end = np.where(np.abs(stock_end) < 1e-12, 0.0, stock_end)
+    stock_start = np.vstack([stock_open[None, :], stock_end[:-1]])
+    node_balance = pd.DataFrame(
+        {
+            "node": np.tile(np.array(arr.node_ids, dtype=object), T),
+            "period": np.repeat(np.array(periods.labels, dtype=object), N),
+            "stock_start_mt": stock_start.ravel(),
+            "taken_mt": taken.ravel(),
+            "arrived_mt": arrived_at.ravel(),
+            "departed_mt": departed.ravel(),
+            "delivered_mt": delivered.ravel(),
+            "stock_end_mt": stock_end.ravel(),
+        }
+    )
+    return flow_long, node_balance
+
+
+def _per_departure(amount: FloatArray, t_dep: Any, r_of: Any, T: int, R: int) -> FloatArray:
+    out = np.zeros((T, R))
+    np.add.at(out, (t_dep, r_of), amount)
+    return out

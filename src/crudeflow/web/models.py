@@ -160,8 +160,22 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+def _total(what: str, unit: str = "Mt") -> Any:
+    return Field(description=f"{what}: total over the horizon, {unit}.")
+
+
+def _rate(what: str, unit: str = "Mt/yr") -> Any:
+    return Field(description=f"{what}: annual rate ({unit}), the horizon total / horizon_years.")
+
+
 class PlanResponse(_Open):
-    """A solved plan (see :meth:`crudeflow.solve.plan.Plan.to_dict`) plus explanations."""
+    """A solved plan (see :meth:`crudeflow.solve.plan.Plan.to_dict`) plus explanations.
+
+    Every figure says its kind in its name: ``_mt`` and ``_musd`` are totals over the horizon
+    (``horizon_start`` to ``horizon_end``), ``_mtpa``, ``_kbd`` and ``_musd_per_yr`` annual
+    rates. A client prints the field it needs with its label and never converts one into the
+    other. Floats are rounded to 6 decimals.
+    """
 
     dataset: str
     title: str
@@ -169,14 +183,28 @@ class PlanResponse(_Open):
     objective: str
     requirements: list[str]
     status: str
-    available_mtpa: float
-    exported_mtpa: float
-    exported_kbd: float
-    shut_in_mtpa: float
-    netback_musd: float
-    netback_usd_per_t: float
-    baseline_netback_musd: float | None
-    requirement_cost_musd: float | None
+    horizon_start: str = Field(description="First month of the horizon, YYYY-MM.")
+    horizon_end: str = Field(description="Last month of the horizon, YYYY-MM.")
+    horizon_months: int = Field(ge=1, description="Calendar months in the horizon.")
+    horizon_years: float = Field(gt=0, description="Length of the horizon in years.")
+    horizon_label: str = Field(description="The horizon in words, e.g. 'Oct-Dec 2025', '2025'.")
+    available_mt: float = _total("Crude available")
+    exported_mt: float = _total("Crude exported")
+    shut_in_mt: float = _total("Crude available but not exported")
+    delivered_mt: float = _total("Crude delivered to markets")
+    netback_musd: float = _total("Netback", "USD m")
+    available_mtpa: float = _rate("Crude available")
+    exported_mtpa: float = _rate("Crude exported")
+    shut_in_mtpa: float = _rate("Crude available but not exported")
+    delivered_mtpa: float = _rate("Crude delivered to markets")
+    exported_kbd: float = _rate("Crude exported", "kb/d at the default grade")
+    netback_musd_per_yr: float = _rate("Netback", "USD m a year")
+    netback_usd_per_t: float = Field(description="Netback per tonne exported, USD/t.")
+    baseline_netback_musd: float | None = _total("Netback without the requirements", "USD m")
+    requirement_cost_musd: float | None = _total("Netback the requirements cost", "USD m")
+    requirement_cost_musd_per_yr: float | None = _rate(
+        "Netback the requirements cost", "USD m a year"
+    )
     routes: list[dict[str, Any]]
     deliveries: list[dict[str, Any]]
     exposure: list[dict[str, Any]]

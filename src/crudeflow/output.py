@@ -1,0 +1,173 @@
+"""How numbers leave crudeflow: one output precision, no float noise, no negative zeros.
+
+The solver's figures carry float noise (``12.000000000000002``, ``-1e-13``). Results keep
+them exact; everything written for a reader (JSON, CSV, tables) goes through this module:
+
+- JSON and CSV: every float is rounded to :data:`OUTPUT_DECIMALS` decimal places (1 t when
+  the unit is Mt, 1 USD when it is USD m), ``-0.0`` becomes ``0.0``; NaN and ±inf become
+  ``null`` in JSON and an empty cell in CSV.
+- Tables: :func:`fmt` and :func:`fmt_signed` round first, so a tiny negative never prints as
+  ``-0.0``.
+
+Examples
+--------
+>>> clean(0.1 + 0.2), clean(-1e-13), clean(float("nan"))
+(0.3, 0.0, None)
+>>> fmt(-0.004, 2), fmt(1234.56), fmt_signed(-0.001, 2), fmt_signed(2.5)
+('0.00', '1,234.6', '0.00', '+2.5')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "OUTPUT_DECIMALS",
+    "clean",
+    "clean_frame",
+    "column",
+    "dumps",
+    "fmt",
+    "fmt_signed",
+    "records",
+    "to_csv",
+]
+
+OUTPUT_DECIMALS = 6
+"""Decimal places of every float in JSON and CSV output (1 t in Mt, 1 USD in USD m)."""
+
+
+def clean(x: Any) -> Any:
+    """``x`` made JSON-ready: floats rounded to :data:`OUTPUT_DECIMALS`, ``-0.0`` -> ``0.0``,
+    NaN/inf -> ``None``, numpy scalars made Python, containers cleaned recursively.
+
+    Examples
+    --------
+    >>> clean({"a": np.float64(2.0000000001), "b": [-0.0, (1, np.int64(2))], 3: "x"})
+    {'a': 2.0, 'b': [0.0, [1, 2]], '3': 'x'}
+    """
+    if isinstance(x, dict):
+        return {str(k): clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [clean(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, bool) or x is None or isinstance(x, int | str):
+        return x
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return None
+        return round(x, OUTPUT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return str(x)
+
+
+def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with its float columns rounded to :data:`OUTPUT_DECIMALS` and
+    ``-0.0`` made ``0.0`` (NaN stays NaN: an empty CSV cell).
+
+    Examples
+    --------
+    >>> clean_frame(pd.DataFrame({"x": [-1e-12, 0.1 + 0.2], "k": ["a", "b"]}))["x"].tolist()
+    [0.0, 0.3]
+    """
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].round(OUTPUT_DECIMALS) + 0.0
+    return out
+
+
+def column(values: Any) -> list[Any]:
+    """One column (array or Series) as a JSON-ready list: floats rounded to
+    :data:`OUTPUT_DECIMALS`, ``-0.0`` -> ``0.0``, NaN/inf -> ``None`` (vectorised).
+
+    Examples
+    --------
+    >>> column(np.array([1 / 3, -0.0, np.nan])), column(pd.Series(["a", "b"]))
+    ([0.333333, 0.0, None], ['a', 'b'])
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind != "f":
+        return [v.item() if isinstance(v, np.generic) else v for v in arr.tolist()]
+    rounded = np.round(arr, OUTPUT_DECIMALS) + 0.0
+    out: list[Any] = rounded.tolist()
+    if not np.isfinite(rounded).all():
+        out = [v if math.isfinite(v) else None for v in out]
+    return out
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``df`` (with a named index as its first column) as JSON-ready records (see
+    :func:`column`); column by column, ~10x faster than ``DataFrame.to_dict("records")``.
+
+    Examples
+    --------
+    >>> records(pd.DataFrame({"x": [0.1 + 0.2, -0.0]}, index=pd.Index(["a", "b"], name="k")))
+    [{'k': 'a', 'x': 0.3}, {'k': 'b', 'x': 0.0}]
+    """
+    cols: dict[str, list[Any]] = {}
+    if df.index.name is not None:
+        cols[str(df.index.name)] = column(df.index.to_numpy())
+    for c in df.columns:
+        cols[str(c)] = column(df[c].to_numpy())
+    keys = list(cols)
+    return [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+
+
+def to_csv(df: pd.DataFrame, *, index: bool = False) -> str:
+    """``df`` as CSV text after :func:`clean_frame` (floats as written by Python's repr).
+
+    Examples
+    --------
+    >>> print(to_csv(pd.DataFrame({"x": [-0.0, 1 / 3]})), end="")
+    x
+    0.0
+    0.333333
+    """
+    return clean_frame(df).to_csv(index=index, lineterminator="\n")
+
+
+def dumps(obj: Any, *, indent: int | None = 2) -> str:
+    """``obj`` as JSON text after :func:`clean` (strict JSON: no NaN).
+
+    Examples
+    --------
+    >>> dumps({"x": -0.0, "y": float("inf")}, indent=None)
+    '{"x": 0.0, "y": null}'
+    """
+    return json.dumps(clean(obj), indent=indent, allow_nan=False)
+
+
+def fmt(x: float, digits: int = 1) -> str:
+    """``x`` with thousands separators and ``digits`` decimals; ``—`` for NaN; never ``-0``.
+
+    Examples
+    --------
+    >>> fmt(-0.04), fmt(float("nan")), fmt(36601.234, 0)
+    ('0.0', '—', '36,601')
+    """
+    if x != x:
+        return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    r = round(float(x), digits) + 0.0
+    return f"{r:,.{digits}f}"
+
+
+def fmt_signed(x: float, digits: int = 1) -> str:
+    """Like :func:`fmt` with an explicit sign (``+1.0``, ``-1.0``); zero has no sign.
+
+    Examples
+    --------
+    >>> fmt_signed(0.00001), fmt_signed(-3.25, 1), fmt_signed(float("nan"))
+    ('0.0', '-3.2', '—')
+    """
+    if x != x:
+        return "—"
+    r = round(float(x), digits) + 0.0
+    return f"{r:+,.{digits}f}" if r != 0 else f"{0.0:,.{digits}f}"
