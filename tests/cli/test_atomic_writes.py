@@ -199,3 +199,9 @@ def test_report_refuses_an_existing_file_before_solving(tmp_path: Path) -> None:
         write_default_report(f)
     assert f.read_text() == "yesterday's briefing"
 
+
+def test_makefile_run_target_can_run_twice() -> None:
+    """`make run` writes report.html each time: it must pass --force (or a fresh path)."""
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text(encoding="utf-8")
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "crudeflow run --report" in run_recipe and "--force" in run_recipe

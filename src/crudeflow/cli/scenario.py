@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.cli._common import (
+    EXIT_USAGE,
+    DatasetOpt,
+    app,
+    console,
+    console_err,
+    json_text,
+    load,
+)
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -66,7 +73,7 @@ def run_cmd(
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
-        sys.stdout.write(json.dumps(out, indent=2, default=str) + "\n")
+        sys.stdout.write(json_text(out))
         return
     if as_csv:
         sys.stdout.write(p.by_period.reset_index().to_csv(index=False))
