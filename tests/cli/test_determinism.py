@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,24 @@ def test_bypass_flows_do_not_depend_on_hash_seed() -> None:
 
 def test_bypass_splits_comma_separated_codes_like_plan() -> None:
     assert bypass(toy_network(), avoid=["ru,az"]).avoid == ("RU", "AZ")
+
+
+def test_report_is_byte_identical_across_hash_seeds_with_source_date_epoch(
+    tmp_path: Path,
+) -> None:
+    """The report's only moving part, its time stamp, follows SOURCE_DATE_EPOCH."""
+    pages = []
+    for seed in ("1", "2"):
+        folder = tmp_path / seed
+        folder.mkdir()
+        subprocess.run(
+            [sys.executable, "-c", "from crudeflow.cli import main; main()", "report"],
+            cwd=folder,
+            env={**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1764547200"},
+            capture_output=True,
+            timeout=600,
+            check=True,
+        )
+        pages.append((folder / "report.html").read_bytes())
+    assert pages[0] == pages[1]
+    assert b"2025-12-01 00:00:00 UTC" in pages[0]

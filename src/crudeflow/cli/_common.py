@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -148,6 +150,27 @@ def output_path(value: str | Path) -> Path:
     if not value.strip():
         raise typer.BadParameter("an empty path; give a file or folder name")
     return Path(value)
+
+
+def report_time() -> datetime.datetime | None:
+    """The report's time stamp from ``SOURCE_DATE_EPOCH`` when set (reproducible builds).
+
+    Unset: None, and the report shows the time it was written. Set, two runs give the same
+    bytes.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> report_time().isoformat()
+    '1970-01-01T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(int(value), datetime.UTC)
+    except (ValueError, OverflowError, OSError):
+        fail(f"SOURCE_DATE_EPOCH={value!r}: expected whole seconds since 1970", EXIT_USAGE)
 
 
 def json_text(data: object) -> str:

@@ -19,6 +19,7 @@ from crudeflow.cli._common import (
     json_text,
     load,
     output_path,
+    report_time,
 )
 
 if TYPE_CHECKING:
@@ -370,5 +371,6 @@ def run_cmd(
             out=report,
             command=shlex.join(args),
             force=force,
+            generated=report_time(),
         )
         console.print(f"\nReport written: {path.resolve()}")

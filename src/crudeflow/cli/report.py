@@ -16,6 +16,7 @@ from crudeflow.cli._common import (
     console_err,
     load,
     output_path,
+    report_time,
 )
 from crudeflow.cli.plan import AvoidOpt, RequireOpt, YearOpt
 
@@ -78,5 +79,7 @@ def report_cmd(
             out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
         )
     title = f"{net.meta.title}: export routes, {cases[0].plan.periods.labels[0]}"
-    path = build_report(cases, title=title, out=out, command=command, force=force)
+    path = build_report(
+        cases, title=title, out=out, command=command, force=force, generated=report_time()
+    )
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)
