@@ -227,3 +227,26 @@ def test_a_terminal_that_cannot_show_dashes_gets_no_traceback() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "avoiding RU" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("plan", "--no-such-option"), "No such option: --no-such-option"),
+        (("plan", "--year", "abc"), "Invalid value for '--year'"),
+        (("bypass",), "Missing option '--avoid'"),
+        (("nosuch",), "No such command 'nosuch'"),
+        (("report", "--out", ""), "an empty path"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: tuple[str, ...], needle: str) -> None:
+    proc = cli(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and needle in proc.stderr
+    assert "--help" in proc.stderr  # where to look next
+    _one_clean_line(proc.stderr)
+
+
+def test_json_and_csv_together_is_still_exit_2() -> None:
+    proc = cli("plan", "--json", "--csv")
+    assert proc.returncode == 2 and "choose one" in proc.stderr

@@ -12,6 +12,9 @@ Exit codes (pinned by tests):
 4     the solver failed
 ====  ===========================================================
 
+Every failure is one line on standard error, ``error: ...`` (a usage error adds where to look:
+``(see 'crudeflow plan --help')``); a dataset's problems follow their count, one per line.
+
 When the reader of standard output goes away (``crudeflow plan | head -1``) the command stops
 quietly, as other Unix tools do: it ends by SIGPIPE (shell status 141), with no message.
 """
@@ -89,6 +92,19 @@ def _die_of_sigpipe() -> None:  # pragma: no cover - runs in a subprocess test
     sys.exit(0)
 
 
+def _usage_error(exc: Exception) -> int:
+    """Print a command-line usage error as one line (Click draws a box of five); its code."""
+    ctx = getattr(exc, "ctx", None)
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `crudeflow`: Typer showed the help
+        return code
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    console_err.print(f"error: {message}{hint}", markup=False, soft_wrap=True)
+    return code
+
+
 def main() -> None:
     """Entry point of the ``crudeflow`` console script."""
     if hasattr(signal, "SIGPIPE"):
@@ -111,10 +127,13 @@ def main() -> None:
     try:
         with handle_errors():
             try:
-                app()
-            except SystemExit:
-                stdout.flush()  # a failure here (disk full) is an error, not a silent loss
-                raise
+                code = app(standalone_mode=False)
+            except typer.TyperException as exc:  # unknown option, bad value, ...
+                code = _usage_error(exc)
+            except typer.Abort:  # pragma: no cover - no prompts today
+                code = 1
+            stdout.flush()  # a failure here (disk full) is an error, not a silent loss
+        sys.exit(code if isinstance(code, int) else 0)
     except (BrokenPipeError, ReaderGone):
         _die_of_sigpipe()
     except SystemExit as exc:
