@@ -27,8 +27,9 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# --force: the report of the previous `make run` is replaced (written atomically).
 run: $(STAMP)
-	$(BIN)/crudeflow run --report $(REPORT)
+	$(BIN)/crudeflow run --report $(REPORT) --force
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -7,12 +7,14 @@
     ├── ScenarioError         bad scenario file or requirement text
     │   └── RequirementError  a requirement that does not parse (points at the bad token)
     ├── UnitError             a quantity in a unit crudeflow cannot convert
+    ├── OutputPathError       an output path crudeflow will not write (a folder, a device, ...)
+    │   └── OutputExistsError the output exists and ``force`` was not given
     └── OptimisationError     the optimiser could not give a plan
         ├── InfeasiblePlanError  --strict: a requirement or supply could not be met
         └── SolverError          HiGHS failed or returned a status we do not trust
 
 User mistakes (DatasetError, ScenarioError, UnitError) end the CLI with exit code 1 and a
-message, never a traceback; bad command-line usage exits 2.
+message, never a traceback; bad command-line usage (including an OutputPathError) exits 2.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ __all__ = [
     "DatasetError",
     "InfeasiblePlanError",
     "OptimisationError",
+    "OutputExistsError",
+    "OutputPathError",
     "Problem",
     "RequirementError",
     "ScenarioError",
@@ -101,6 +105,19 @@ class RequirementError(ScenarioError):
 
 class UnitError(CrudeflowError):
     """A quantity has a unit crudeflow cannot convert (e.g. '20 Mt' where a rate is needed)."""
+
+
+class OutputPathError(CrudeflowError):
+    """An output path that cannot take the file or folder asked for; ``path`` names it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class OutputExistsError(OutputPathError):
+    """The output file exists, or the output folder is not empty, and ``force`` was not given."""
 
 
 class OptimisationError(CrudeflowError):

@@ -126,7 +126,7 @@ def test_plan_shortfall_reported_then_strict_exit_3() -> None:
         (("plan", "--year", "1999"), 1, "no supply data for 1999"),
         (("plan", "--json", "--csv"), 2, "choose one"),
         (("plan", "--no-such-option"), 2, "No such option"),
-        (("bypass", "--avoid", "QQ"), 1, "ISO"),
+        (("bypass", "--avoid", "QQ"), 2, "ISO"),  # usage, as plan --avoid XX
         (("network", "export", "--format", "xml", "--out", "x"), 2, "csv, geojson or pypsa"),
         (("scenario", "run", "no-such-preset"), 1, "neither a scenario file nor a preset"),
         (("scenario", "compare", "base-2025"), 2, "at least two"),

@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 import typer
 from rich.table import Table
 
-from crudeflow.cli._common import EXIT_DATA, DatasetOpt, console, console_err, load, network_app
+from crudeflow.cli._common import (
+    EXIT_DATA,
+    DatasetOpt,
+    ForceOpt,
+    console,
+    console_err,
+    load,
+    network_app,
+    output_path,
+)
 
 
 def _src(text: str, width: int = 28) -> str:
@@ -115,10 +124,24 @@ def export(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="csv, geojson or pypsa.", case_sensitive=False)
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (file for geojson).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder, new or empty (for geojson: a .geojson file, or a folder).",
+            parser=output_path,
+        ),
+    ],
     dataset: DatasetOpt = None,
+    force: ForceOpt = False,
 ) -> None:
-    """Export the network as CSV tables, GeoJSON, or a PyPSA CSV folder."""
+    """Export the network as CSV tables, GeoJSON, or a PyPSA CSV folder.
+
+    A folder that is not empty, or an existing file, is written only with --force (files of
+    the same names are replaced, others stay). Writes are atomic: an interrupted export
+    leaves no half-written file.
+    """
     fmt_l = fmt.lower()
     if fmt_l not in ("csv", "geojson", "pypsa"):
         console_err.print(f"error: --format must be csv, geojson or pypsa, not {fmt!r}")
@@ -127,7 +150,7 @@ def export(
 
     net = load(dataset)
     fmt_t: Literal["csv", "geojson", "pypsa"] = fmt_l  # type: ignore[assignment]
-    written = export_network(net, fmt_t, out)
+    written = export_network(net, fmt_t, out, force=force)
     paths = written if isinstance(written, list) else [written]
     for p in paths:
         console.print(str(p))

@@ -9,8 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
-from crudeflow.output import dumps, fmt, to_csv
+from crudeflow.cli._common import (
+    EXIT_USAGE,
+    DatasetOpt,
+    ForceOpt,
+    app,
+    console,
+    console_err,
+    json_text,
+    load,
+    output_path,
+    report_time,
+)
+from crudeflow.output import fmt, to_csv
 
 if TYPE_CHECKING:
     from crudeflow.network.model import Network
@@ -246,8 +257,7 @@ def plan_cmd(
         net, year=year, monthly=monthly, requirements=_requirements(avoid, require), strict=strict
     )
     if as_json:
-        out = {**p.to_dict(), "physical_capacities": physical}
-        sys.stdout.write(dumps(out) + "\n")
+        sys.stdout.write(json_text({**p.to_dict(), "physical_capacities": physical}))
     elif as_csv:
         # a year: the route table; months: the monthly ledger (flows, transit, stocks)
         sys.stdout.write(to_csv(p.period_frame() if p.periods.n > 1 else p.to_frame()))
@@ -276,8 +286,7 @@ def bypass_cmd(
         net = net.with_physical_capacities()
     b = bypass(net, avoid=avoid, year=year)
     if as_json:
-        sys.stdout.write(dumps({**b.to_dict(), "physical_capacities": physical}))
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text({**b.to_dict(), "physical_capacities": physical}))
         return
     kbd = mtpa_to_kbd(b.max_mtpa, bbl_per_t=net.default_bbl_per_t)
     basis = " — physical capacities (--physical)" if physical else ""
@@ -316,13 +325,22 @@ def run_cmd(
     year: YearOpt = None,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="Also write the HTML report here.", show_default=False),
+        typer.Option(
+            "--report",
+            help="Also write the HTML report here (not replaced without --force).",
+            show_default=False,
+            parser=output_path,
+        ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """The main job: base plan vs 'avoid RU + via AKTAU,KURYK >= 20 Mt/yr', side by side."""
+    from crudeflow._io import check_output_file
     from crudeflow.explain import explain
     from crudeflow.solve.plan import plan
 
+    if report is not None:
+        check_output_file(report, force=force)  # before the solves: a bad path fails at once
     net = load(dataset)
     y = year if year is not None else net.meta.base_year
     ports = [n for n in ("AKTAU", "KURYK") if net.has_node(n)]
@@ -393,5 +411,7 @@ def run_cmd(
             title=report_title(report_cases),
             out=report,
             command=shlex.join(args),
+            force=force,
+            generated=report_time(),
         )
         console.print(f"\nReport written: {path.resolve()}")

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
+from crudeflow.cli._common import (
+    EXIT_USAGE,
+    DatasetOpt,
+    ForceOpt,
+    app,
+    console,
+    console_err,
+    load,
+    output_path,
+    report_time,
+)
 from crudeflow.cli.plan import AvoidOpt, RequireOpt, YearOpt
 
 
@@ -24,21 +34,31 @@ def report_cmd(
     year: YearOpt = None,
     avoid: AvoidOpt = None,
     require: RequireOpt = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
-        "report.html"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The HTML file to write (not replaced without --force).",
+            parser=output_path,
+        ),
+    ] = Path("report.html"),
+    force: ForceOpt = False,
 ) -> None:
     """Write one offline HTML file: maps, Sankey diagrams, comparison, tables.
 
     With scenarios (files or preset names), one case per scenario, side by side with monthly
     charts. Without, the base plan against the plan under --avoid/--require (default: avoid RU
-    and via AKTAU,KURYK >= 20 Mt/yr). Prints the file's path.
+    and via AKTAU,KURYK >= 20 Mt/yr). Prints the file's path. An existing file is replaced
+    only with --force, and atomically: a failed write leaves it as it was.
     """
     import shlex
 
+    from crudeflow._io import check_output_file
     from crudeflow.report import ReportCase, build_report, default_cases, report_command
     from crudeflow.report.build import report_title
 
+    check_output_file(out, force=force)  # before the solves: a bad --out fails at once
     net = load(dataset)
     if scenarios:
         if avoid or require or year is not None:
@@ -60,5 +80,7 @@ def report_cmd(
             out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
         )
     title = report_title(cases)
-    path = build_report(cases, title=title, out=out, command=command)
+    path = build_report(
+        cases, title=title, out=out, command=command, force=force, generated=report_time()
+    )
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)

@@ -8,8 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, load
-from crudeflow.output import dumps, fmt, fmt_signed, to_csv
+from crudeflow.cli._common import (
+    EXIT_USAGE,
+    DatasetOpt,
+    app,
+    console,
+    console_err,
+    json_text,
+    load,
+)
+from crudeflow.output import fmt, fmt_signed, to_csv
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -77,7 +85,7 @@ def run_cmd(
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
-        sys.stdout.write(dumps(out) + "\n")
+        sys.stdout.write(json_text(out))
         return
     if as_csv:
         sys.stdout.write(to_csv(p.period_frame()))
@@ -142,7 +150,7 @@ def compare_cmd(
         named.append((sc.name, run_scenario(sc, net)))
     df = compare_plans(named, net)
     if as_json:
-        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
+        sys.stdout.write(json_text(df.to_dict("records")))
         return
     if as_csv:
         sys.stdout.write(to_csv(df))
@@ -212,7 +220,7 @@ def backtest_cmd(
     net = load(dataset)
     df = backtest(net)
     if as_json:
-        sys.stdout.write(dumps(df.to_dict("records")) + "\n")
+        sys.stdout.write(json_text(df.to_dict("records")))
         return
     if as_csv:
         sys.stdout.write(to_csv(df))

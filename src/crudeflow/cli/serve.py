@@ -6,9 +6,38 @@ from typing import Annotated
 
 import typer
 
-from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console_err
+from crudeflow.cli._common import EXIT_DATA, EXIT_USAGE, DatasetOpt, app, console_err
 
 _LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served on (e.g. another program holds it), or None.
+
+    Binds a socket the way uvicorn does (``SO_REUSEADDR``) and closes it again, so the
+    message comes before the banner rather than as a log line after it.
+
+    >>> import socket
+    >>> with socket.socket() as busy:
+    ...     busy.bind(("127.0.0.1", 0))
+    ...     busy.listen()
+    ...     print(port_problem("127.0.0.1", busy.getsockname()[1]))
+    address already in use (another program is listening on it; choose another --port)
+    """
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "address already in use (another program is listening on it; choose another --port)"
+            if exc.errno == errno.EACCES:
+                return "permission denied (ports below 1024 need privileges; choose another --port)"
+            return exc.strerror or str(exc)
+    return None
 
 
 @app.command("serve")
@@ -27,7 +56,12 @@ def serve_cmd(
     ] = 10.0,
 ) -> None:
     """Serve the planner page and JSON API (OpenAPI at /openapi.json, docs at /docs)."""
+    import signal
+
     import uvicorn
+
+    if hasattr(signal, "SIGPIPE"):  # main() lets SIGPIPE end a CLI run; a server ignores it
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
     from crudeflow.web.app import create_app
 
@@ -42,5 +76,9 @@ def serve_cmd(
         solve_time_limit_s=solve_time_limit,
     )
     title = web.state.network.meta.title
+    problem = port_problem("127.0.0.1", port)
+    if problem is not None:
+        console_err.print(f"error: cannot serve on 127.0.0.1:{port}: {problem}", markup=False)
+        raise typer.Exit(EXIT_DATA)
     console_err.print(f"crudeflow: serving {title} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
     uvicorn.run(web, host="127.0.0.1", port=port, log_level="info", access_log=False)

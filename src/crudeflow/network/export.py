@@ -16,6 +16,11 @@ Three formats, one façade (:func:`export_network`, used by ``crudeflow network 
     A CSV folder that ``pypsa.Network(folder)`` imports (checked against PyPSA 1.4), describing
     the single-year planning LP of :func:`crudeflow.solve.plan.plan` for one year.
 
+Every export refuses to overwrite: an existing file, or a folder that is not empty, is
+written only with ``force=True`` (``--force``). Writes are atomic (see :mod:`crudeflow._io`):
+a folder is filled as a temporary sibling and renamed into place, a file is renamed over the
+old one, so an interrupted export never leaves half a file.
+
 Barrels appear only through a grade's barrels per tonne: a route's kb/d uses the route's grade
 (the dataset's default grade when the route names none), via :func:`crudeflow.units.mtpa_to_kbd`.
 
@@ -74,7 +79,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from crudeflow.errors import ScenarioError
+from crudeflow._io import atomic_folder, atomic_write_text, check_output_file
+from crudeflow.errors import OutputPathError, ScenarioError
 from crudeflow.network.model import Benchmark, Network, Route
 from crudeflow.units import mtpa_to_kbd
 
@@ -152,7 +158,7 @@ _MARKET_COLUMNS = (
 )  # fmt: skip
 
 
-def export_csv(network: Network, out_dir: str | Path) -> list[Path]:
+def export_csv(network: Network, out_dir: str | Path, *, force: bool = False) -> list[Path]:
     """Write the network as four tidy CSV tables for spreadsheets.
 
     Parameters
@@ -160,12 +166,21 @@ def export_csv(network: Network, out_dir: str | Path) -> list[Path]:
     network : Network
         The network to export.
     out_dir : str or Path
-        Folder to write into (created when missing; files of the same names are replaced).
+        Folder to write into: created when missing; an existing one must be empty.
+    force : bool
+        Write into a folder that is not empty, replacing files of the same names (others stay).
 
     Returns
     -------
     list of Path
         ``nodes.csv``, ``routes.csv``, ``supply.csv`` and ``markets.csv``, in that order.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out_dir`` is a folder that is not empty and ``force`` is false.
+    OutputPathError
+        ``out_dir`` is a file.
 
     Notes
     -----
@@ -198,7 +213,6 @@ def export_csv(network: Network, out_dir: str | Path) -> list[Path]:
     ('2025', '600.0')
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     node_rows: Iterable[_Row] = (
         {
             "id": n.id,
@@ -280,21 +294,26 @@ def export_csv(network: Network, out_dir: str | Path) -> list[Path]:
                     "note": m.note,
                 }
             )
-    return [
-        _write_csv(out / "nodes.csv", _NODE_COLUMNS, node_rows),
-        _write_csv(out / "routes.csv", _ROUTE_COLUMNS, route_rows),
-        _write_csv(out / "supply.csv", _SUPPLY_COLUMNS, supply_rows),
-        _write_csv(out / "markets.csv", _MARKET_COLUMNS, market_rows),
-    ]
+    with atomic_folder(out, force=force) as work:
+        written = [
+            _write_csv(work / "nodes.csv", _NODE_COLUMNS, node_rows),
+            _write_csv(work / "routes.csv", _ROUTE_COLUMNS, route_rows),
+            _write_csv(work / "supply.csv", _SUPPLY_COLUMNS, supply_rows),
+            _write_csv(work / "markets.csv", _MARKET_COLUMNS, market_rows),
+        ]
+    return [out / p.name for p in written]
 
 
 # ---------------------------------------------------------------------------------------
 # GeoJSON
 def _geojson_path(out: Path) -> Path:
+    """The file to write: ``out`` itself when it names a ``.geojson``/``.json`` file."""
+    if not str(out):
+        raise OutputPathError("''", "an empty path; give a file or folder name")
     if out.is_dir() or out.suffix.lower() not in (".geojson", ".json"):
-        out.mkdir(parents=True, exist_ok=True)
+        if out.exists() and not out.is_dir():
+            raise OutputPathError(str(out), "exists and is not a folder or a .geojson file")
         return out / "network.geojson"
-    out.parent.mkdir(parents=True, exist_ok=True)
     return out
 
 
@@ -352,7 +371,7 @@ def geojson_collection(network: Network) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def export_geojson(network: Network, out_path_or_dir: str | Path) -> Path:
+def export_geojson(network: Network, out_path_or_dir: str | Path, *, force: bool = False) -> Path:
     """Write the network as an RFC 7946 GeoJSON ``FeatureCollection``.
 
     Parameters
@@ -362,11 +381,20 @@ def export_geojson(network: Network, out_path_or_dir: str | Path) -> Path:
     out_path_or_dir : str or Path
         A file ending in ``.geojson`` or ``.json``, or a folder (created when missing) that
         receives ``network.geojson``.
+    force : bool
+        Replace the file when it exists.
 
     Returns
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    OutputExistsError
+        The file exists and ``force`` is false.
+    OutputPathError
+        The path cannot take the file (e.g. a device, or a file that is not ``.geojson``).
 
     Notes
     -----
@@ -397,11 +425,11 @@ def export_geojson(network: Network, out_path_or_dir: str | Path) -> Path:
     >>> a_m["geometry"]["coordinates"], a_m["properties"]["crosses"]
     ([[50.0, 45.0], [30.0, 40.0]], ['AZ', 'TR'])
     """
-    path = _geojson_path(Path(out_path_or_dir))
+    path = check_output_file(_geojson_path(Path(out_path_or_dir)), force=force)
     doc = geojson_collection(network)
     # allow_nan=False: RFC 8259 JSON has no NaN or Infinity, so fail rather than write one
-    path.write_text(json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
-    return path
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n"
+    return atomic_write_text(path, text, force=force)
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,7 +443,9 @@ _GENERATOR_COLUMNS = (
 )  # fmt: skip
 
 
-def export_pypsa(network: Network, out_dir: str | Path, *, year: int | None = None) -> Path:
+def export_pypsa(
+    network: Network, out_dir: str | Path, *, year: int | None = None, force: bool = False
+) -> Path:
     """Write a PyPSA CSV folder of the network's single-year plan (``pypsa.Network(folder)``).
 
     The mapping (units Mt/yr and USD/t, markets as negative-dispatch generators) is described
@@ -426,10 +456,12 @@ def export_pypsa(network: Network, out_dir: str | Path, *, year: int | None = No
     network : Network
         The network to export.
     out_dir : str or Path
-        Folder to write into (created when missing; files of the same names are replaced).
+        Folder to write into: created when missing; an existing one must be empty.
     year : int, optional
         The year whose supply, prices and open routes are exported; default: the dataset's
         ``base_year`` (as :func:`crudeflow.solve.plan.plan`).
+    force : bool
+        Write into a folder that is not empty, replacing files of the same names (others stay).
 
     Returns
     -------
@@ -442,6 +474,8 @@ def export_pypsa(network: Network, out_dir: str | Path, *, year: int | None = No
         The network has no supply in ``year``.
     CrudeflowError
         There is no Brent price for ``year`` (a market cannot be priced).
+    OutputExistsError
+        ``out_dir`` is a folder that is not empty and ``force`` is false.
 
     Examples
     --------
@@ -467,7 +501,14 @@ def export_pypsa(network: Network, out_dir: str | Path, *, year: int | None = No
     total_supply = sum(supply.values())
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(out, force=force) as work:
+        _write_pypsa(network, work, y, total_supply, supply)
+    return out
+
+
+def _write_pypsa(
+    network: Network, out: Path, y: int, total_supply: float, supply: Mapping[str, float]
+) -> None:
     title = network.meta.title or network.meta.name
     _write_csv(
         out / "network.csv",
@@ -540,7 +581,6 @@ def export_pypsa(network: Network, out_dir: str | Path, *, year: int | None = No
     ]
     _write_csv(out / "generators.csv", _GENERATOR_COLUMNS, generators)
     (out / "README.md").write_text(_pypsa_readme(network, y), encoding="utf-8")
-    return out
 
 
 def _pypsa_readme(network: Network, year: int) -> str:
@@ -578,18 +618,38 @@ def _pypsa_readme(network: Network, year: int) -> str:
 # façade
 @overload
 def export_network(
-    network: Network, fmt: Literal["csv"], out: str | Path, *, year: int | None = None
+    network: Network,
+    fmt: Literal["csv"],
+    out: str | Path,
+    *,
+    year: int | None = None,
+    force: bool = False,
 ) -> list[Path]: ...
 @overload
 def export_network(
-    network: Network, fmt: Literal["geojson", "pypsa"], out: str | Path, *, year: int | None = None
+    network: Network,
+    fmt: Literal["geojson", "pypsa"],
+    out: str | Path,
+    *,
+    year: int | None = None,
+    force: bool = False,
 ) -> Path: ...
 @overload
 def export_network(
-    network: Network, fmt: ExportFormat, out: str | Path, *, year: int | None = None
+    network: Network,
+    fmt: ExportFormat,
+    out: str | Path,
+    *,
+    year: int | None = None,
+    force: bool = False,
 ) -> list[Path] | Path: ...
 def export_network(
-    network: Network, fmt: ExportFormat, out: str | Path, *, year: int | None = None
+    network: Network,
+    fmt: ExportFormat,
+    out: str | Path,
+    *,
+    year: int | None = None,
+    force: bool = False,
 ) -> list[Path] | Path:
     """Export ``network`` in format ``fmt`` to ``out`` (the CLI's ``network export``).
 
@@ -603,6 +663,9 @@ def export_network(
         Output folder (for ``geojson``, a ``.geojson``/``.json`` file or a folder).
     year : int, optional
         Year of a ``pypsa`` export (default: the dataset's base year); ignored otherwise.
+    force : bool
+        Replace an existing file, or write into a folder that is not empty (see the module
+        docstring); without it either is an :class:`~crudeflow.errors.OutputExistsError`.
 
     Returns
     -------
@@ -623,9 +686,9 @@ def export_network(
     'toy.geojson'
     """
     if fmt == "csv":
-        return export_csv(network, out)
+        return export_csv(network, out, force=force)
     if fmt == "geojson":
-        return export_geojson(network, out)
+        return export_geojson(network, out, force=force)
     if fmt == "pypsa":
-        return export_pypsa(network, out, year=year)
+        return export_pypsa(network, out, year=year, force=force)
     raise ValueError(f"unknown export format {fmt!r}: expected csv, geojson or pypsa")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crudeflow._io import atomic_write_text, check_output_file
 from crudeflow.compare import compare_plans
 from crudeflow.explain import country_name, explain
 from crudeflow.network.model import Network
@@ -192,7 +193,7 @@ def default_cases(
 
 
 def write_default_report(
-    out: Path, *, dataset: Path | None = None, year: int | None = None
+    out: Path, *, dataset: Path | None = None, year: int | None = None, force: bool = False
 ) -> Path:
     """Write the default two-case report (what ``crudeflow run --report`` writes).
 
@@ -204,6 +205,8 @@ def write_default_report(
         Dataset folder; default: the built-in Kazakhstan dataset.
     year : int, optional
         Planning year; default: the dataset's base year.
+    force : bool
+        Replace ``out`` when it exists (see :func:`build_report`).
 
     Returns
     -------
@@ -212,11 +215,16 @@ def write_default_report(
     """
     from crudeflow.network.load import load_dataset
 
+    check_output_file(out, force=force)
     net = load_dataset(dataset)
     cases = default_cases(net, year=year)
     title = report_title(cases)
     return build_report(
-        cases, title=title, out=out, command=report_command(out, dataset=dataset, year=year)
+        cases,
+        title=title,
+        out=out,
+        command=report_command(out, dataset=dataset, year=year),
+        force=force,
     )
 
 
@@ -228,6 +236,7 @@ def build_report(
     out: Path,
     command: str | None = None,
     generated: _dt.datetime | None = None,
+    force: bool = False,
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -238,19 +247,32 @@ def build_report(
     title : str
         The page heading.
     out : Path
-        The HTML file to write (folders are created).
+        The HTML file to write (folders are created). It is written atomically (temp file and
+        rename: an interrupted write leaves any old file intact).
     command : str, optional
         The command line that regenerates the report, printed in it.
     generated : datetime, optional
         Time stamp shown in the report (default: now, UTC).
+    force : bool
+        Replace ``out`` when it exists; without it an existing file is an error.
 
     Returns
     -------
     Path
         The absolute path of the written file.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` exists and ``force`` is false (checked before any work is done).
+    OutputPathError
+        ``out`` cannot take a file (a folder, a device, an empty path).
+    OSError
+        Writing failed (disk full, permission denied); ``filename`` is ``out``.
     """
     if not cases:
         raise ValueError("a report needs at least one case")
+    check_output_file(out, force=force)  # fail before the slow part
     generated = generated or _dt.datetime.now(_dt.UTC)
     traced = [trace(c.network, c.plan, watch=WATCH) for c in cases]
     max_flow = max(float(c.plan.routes["flow_mtpa"].max()) for c in cases)
@@ -308,10 +330,7 @@ nothing from the network.</footer>
 </body>
 </html>
 """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
-    return out.resolve()
+    return atomic_write_text(out, page, force=force).resolve()
 
 
 # -- sections -------------------------------------------------------------------------------

@@ -7,6 +7,11 @@ minimum cut names what limits it. Each route gets its own middle node so paralle
 between the same two places stay separate arcs. Losses are ignored here (a max-flow is
 lossless); the planner's volume LP with losses is the exact answer on lossy networks.
 
+The volume and the cut are unique; the split of that volume over parallel paths is not (any
+maximum flow is a right answer). The graph's nodes are integers numbered in the dataset's
+order, so the split is the same on every run: networkx keeps its active nodes in sets, and
+string labels would make their order, and so the flows printed, depend on ``PYTHONHASHSEED``.
+
 Examples
 --------
 >>> from crudeflow.network.model import toy_network
@@ -23,14 +28,14 @@ from typing import Any
 
 import networkx as nx
 
-from crudeflow.errors import ScenarioError
+from crudeflow.errors import RequirementError, ScenarioError
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 
 __all__ = ["Bypass", "bypass"]
 
-_SOURCE = ("__source__",)
-_SINK = ("__sink__",)
+_SOURCE = 0
+_SINK = 1
 
 
 @dataclass(frozen=True)
@@ -70,51 +75,68 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
 
     Raises
     ------
+    RequirementError
+        An avoided code is not an ISO 3166-1 alpha-2 country code (as ``plan``'s
+        ``avoid XX``: a usage error, exit 2 on the command line).
     ScenarioError
-        An avoided code is not an ISO country code, or is the producer itself.
+        An avoided code is the producer itself, or there is no supply in ``year``.
     """
-    avoid_t = tuple(dict.fromkeys(c.upper() for c in avoid))
+    # "RU,AZ" is two codes, as in plan's "avoid RU,AZ"
+    avoid_t = tuple(dict.fromkeys(c.strip().upper() for a in avoid for c in a.split(",")))
     for c in avoid_t:
         if c not in ISO_ALPHA2:
-            raise ScenarioError(f"avoid {c}: not an ISO 3166-1 alpha-2 country code")
+            raise RequirementError(
+                f"avoid {c}", len("avoid "), "an ISO 3166-1 alpha-2 country code such as RU"
+            )
         if c == network.meta.producer:
             raise ScenarioError(f"avoid {c}: cannot avoid the producer country")
     y = year if year is not None else network.meta.base_year
     supply = network.supply_in(y)
     if not supply:
         raise ScenarioError(f"no supply data for {y} (years with data: {network.years})")
+    # Integer node ids in the dataset's order (see the module docstring: determinism).
+    ids: dict[tuple[str, str], int] = {}
+    labels: dict[int, tuple[str, str]] = {}
+
+    def nid(kind: str, key: str) -> int:
+        if (kind, key) not in ids:
+            ids[(kind, key)] = len(ids) + 2  # 0 and 1 are the source and the sink
+            labels[ids[(kind, key)]] = (kind, key)
+        return ids[(kind, key)]
+
     g: nx.DiGraph = nx.DiGraph()
     g.add_node(_SOURCE)
     g.add_node(_SINK)
     for node, mt in supply.items():
-        g.add_edge(_SOURCE, ("n", node), capacity=mt)
+        g.add_edge(_SOURCE, nid("n", node), capacity=mt)
     for m in network.markets:
         attrs = {} if m.max_mtpa is None else {"capacity": m.max_mtpa}
-        g.add_edge(("n", m.node), _SINK, **attrs)
+        g.add_edge(nid("n", m.node), _SINK, **attrs)
     closed = []
+    avoided = set(avoid_t)
     for r in network.routes:
-        if not r.open_in(y) or set(avoid_t) & set(r.countries):
+        if not r.open_in(y) or avoided.intersection(r.countries):
             closed.append(r.id)
             continue
-        g.add_edge(("n", r.from_node), ("r", r.id), capacity=r.capacity_mtpa)
-        g.add_edge(("r", r.id), ("n", r.to_node))
+        g.add_edge(nid("n", r.from_node), nid("r", r.id), capacity=r.capacity_mtpa)
+        g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)
     cut_routes, cut_supply, cut_markets = [], [], []
-    for u in reach:
+    for u in sorted(reach):
         for v, data in g[u].items():
             if v in reach or "capacity" not in data:
                 continue
             if u == _SOURCE:
-                cut_supply.append(v[1])
+                cut_supply.append(labels[v][1])
             elif v == _SINK:
-                cut_markets.append(u[1])
-            elif v[0] == "r":
-                cut_routes.append(v[1])
+                cut_markets.append(labels[u][1])
+            elif labels[v][0] == "r":
+                cut_routes.append(labels[v][1])
     flows = {
-        r.id: float(flow[("n", r.from_node)].get(("r", r.id), 0.0))
+        r.id: float(flow[ids[("n", r.from_node)]].get(ids[("r", r.id)], 0.0))
         for r in network.routes
-        if r.id not in closed
+        if ("r", r.id) in ids
     }
     return Bypass(
         year=y,
