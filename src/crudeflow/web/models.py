@@ -143,6 +143,12 @@ class Preset(BaseModel):
         default="", description="First and last period, e.g. '2025-10 to 2025-12'."
     )
     tags: list[str] = Field(default_factory=list, description="e.g. history, what-if, expansion.")
+    year: int | None = Field(default=None, description="Year of the first period.")
+    monthly: bool = Field(default=False, description="The periods are calendar months.")
+    horizon_start: str | None = Field(default=None, description="First month, YYYY-MM.")
+    horizon_end: str | None = Field(default=None, description="Last month, YYYY-MM.")
+    horizon_months: int | None = Field(default=None, description="Months in the horizon.")
+    horizon_years: float | None = Field(default=None, description="Horizon length in years.")
 
 
 class RunSummary(BaseModel):
@@ -169,11 +175,21 @@ class PlanResponse(_Open):
     objective: str
     requirements: list[str]
     status: str
-    available_mtpa: float
-    exported_mtpa: float
+    available_mt: float = Field(description="Crude available over the horizon, Mt.")
+    exported_mt: float = Field(description="Exported over the horizon, Mt.")
+    shut_in_mt: float = Field(description="Shut in over the horizon, Mt.")
+    delivered_mt: float = Field(description="Delivered to markets over the horizon, Mt.")
+    netback_musd: float = Field(description="Netback over the horizon, USD m.")
+    available_mtpa: float = Field(description="Available, annual rate over the horizon, Mt/yr.")
+    exported_mtpa: float = Field(description="Exported, annual rate, Mt/yr.")
     exported_kbd: float
-    shut_in_mtpa: float
-    netback_musd: float
+    shut_in_mtpa: float = Field(description="Shut in, annual rate, Mt/yr.")
+    delivered_mtpa: float = Field(description="Delivered, annual rate, Mt/yr.")
+    netback_musd_per_yr: float = Field(description="Netback, annual rate, USD m a year.")
+    horizon_start: str = Field(description="First month of the horizon, YYYY-MM.")
+    horizon_end: str = Field(description="Last month of the horizon, YYYY-MM.")
+    horizon_months: int
+    horizon_years: float
     netback_usd_per_t: float
     baseline_netback_musd: float | None
     requirement_cost_musd: float | None
