@@ -10,7 +10,7 @@ Examples
 >>> out["exported_mtpa"], out["requirements"], len(out["explanations"]) > 0
 (4.0, ['avoid RU'], True)
 >>> out["horizon_start"], out["horizon_end"], out["horizon_months"], out["exported_mt"]
-('2030-01', '2030-12', 12, 4.0)
+('2025-01', '2025-12', 12, 4.0)
 >>> jsonable({"a": float("nan"), "b": (1, 2.5)})
 {'a': None, 'b': [1, 2.5]}
 """
