@@ -2,15 +2,24 @@
 
 Usage::
 
-    python bench/load_web.py --clients 50 --duration 30
+    python bench/load_web.py --clients 50 --duration 30                  # the README mix
+    python bench/load_web.py --clients 50 --duration 30 --mix distinct   # no two alike
 
-The script starts ``crudeflow serve`` (uvicorn, one process) in a **subprocess** on
-127.0.0.1 with a free port, waits for ``/api/health``, then runs ``--clients`` concurrent
-clients (``httpx.AsyncClient``, one keep-alive connection each) for ``--duration`` seconds.
-Each client posts ``POST /api/plan`` in a loop, alternating the base plan and ``avoid RU``
-(every fifth request also adds a requirement and a capacity change). A request counts as an
-error unless it answers 200 with a plan. Latency is measured per request on the client
-(``time.perf_counter``), from just before sending to the end of reading the body.
+The script starts ``crudeflow serve`` (uvicorn, ``--workers`` processes; default: the
+server's own default, one per core) in a **subprocess** on 127.0.0.1 with a free port, waits
+for ``/api/health``, then runs ``--clients`` concurrent clients (``httpx.AsyncClient``, one
+keep-alive connection each) for ``--duration`` seconds. Each client posts ``POST /api/plan``
+in a loop.
+
+* ``--mix readme`` (default): alternating the base plan and ``avoid RU`` (every fifth
+  request also adds a requirement and a capacity change): three distinct requests, so after
+  the warm-up the server answers from its plan cache.
+* ``--mix distinct``: every request is different (a capacity change on a route, its value
+  unique to the request; every other request also avoids RU), so every one is solved.
+
+A request counts as an error unless it answers 200 with a plan. Latency is measured per
+request on the client (``time.perf_counter``), from just before sending to the end of
+reading the body.
 
 The result (requests/s, p50/p90/p99/max latency, errors) is printed and appended as a dated
 section with machine information to ``--out`` (default ``bench/RESULTS.md``; never rewritten).
@@ -74,16 +83,38 @@ def bodies(route: str | None) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+class Distinct:
+    """Request bodies no two alike: route ``n % R`` gets capacity ``1 + n / 1000`` Mt/yr."""
+
+    def __init__(self, routes: list[str]) -> None:
+        self.routes = routes or ["?"]
+        self.n = 0
+
+    def next(self) -> tuple[str, dict[str, Any]]:
+        n = self.n
+        self.n += 1
+        body: dict[str, Any] = {
+            "capacity_overrides": {self.routes[n % len(self.routes)]: 1 + n / 1000}
+        }
+        if n % 2:
+            body["avoid"] = ["RU"]
+            return "distinct, avoid RU", body
+        return "distinct", body
+
+
 async def client_loop(
     client: httpx.AsyncClient,
     index: int,
     deadline: float,
-    mix: list[tuple[str, dict[str, Any]]],
+    mix: list[tuple[str, dict[str, Any]]] | Distinct,
     tally: Tally,
 ) -> None:
     i = index  # stagger the mix across clients
     while time.perf_counter() < deadline:
-        kind, body = mix[i % len(mix)]
+        if isinstance(mix, Distinct):
+            kind, body = mix.next()
+        else:
+            kind, body = mix[i % len(mix)]
         i += 1
         t0 = time.perf_counter()
         try:
@@ -100,19 +131,25 @@ async def client_loop(
             tally.error(f"HTTP {r.status_code}")
 
 
-async def run_load(url: str, clients: int, duration: float) -> tuple[Tally, float]:
+async def run_load(
+    url: str, clients: int, duration: float, mix_name: str = "readme"
+) -> tuple[Tally, float]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as probe:
         net = (await probe.get("/api/network")).json()
     routes = [
         f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
     ]
-    mix = bodies(routes[0] if routes else None)
+    readme = bodies(routes[0] if routes else None)
+    mix: list[tuple[str, dict[str, Any]]] | Distinct = (
+        Distinct(routes) if mix_name == "distinct" else readme
+    )
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        # warm-up: one of each request kind, not counted
-        for _, body in mix:
-            await client.post("/api/plan", json=body)
+        # warm-up, not counted: each README request on every worker's connection pool
+        for _ in range(4):
+            for _, body in readme:
+                await client.post("/api/plan", json=body)
         t0 = time.perf_counter()
         deadline = t0 + duration
         await asyncio.gather(
@@ -177,6 +214,15 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     ap.add_argument("--dataset", type=Path, default=None, help="dataset folder (default: built in)")
     ap.add_argument("--max-solves", type=int, default=2, help="server --max-solves (default 2)")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="server --workers (default: one per core)"
+    )
+    ap.add_argument(
+        "--mix",
+        choices=("readme", "distinct"),
+        default="readme",
+        help="readme: the README's three requests; distinct: no two requests alike",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="results file")
     ap.add_argument("--no-record", action="store_true", help="print only; do not append")
     args = ap.parse_args()
@@ -202,6 +248,8 @@ def main() -> int:
     ]
     if args.dataset is not None:
         cmd += ["--dataset", str(args.dataset)]
+    if args.workers is not None:
+        cmd += ["--workers", str(args.workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         health = wait_healthy(url, proc)
@@ -210,7 +258,8 @@ def main() -> int:
             f"{args.clients} clients for {args.duration:g} s ...",
             flush=True,
         )
-        tally, elapsed = asyncio.run(run_load(url, args.clients, args.duration))
+        tally, elapsed = asyncio.run(run_load(url, args.clients, args.duration, args.mix))
+        load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     finally:
         proc.terminate()
         try:
@@ -237,19 +286,21 @@ def main() -> int:
         print("server stderr:\n" + stderr[-4000:], file=sys.stderr)
 
     if not args.no_record:
+        workers = args.workers if args.workers is not None else f"{len(os.sched_getaffinity(0))}"
         now = dt.datetime.now(dt.UTC)
         shown = " ".join(shlex.quote(a) for a in ["python", "bench/load_web.py", *sys.argv[1:]])
         mix = ", ".join(f"{k} {v:,}" for k, v in sorted(tally.by_kind.items()))
         section = f"""
-## {now:%Y-%m-%d %H:%M} UTC: web app under load (`crudeflow serve`, POST /api/plan)
+## {now:%Y-%m-%d %H:%M} UTC: web app under load (`crudeflow serve`, POST /api/plan, {args.mix} mix)
 
 - command: `{shown}`
 - machine: {machine()}
 - {versions()}
-- server: `crudeflow serve` (uvicorn, 1 process) on 127.0.0.1, dataset {health["dataset"]} \
-({health["routes"]} routes, {health["nodes"]} nodes), {args.max_solves} concurrent solves, \
-solve time limit {health["solve_time_limit_s"]:g} s; client and server share the machine \
-(1-min load average {load_before:.2f} just before the run)
+- server: `crudeflow serve` (uvicorn, {workers} worker process(es)) on 127.0.0.1, dataset \
+{health["dataset"]} ({health["routes"]} routes, {health["nodes"]} nodes), \
+{args.max_solves} concurrent solves per worker, solve time limit \
+{health["solve_time_limit_s"]:g} s, plan cache on; client and server share the machine \
+(1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
 - load: {args.clients} concurrent httpx clients, {elapsed:.1f} s after a warm-up; \
 mix: {mix}
 

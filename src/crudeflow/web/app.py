@@ -63,10 +63,11 @@ from crudeflow.web.service import (
     apply_overrides,
     check_avoid,
     check_requirements,
+    check_routes,
     horizon_fields,
     plan_csv,
     solve_bypass,
-    solve_plan,
+    solve_plan_json,
 )
 
 __all__ = ["CONFIG_ENV", "DEFAULT_TOPOJSON", "STATIC_DIR", "app_from_env", "create_app"]
@@ -311,7 +312,7 @@ def create_app(
             texts.insert(0, f"avoid {','.join(avoid)}")
         check_year(req.year)
         overrides = {k: float(v) for k, v in sorted(req.capacity_overrides.items())}
-        changed = apply_overrides(net, overrides)
+        check_routes(net, overrides)
         key = canonical_request(
             {
                 "kind": kind,
@@ -333,16 +334,15 @@ def create_app(
             "preset": req.preset,
         }
 
-        async def solve() -> bytes:
+        def work() -> bytes:  # in a solve thread: copy, solve, encode
+            changed = apply_overrides(net, overrides)
             if kind == "csv":
-                text = await gate.run(functools.partial(plan_csv, changed, **solve_args))
-                return text.encode("utf-8")
-            result = await gate.run(functools.partial(solve_plan, changed, **solve_args))
-            result["capacity_overrides"] = dict(req.capacity_overrides)
-            result["preset"] = req.preset
-            return json.dumps(
-                result, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-            ).encode("utf-8")
+                return plan_csv(changed, **solve_args).encode("utf-8")
+            extra = {"capacity_overrides": dict(req.capacity_overrides), "preset": req.preset}
+            return solve_plan_json(changed, extra=extra, **solve_args)
+
+        async def solve() -> bytes:
+            return await gate.run(work)
 
         return await cache.get_or_solve((data_hash, key), solve)
 

@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -39,12 +40,38 @@ __all__ = [
     "apply_overrides",
     "check_avoid",
     "check_requirements",
+    "check_routes",
+    "encode_json",
     "figure_fields",
     "horizon_fields",
     "jsonable",
     "solve_bypass",
     "solve_plan",
+    "solve_plan_json",
 ]
+
+
+def _numpy_scalar(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def encode_json(obj: Any) -> bytes:
+    """``obj`` as compact UTF-8 JSON; NaN and ±inf become null (see :func:`jsonable`).
+
+    Examples
+    --------
+    >>> encode_json({"a": np.float64(1.5), "b": np.int64(2), "c": float("inf")})
+    b'{"a":1.5,"b":2,"c":null}'
+    """
+    try:  # fast path: nothing non-finite, numpy scalars converted on the way
+        text = json.dumps(
+            obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_numpy_scalar
+        )
+    except ValueError:
+        text = json.dumps(jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 def jsonable(obj: Any) -> Any:
@@ -170,11 +197,9 @@ def check_requirements(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
-def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network:
-    """``network`` with route capacities replaced (Mt/yr); 422 ``unknown_route`` otherwise."""
-    if not overrides:
-        return network
-    unknown = sorted(rid for rid in overrides if not network.has_route(rid))
+def check_routes(network: Network, route_ids: Iterable[str]) -> None:
+    """422 ``unknown_route`` naming the ids ``network`` does not have (cheap: no copy)."""
+    unknown = sorted(rid for rid in route_ids if not network.has_route(rid))
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         raise ApiError(
@@ -183,6 +208,13 @@ def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network
             f"no route {shown} in dataset {network.meta.name!r}",
             routes=unknown[:50],
         )
+
+
+def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network:
+    """``network`` with route capacities replaced (Mt/yr); 422 ``unknown_route`` otherwise."""
+    if not overrides:
+        return network
+    check_routes(network, overrides)
     changed = []
     for rid, cap in overrides.items():
         route = network.route(rid)
@@ -221,11 +253,39 @@ def solve_plan(
         time_limit=time_limit,
         preset=preset,
     )
+    return dict(jsonable(_plan_dict(p)))
+
+
+def solve_plan_json(
+    network: Network,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    year: int | None = None,
+    monthly: bool = False,
+    requirements: Sequence[str] = (),
+    strict: bool = False,
+    time_limit: float | None = None,
+    preset: str | None = None,
+) -> bytes:
+    """:func:`solve_plan` plus ``extra`` keys, encoded (:func:`encode_json`): the API's answer."""
+    p = _solve(
+        network,
+        year=year,
+        monthly=monthly,
+        requirements=requirements,
+        strict=strict,
+        time_limit=time_limit,
+        preset=preset,
+    )
+    return encode_json({**_plan_dict(p), **(extra or {})})
+
+
+def _plan_dict(p: Plan) -> dict[str, Any]:
     out = p.to_dict()
     for key, value in figure_fields(p).items():
         out.setdefault(key, value)  # the library's own values win once it has them
     out["explanations"] = explain(p)
-    return dict(jsonable(out))
+    return out
 
 
 def plan_csv(
