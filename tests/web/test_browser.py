@@ -205,6 +205,8 @@ def test_preset_netback_on_the_page_is_the_clis(page: Page, live_server: object)
     log = PageLog(page)
     page.goto(url + "/")
     wait_ready(page)
+    option = page.locator("#preset option[value='spm2-loss-2025']")
+    expect(option).to_contain_text("(Oct–Dec 2025)")  # each preset shows its own horizon
     page.select_option("#preset", "spm2-loss-2025")
     expect(page.locator("#horizon")).to_contain_text("Oct–Dec 2025 (3 months)")
     wait_ready(page)

@@ -626,7 +626,11 @@
     if (!presets.length) return;
     sel.replaceChildren(
       el("option", { value: "", text: "Choose a preset…" }),
-      ...presets.map((p) => el("option", { value: p.id, text: p.title, title: p.description }))
+      ...presets.map((p) => el("option", {
+        value: p.id,
+        text: p.horizon_start ? p.title + " (" + horizonLabel(p.horizon_start, p.horizon_end) + ")" : p.title,
+        title: p.description,
+      }))
     );
     sel.disabled = false;
     sel.addEventListener("change", () => {
