@@ -34,6 +34,7 @@ import inspect
 import json
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -191,6 +192,7 @@ def create_app(
     geojson = network_geojson(net, topojson=outlines is not None)
     years = set(net.years)
     data_hash = dataset_hash(net)
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", net.meta.name) or "dataset"  # file names
     cache = PlanCache(cache_entries, cache_bytes)
 
     @asynccontextmanager
@@ -298,7 +300,7 @@ def create_app(
         """The plan of ``/api/plan`` as a file to download: CSV (route table) or JSON."""
         body = await plan_answer(req, format)
         media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
-        name = f"crudeflow-{net.meta.name}-plan.{format}"
+        name = f"crudeflow-{safe_name}-plan.{format}"
         return Response(
             body,
             media_type=media,
