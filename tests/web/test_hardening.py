@@ -252,3 +252,22 @@ def test_serve_accepts_ipv6_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0, result.output
     assert calls[0]["host"] == "::1"
     assert "http://[::1]:8000/" in result.output
+
+
+async def test_equal_bypass_requests_are_solved_once(
+    monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
+) -> None:
+    calls: list[int] = []
+    real = service.bypass
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "bypass", counting)
+    app = create_app(network=toy_network())
+    async with make_client(app) as c:
+        a = await c.post("/api/bypass", json={"avoid": ["RU", "AZ"]})
+        b = await c.post("/api/bypass", json={"avoid": ["az", "RU"]})
+    assert a.status_code == 200 and a.content == b.content
+    assert len(calls) == 1

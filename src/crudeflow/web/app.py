@@ -65,6 +65,7 @@ from crudeflow.web.service import (
     check_avoid,
     check_requirements,
     check_routes,
+    encode_json,
     horizon_fields,
     plan_csv,
     solve_bypass,
@@ -351,15 +352,25 @@ def create_app(
     @app.post(
         "/api/bypass", response_model=BypassResponse, tags=["plan"], responses=SOLVE_RESPONSES
     )
-    async def post_bypass(req: BypassRequest) -> JSONResponse:
+    async def post_bypass(req: BypassRequest) -> Response:
         """Most crude (Mt/yr) that can leave on routes not crossing ``avoid``, and the cut."""
-        avoid = check_avoid(net, req.avoid)
+        avoid = tuple(sorted(check_avoid(net, req.avoid)))
         check_year(req.year)
-        changed = apply_overrides(net, req.capacity_overrides)
-        result = await gate.run(
-            functools.partial(solve_bypass, changed, avoid=avoid, year=req.year)
+        overrides = {k: float(v) for k, v in sorted(req.capacity_overrides.items())}
+        check_routes(net, overrides)
+        key = canonical_request(
+            {"kind": "bypass", "avoid": avoid, "year": req.year, "capacity_overrides": overrides}
         )
-        return JSONResponse(result)
+
+        def work() -> bytes:
+            changed = apply_overrides(net, overrides)
+            return encode_json(solve_bypass(changed, avoid=avoid, year=req.year))
+
+        async def solve() -> bytes:
+            return await gate.run(work)
+
+        body = await cache.get_or_solve((data_hash, key), solve)
+        return Response(body, media_type="application/json")
 
     @app.get("/api/presets", response_model=list[Preset], tags=["scenarios"])
     async def presets() -> list[Preset]:
