@@ -7,9 +7,11 @@ Usage::
 
 The script starts ``crudeflow serve`` (uvicorn, ``--workers`` processes; default: the
 server's own default, one per core) in a **subprocess** on 127.0.0.1 with a free port, waits
-for ``/api/health``, then runs ``--clients`` concurrent clients (``httpx.AsyncClient``, one
-keep-alive connection each) for ``--duration`` seconds. Each client posts ``POST /api/plan``
-in a loop.
+for ``/api/health``, then runs ``--clients`` concurrent clients for ``--duration`` seconds,
+each posting ``POST /api/plan`` in a loop on one keep-alive HTTP/1.1 connection. The
+clients are ``--client raw`` (default: a few lines on asyncio streams; httpx takes about
+2.5 times the server's CPU per cached answer, and client and server share the machine) or
+``--client httpx`` (``httpx.AsyncClient``, as in the first recorded run).
 
 * ``--mix readme`` (default): alternating the base plan and ``avoid RU`` (every fifth
   request also adds a requirement and a capacity change): three distinct requests, so after
@@ -31,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import shlex
@@ -43,6 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -102,8 +106,52 @@ class Distinct:
         return "distinct", body
 
 
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection over asyncio streams: a load generator that takes
+    little CPU (httpx takes about 2.5 times the server's CPU per cached answer), so on a
+    shared machine the server, not the client, is what is measured."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        data = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        await self.writer.drain()
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        close = False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        payload = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, payload
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def client_loop(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | RawConnection,
     index: int,
     deadline: float,
     mix: list[tuple[str, dict[str, Any]]] | Distinct,
@@ -118,44 +166,63 @@ async def client_loop(
         i += 1
         t0 = time.perf_counter()
         try:
-            r = await client.post("/api/plan", json=body)
-            ok = r.status_code == 200 and "exported_mtpa" in r.json()
-        except httpx.HTTPError as exc:
+            if isinstance(client, RawConnection):
+                status, payload = await client.post("/api/plan", body)
+            else:
+                r = await client.post("/api/plan", json=body)
+                status, payload = r.status_code, r.content
+            ok = status == 200 and "exported_mtpa" in json.loads(payload)
+        except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             tally.error(type(exc).__name__)
+            if isinstance(client, RawConnection):
+                await client.close()
             continue
         dt_s = time.perf_counter() - t0
         if ok:
             tally.latencies.append(dt_s)
             tally.by_kind[kind] = tally.by_kind.get(kind, 0) + 1
         else:
-            tally.error(f"HTTP {r.status_code}")
+            tally.error(f"HTTP {status}")
 
 
 async def run_load(
-    url: str, clients: int, duration: float, mix_name: str = "readme"
+    url: str, clients: int, duration: float, mix_name: str = "readme", client_kind: str = "raw"
 ) -> tuple[Tally, float]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as probe:
         net = (await probe.get("/api/network")).json()
-    routes = [
-        f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
-    ]
-    readme = bodies(routes[0] if routes else None)
+        routes = [
+            f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
+        ]
+        readme = bodies(routes[0] if routes else None)
+        # warm-up, not counted: the README requests, a few times over fresh connections
+        for _ in range(4):
+            for _, body in readme:
+                await probe.post("/api/plan", json=body, headers={"Connection": "close"})
     mix: list[tuple[str, dict[str, Any]]] | Distinct = (
         Distinct(routes) if mix_name == "distinct" else readme
     )
     tally = Tally()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        # warm-up, not counted: each README request on every worker's connection pool
-        for _ in range(4):
-            for _, body in readme:
-                await client.post("/api/plan", json=body)
-        t0 = time.perf_counter()
-        deadline = t0 + duration
-        await asyncio.gather(
-            *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
-        )
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    deadline = t0 + duration
+    if client_kind == "raw":
+        parts = urlsplit(url)
+        conns = [
+            RawConnection(parts.hostname or "127.0.0.1", parts.port or 80) for _ in range(clients)
+        ]
+        try:
+            await asyncio.gather(
+                *(client_loop(conns[i], i, deadline, mix, tally) for i in range(clients))
+            )
+        finally:
+            for conn in conns:
+                await conn.close()
+    else:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+            await asyncio.gather(
+                *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
+            )
+    elapsed = time.perf_counter() - t0
     return tally, elapsed
 
 
@@ -218,6 +285,12 @@ def main() -> int:
         "--workers", type=int, default=None, help="server --workers (default: one per core)"
     )
     ap.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: keep-alive HTTP/1.1 on asyncio streams (light); httpx: httpx.AsyncClient",
+    )
+    ap.add_argument(
         "--mix",
         choices=("readme", "distinct"),
         default="readme",
@@ -258,7 +331,9 @@ def main() -> int:
             f"{args.clients} clients for {args.duration:g} s ...",
             flush=True,
         )
-        tally, elapsed = asyncio.run(run_load(url, args.clients, args.duration, args.mix))
+        tally, elapsed = asyncio.run(
+            run_load(url, args.clients, args.duration, args.mix, args.client)
+        )
         load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     finally:
         proc.terminate()
@@ -301,7 +376,7 @@ def main() -> int:
 {args.max_solves} concurrent solves per worker, solve time limit \
 {health["solve_time_limit_s"]:g} s, plan cache on; client and server share the machine \
 (1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
-- load: {args.clients} concurrent httpx clients, {elapsed:.1f} s after a warm-up; \
+- load: {args.clients} concurrent {args.client} clients (one keep-alive connection each), {elapsed:.1f} s after a warm-up; \
 mix: {mix}
 
 | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors |
