@@ -309,3 +309,15 @@ def test_monte_carlo_link_stays_hidden(page: Page, live_server: object) -> None:
         page.goto(url + path)
         wait_ready(page)
         expect(page.locator("#nav-runs")).to_be_hidden()
+
+
+def test_a_doctored_url_is_ignored_not_fatal(page: Page, live_server: object) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/#avoid=XX,ru&cap=NO_SUCH_ROUTE:5&cap=BTC_CEYHAN_MED:-3&year=1700&preset=nope")
+    wait_ready(page)
+    expect(page.locator("#avoid-RU")).to_be_checked()  # the one valid country is kept
+    expect(page.locator("#sliders .slider.changed")).to_have_count(0)
+    expect(page.locator("#year")).to_be_enabled()
+    expect(page.locator("#error-box")).to_be_hidden()
+    assert log.errors == []
