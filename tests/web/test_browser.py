@@ -21,6 +21,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, 
 
 from tests.report.report_browser import CHROMIUM, CHROMIUM_ARGS  # one set of browser flags
 
+# the machine may be busy (the suite runs in parallel with other work): wait, do not flake
+expect.set_options(timeout=30_000)
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -86,7 +89,7 @@ def shots(tmp_path: Path) -> Path:
 
 
 def wait_ready(page: Page) -> None:
-    expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    expect(page.locator("body")).to_have_attribute("data-state", "ready", timeout=60_000)
 
 
 def test_planner_page(page: Page, live_server: object, shots: Path) -> None:
