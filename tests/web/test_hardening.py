@@ -234,7 +234,7 @@ def test_serve_runs_one_process_per_core_by_default(monkeypatch: pytest.MonkeyPa
     assert call["app"] == "crudeflow.web.app:app_from_env" and call["factory"] is True
     assert call["workers"] == 3
     config = json.loads(os.environ[CONFIG_ENV])
-    assert config["dataset"] == str(MINI) and config["allowed_hosts"] == ["planner.lan"]
+    assert config["dataset"] == str(MINI.resolve()) and config["allowed_hosts"] == ["planner.lan"]
     worker_app = app_from_env()  # what each worker process builds
     assert worker_app.state.network.meta.name == "mini"
     assert "with 3 workers" in result.output

@@ -68,7 +68,7 @@ def serve_cmd(
     bind = "127.0.0.1" if host == "localhost" else host
     n_workers = workers if workers is not None else _cores()
     options = {
-        "dataset": None if dataset is None else str(dataset),
+        "dataset": None if dataset is None else str(dataset.resolve()),
         "max_concurrent_solves": max_concurrent_solves,
         "solve_time_limit_s": solve_time_limit,
         "allowed_hosts": list(allow_host or []),
