@@ -271,3 +271,34 @@ async def test_equal_bypass_requests_are_solved_once(
         b = await c.post("/api/bypass", json={"avoid": ["az", "RU"]})
     assert a.status_code == 200 and a.content == b.content
     assert len(calls) == 1
+
+
+async def test_repeated_request_bytes_are_answered_from_the_raw_cache(
+    monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
+) -> None:
+    calls: list[int] = []
+    real = service.plan
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "plan", counting)
+    app = create_app(network=toy_network())
+    body = b'{"avoid": ["RU"]}'
+    headers = {"Content-Type": "application/json"}
+    async with make_client(app) as c:
+        first = await c.post("/api/plan", content=body, headers=headers)
+        again = await c.post("/api/plan", content=body, headers=headers)
+        bad = b'{"avoid": ["XX"]}'
+        errors = [await c.post("/api/plan", content=bad, headers=headers) for _ in range(2)]
+        foreign = await c.post(
+            "/api/plan", content=body, headers={**headers, "Host": "evil.example"}
+        )
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert again.headers["content-type"] == "application/json"
+    assert app.state.raw_cache.hits == 1 and len(calls) == 1
+    assert [r.status_code for r in errors] == [422, 422]  # errors are never kept
+    assert len(app.state.raw_cache) == 1
+    assert foreign.status_code == 400  # the Host check comes before any cached answer

@@ -46,7 +46,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from crudeflow.network.model import Network
-from crudeflow.web.cache import PlanCache, canonical_request, dataset_hash
+from crudeflow.web.cache import PlanCache, RawAnswerCache, canonical_request, dataset_hash
 from crudeflow.web.errors import SOLVE_RESPONSES, ApiError, install_error_handlers
 from crudeflow.web.geojson import network_geojson
 from crudeflow.web.limits import BodySizeLimit, HostAllowList, SolveGate
@@ -220,6 +220,10 @@ def create_app(
     app.state.network = net
     app.state.gate = gate
     app.state.cache = cache
+    raw_paths = ("/api/plan", "/api/plan/export", "/api/bypass")
+    raw_cache = PlanCache(cache_entries, cache_bytes)
+    app.state.raw_cache = raw_cache
+    app.add_middleware(RawAnswerCache, paths=raw_paths, cache=raw_cache)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.add_middleware(HostAllowList, allowed=tuple(allowed_hosts))  # outermost: checked first
     install_error_handlers(app)

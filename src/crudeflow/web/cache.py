@@ -26,12 +26,14 @@ import asyncio
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crudeflow.network.model import Network
 
-__all__ = ["PlanCache", "canonical_request", "dataset_hash"]
+__all__ = ["PlanCache", "RawAnswerCache", "canonical_request", "dataset_hash"]
 
 
 def dataset_hash(network: Network) -> str:
@@ -147,3 +149,98 @@ class PlanCache:
             return value
         finally:
             self._pending.pop(key, None)
+
+
+class RawAnswerCache:
+    """ASGI middleware: a POST whose path, query and body bytes were answered 200 before gets
+    the same answer again without parsing, validating or solving anything.
+
+    A second, cheaper layer in front of the :class:`PlanCache` (which keys by the canonical
+    request): a page or client repeating a request sends the same bytes. Only ``paths`` are
+    cached, only 200 answers are kept, and the app's answer is a function of the request
+    alone (the network is loaded once), so a hit is exactly what the app would send.
+
+    Parameters
+    ----------
+    app : ASGI app
+        The wrapped application (body already bounded by ``BodySizeLimit`` outside).
+    paths : iterable of str
+        Request paths whose answers are cached.
+    cache : PlanCache
+        Where the answers are kept (bounded in entries and bytes).
+    """
+
+    def __init__(self, app: ASGIApp, paths: Iterable[str], cache: PlanCache) -> None:
+        self.app = app
+        self.paths = frozenset(paths)
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"] not in self.paths
+            or self.cache.max_entries == 0
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        ctype = b""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                ctype = value
+        key = ("raw", scope["path"], scope.get("query_string", b""), ctype, body)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.cache.hits += 1
+            head_len = int.from_bytes(hit[:4], "big")
+            headers = json.loads(hit[4 : 4 + head_len])
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+                }
+            )
+            await send({"type": "http.response.body", "body": hit[4 + head_len :]})
+            return
+        status = 0
+        head: list[tuple[str, str]] = []
+        parts: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, head
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                head = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+            elif message["type"] == "http.response.body":
+                parts.append(message.get("body", b""))
+                if not message.get("more_body", False) and status == 200:
+                    encoded = json.dumps(head).encode("latin-1")
+                    self.cache.put(key, len(encoded).to_bytes(4, "big") + encoded + b"".join(parts))
+            await send(message)
+
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), capture)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A ``receive`` that returns ``messages`` first, then defers to ``then``."""
+    queue = list(messages)
+
+    async def receive() -> Message:
+        if queue:
+            return queue.pop(0)
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
