@@ -16,7 +16,9 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 
 Nothing is fetched from the internet: every asset comes from the Python packages. Requests
 whose ``Host`` is not a loopback address or an allowed name get 400 (DNS rebinding). Solved
-plans are cached by (dataset hash, canonical request) in a bounded LRU (:mod:`.cache`).
+plans are cached by (dataset hash, canonical request) in a bounded LRU, and repeated request
+bytes get the stored answer without any parsing (:mod:`.cache`); the dataset is loaded once,
+so restart the server after editing its files or its scenario presets.
 
 Examples
 --------
