@@ -2,15 +2,26 @@
 
 Usage::
 
-    python bench/load_web.py --clients 50 --duration 30
+    python bench/load_web.py --clients 50 --duration 30                  # the README mix
+    python bench/load_web.py --clients 50 --duration 30 --mix distinct   # no two alike
 
-The script starts ``crudeflow serve`` (uvicorn, one process) in a **subprocess** on
-127.0.0.1 with a free port, waits for ``/api/health``, then runs ``--clients`` concurrent
-clients (``httpx.AsyncClient``, one keep-alive connection each) for ``--duration`` seconds.
-Each client posts ``POST /api/plan`` in a loop, alternating the base plan and ``avoid RU``
-(every fifth request also adds a requirement and a capacity change). A request counts as an
-error unless it answers 200 with a plan. Latency is measured per request on the client
-(``time.perf_counter``), from just before sending to the end of reading the body.
+The script starts ``crudeflow serve`` (uvicorn, ``--workers`` processes; default: the
+server's own default, one per core) in a **subprocess** on 127.0.0.1 with a free port, waits
+for ``/api/health``, then runs ``--clients`` concurrent clients for ``--duration`` seconds,
+each posting ``POST /api/plan`` in a loop on one keep-alive HTTP/1.1 connection. The
+clients are ``--client raw`` (default: a few lines on asyncio streams; httpx takes about
+2.5 times the server's CPU per cached answer, and client and server share the machine) or
+``--client httpx`` (``httpx.AsyncClient``, as in the first recorded run).
+
+* ``--mix readme`` (default): alternating the base plan and ``avoid RU`` (every fifth
+  request also adds a requirement and a capacity change): three distinct requests, so after
+  the warm-up the server answers from its plan cache.
+* ``--mix distinct``: every request is different (a capacity change on a route, its value
+  unique to the request; every other request also avoids RU), so every one is solved.
+
+A request counts as an error unless it answers 200 with a plan. Latency is measured per
+request on the client (``time.perf_counter``), from just before sending to the end of
+reading the body.
 
 The result (requests/s, p50/p90/p99/max latency, errors) is printed and appended as a dated
 section with machine information to ``--out`` (default ``bench/RESULTS.md``; never rewritten).
@@ -22,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import platform
 import shlex
@@ -34,6 +46,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -74,51 +87,142 @@ def bodies(route: str | None) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+class Distinct:
+    """Request bodies no two alike: route ``n % R`` gets capacity ``1 + n / 1000`` Mt/yr."""
+
+    def __init__(self, routes: list[str]) -> None:
+        self.routes = routes or ["?"]
+        self.n = 0
+
+    def next(self) -> tuple[str, dict[str, Any]]:
+        n = self.n
+        self.n += 1
+        body: dict[str, Any] = {
+            "capacity_overrides": {self.routes[n % len(self.routes)]: 1 + n / 1000}
+        }
+        if n % 2:
+            body["avoid"] = ["RU"]
+            return "distinct, avoid RU", body
+        return "distinct", body
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection over asyncio streams: a load generator that takes
+    little CPU (httpx takes about 2.5 times the server's CPU per cached answer), so on a
+    shared machine the server, not the client, is what is measured."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        data = json.dumps(body).encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        await self.writer.drain()
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        close = False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        payload = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, payload
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def client_loop(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient | RawConnection,
     index: int,
     deadline: float,
-    mix: list[tuple[str, dict[str, Any]]],
+    mix: list[tuple[str, dict[str, Any]]] | Distinct,
     tally: Tally,
 ) -> None:
     i = index  # stagger the mix across clients
     while time.perf_counter() < deadline:
-        kind, body = mix[i % len(mix)]
+        if isinstance(mix, Distinct):
+            kind, body = mix.next()
+        else:
+            kind, body = mix[i % len(mix)]
         i += 1
         t0 = time.perf_counter()
         try:
-            r = await client.post("/api/plan", json=body)
-            ok = r.status_code == 200 and "exported_mtpa" in r.json()
-        except httpx.HTTPError as exc:
+            if isinstance(client, RawConnection):
+                status, payload = await client.post("/api/plan", body)
+            else:
+                r = await client.post("/api/plan", json=body)
+                status, payload = r.status_code, r.content
+            ok = status == 200 and "exported_mtpa" in json.loads(payload)
+        except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             tally.error(type(exc).__name__)
+            if isinstance(client, RawConnection):
+                await client.close()
             continue
         dt_s = time.perf_counter() - t0
         if ok:
             tally.latencies.append(dt_s)
             tally.by_kind[kind] = tally.by_kind.get(kind, 0) + 1
         else:
-            tally.error(f"HTTP {r.status_code}")
+            tally.error(f"HTTP {status}")
 
 
-async def run_load(url: str, clients: int, duration: float) -> tuple[Tally, float]:
+async def run_load(
+    url: str, clients: int, duration: float, mix_name: str = "readme", client_kind: str = "raw"
+) -> tuple[Tally, float]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as probe:
         net = (await probe.get("/api/network")).json()
-    routes = [
-        f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
-    ]
-    mix = bodies(routes[0] if routes else None)
+        routes = [
+            f["properties"]["id"] for f in net["features"] if f["properties"]["feature"] == "route"
+        ]
+        readme = bodies(routes[0] if routes else None)
+        # warm-up, not counted: the README requests, a few times over fresh connections
+        for _ in range(4):
+            for _, body in readme:
+                await probe.post("/api/plan", json=body, headers={"Connection": "close"})
+    mix: list[tuple[str, dict[str, Any]]] | Distinct = (
+        Distinct(routes) if mix_name == "distinct" else readme
+    )
     tally = Tally()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        # warm-up: one of each request kind, not counted
-        for _, body in mix:
-            await client.post("/api/plan", json=body)
-        t0 = time.perf_counter()
-        deadline = t0 + duration
-        await asyncio.gather(
-            *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
-        )
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    deadline = t0 + duration
+    if client_kind == "raw":
+        parts = urlsplit(url)
+        conns = [
+            RawConnection(parts.hostname or "127.0.0.1", parts.port or 80) for _ in range(clients)
+        ]
+        try:
+            await asyncio.gather(
+                *(client_loop(conns[i], i, deadline, mix, tally) for i in range(clients))
+            )
+        finally:
+            for conn in conns:
+                await conn.close()
+    else:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+            await asyncio.gather(
+                *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
+            )
+    elapsed = time.perf_counter() - t0
     return tally, elapsed
 
 
@@ -177,6 +281,21 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     ap.add_argument("--dataset", type=Path, default=None, help="dataset folder (default: built in)")
     ap.add_argument("--max-solves", type=int, default=2, help="server --max-solves (default 2)")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="server --workers (default: one per core)"
+    )
+    ap.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="raw: keep-alive HTTP/1.1 on asyncio streams (light); httpx: httpx.AsyncClient",
+    )
+    ap.add_argument(
+        "--mix",
+        choices=("readme", "distinct"),
+        default="readme",
+        help="readme: the README's three requests; distinct: no two requests alike",
+    )
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="results file")
     ap.add_argument("--no-record", action="store_true", help="print only; do not append")
     args = ap.parse_args()
@@ -202,6 +321,8 @@ def main() -> int:
     ]
     if args.dataset is not None:
         cmd += ["--dataset", str(args.dataset)]
+    if args.workers is not None:
+        cmd += ["--workers", str(args.workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         health = wait_healthy(url, proc)
@@ -210,7 +331,10 @@ def main() -> int:
             f"{args.clients} clients for {args.duration:g} s ...",
             flush=True,
         )
-        tally, elapsed = asyncio.run(run_load(url, args.clients, args.duration))
+        tally, elapsed = asyncio.run(
+            run_load(url, args.clients, args.duration, args.mix, args.client)
+        )
+        load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     finally:
         proc.terminate()
         try:
@@ -237,20 +361,22 @@ def main() -> int:
         print("server stderr:\n" + stderr[-4000:], file=sys.stderr)
 
     if not args.no_record:
+        workers = args.workers if args.workers is not None else f"{len(os.sched_getaffinity(0))}"
         now = dt.datetime.now(dt.UTC)
         shown = " ".join(shlex.quote(a) for a in ["python", "bench/load_web.py", *sys.argv[1:]])
         mix = ", ".join(f"{k} {v:,}" for k, v in sorted(tally.by_kind.items()))
         section = f"""
-## {now:%Y-%m-%d %H:%M} UTC: web app under load (`crudeflow serve`, POST /api/plan)
+## {now:%Y-%m-%d %H:%M} UTC: web app under load (`crudeflow serve`, POST /api/plan, {args.mix} mix)
 
 - command: `{shown}`
 - machine: {machine()}
 - {versions()}
-- server: `crudeflow serve` (uvicorn, 1 process) on 127.0.0.1, dataset {health["dataset"]} \
-({health["routes"]} routes, {health["nodes"]} nodes), {args.max_solves} concurrent solves, \
-solve time limit {health["solve_time_limit_s"]:g} s; client and server share the machine \
-(1-min load average {load_before:.2f} just before the run)
-- load: {args.clients} concurrent httpx clients, {elapsed:.1f} s after a warm-up; \
+- server: `crudeflow serve` (uvicorn, {workers} worker process(es)) on 127.0.0.1, dataset \
+{health["dataset"]} ({health["routes"]} routes, {health["nodes"]} nodes), \
+{args.max_solves} concurrent solves per worker, solve time limit \
+{health["solve_time_limit_s"]:g} s, plan cache on; client and server share the machine \
+(1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
+- load: {args.clients} concurrent {args.client} clients (one keep-alive connection each), {elapsed:.1f} s after a warm-up; \
 mix: {mix}
 
 | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors |

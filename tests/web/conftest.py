@@ -32,7 +32,7 @@ def mini_app() -> FastAPI:
 def client_for(app: FastAPI, *, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
     """An in-process client (no socket) for ``app``."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30)
+    return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30)
 
 
 @pytest.fixture

@@ -96,6 +96,7 @@ async def test_openapi_lists_every_endpoint(client: httpx.AsyncClient) -> None:
         "/api/health",
         "/api/network",
         "/api/plan",
+        "/api/plan/export",
         "/api/bypass",
         "/api/presets",
         "/api/runs",
@@ -103,7 +104,19 @@ async def test_openapi_lists_every_endpoint(client: httpx.AsyncClient) -> None:
     plan_op = spec["paths"]["/api/plan"]["post"]
     assert {"200", "400", "409", "413", "422", "503"} <= set(plan_op["responses"])
     preset = spec["components"]["schemas"]["Preset"]
-    assert set(preset["properties"]) == {"id", "title", "description", "horizon", "tags"}
+    assert set(preset["properties"]) == {
+        "id",
+        "title",
+        "description",
+        "horizon",
+        "tags",
+        "year",
+        "monthly",
+        "horizon_start",
+        "horizon_end",
+        "horizon_months",
+        "horizon_years",
+    }
 
 
 # -- plan --------------------------------------------------------------------------------------
@@ -229,7 +242,9 @@ async def test_malformed_bodies(
 # -- bypass ------------------------------------------------------------------------------------
 async def test_bypass_matches_the_library() -> None:
     app = create_app(network=toy_network())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+    ) as c:
         r = await c.post("/api/bypass", json={"avoid": ["RU"]})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -343,7 +358,7 @@ async def test_solve_time_limit_is_503(
     monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
 ) -> None:
     monkeypatch.setattr(service, "plan", slow_plan(0.5))
-    app = create_app(network=toy_network(), solve_time_limit_s=0.05)
+    app = create_app(network=toy_network(), solve_time_limit_s=0.05, cache_entries=0)
     async with make_client(app) as c:
         t0 = time.perf_counter()
         r = await c.post("/api/plan", json={})
@@ -393,7 +408,7 @@ async def test_concurrency_is_bounded_without_deadlock(
 ) -> None:
     tracker = {"now": 0, "peak": 0}
     monkeypatch.setattr(service, "plan", slow_plan(0.05, tracker))
-    app = create_app(network=toy_network(), max_concurrent_solves=slots)
+    app = create_app(network=toy_network(), max_concurrent_solves=slots, cache_entries=0)
     async with make_client(app) as c:
         bodies = [{"avoid": ["RU"]} if i % 2 else {} for i in range(10)]
         async with asyncio.timeout(20):
@@ -411,7 +426,9 @@ async def test_waiting_too_long_for_a_slot_is_503_busy(
     monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
 ) -> None:
     monkeypatch.setattr(service, "plan", slow_plan(0.4))
-    app = create_app(network=toy_network(), max_concurrent_solves=1, queue_timeout_s=0.05)
+    app = create_app(
+        network=toy_network(), max_concurrent_solves=1, queue_timeout_s=0.05, cache_entries=0
+    )
     async with make_client(app) as c:
         first, second = await asyncio.gather(
             c.post("/api/plan", json={}), delayed(0.05, c.post("/api/plan", json={}))
@@ -424,7 +441,7 @@ async def test_too_many_waiting_is_503_busy(
     monkeypatch: pytest.MonkeyPatch, make_client: MakeClient
 ) -> None:
     monkeypatch.setattr(service, "plan", slow_plan(0.3))
-    app = create_app(network=toy_network(), max_concurrent_solves=1, max_waiting=1)
+    app = create_app(network=toy_network(), max_concurrent_solves=1, max_waiting=1, cache_entries=0)
     async with make_client(app) as c:
         rs = await asyncio.gather(
             c.post("/api/plan", json={}),
@@ -440,7 +457,9 @@ async def test_timed_out_solve_keeps_its_slot_until_it_ends(
 ) -> None:
     tracker = {"now": 0, "peak": 0}
     monkeypatch.setattr(service, "plan", slow_plan(0.3, tracker))
-    app = create_app(network=toy_network(), max_concurrent_solves=1, solve_time_limit_s=0.1)
+    app = create_app(
+        network=toy_network(), max_concurrent_solves=1, solve_time_limit_s=0.1, cache_entries=0
+    )
     async with make_client(app) as c:
         first = await c.post("/api/plan", json={})
         error_of(first, 503, "solve_time_limit")
@@ -514,7 +533,9 @@ def test_serve_command_runs_uvicorn_on_loopback(monkeypatch: pytest.MonkeyPatch)
         calls.append({"app": app, **kwargs})
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
-    result = CliRunner().invoke(cli, ["serve", "--dataset", str(MINI), "--port", "8123"])
+    result = CliRunner().invoke(
+        cli, ["serve", "--dataset", str(MINI), "--port", "8123", "--workers", "1"]
+    )
     assert result.exit_code == 0, result.output
     (call,) = calls
     assert call["host"] == "127.0.0.1" and call["port"] == 8123

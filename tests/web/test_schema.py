@@ -21,7 +21,7 @@ from crudeflow.web.app import create_app
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
-app = create_app(dataset=MINI, solve_time_limit_s=10)
+app = create_app(dataset=MINI, solve_time_limit_s=10, allowed_hosts=["testserver"])
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -47,11 +47,12 @@ def test_schema_covers_every_api_route() -> None:
         ("get", "/api/presets"),
         ("get", "/api/runs"),
         ("post", "/api/plan"),
+        ("post", "/api/plan/export"),
         ("post", "/api/bypass"),
     }
 
 
-@pytest.mark.parametrize("path", ["/api/plan", "/api/bypass"])
+@pytest.mark.parametrize("path", ["/api/plan", "/api/plan/export", "/api/bypass"])
 def test_request_bodies_are_bounded(path: str) -> None:
     ref = schema.raw_schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
     name = ref["schema"]["$ref"].rsplit("/", 1)[-1]

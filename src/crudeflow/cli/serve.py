@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Annotated
 
 import typer
 
 from crudeflow.cli._common import EXIT_DATA, EXIT_USAGE, DatasetOpt, app, console_err
 
-_LOOPBACK = ("127.0.0.1", "localhost")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _cores() -> int:
+    """CPU cores this process may use (the default number of server workers)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(os.cpu_count() or 1, 1)
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -27,7 +37,8 @@ def port_problem(host: str, port: int) -> str | None:
     import errno
     import socket
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
@@ -54,6 +65,24 @@ def serve_cmd(
         float,
         typer.Option("--time-limit", min=0.1, max=600, help="Seconds a solve may take (503)."),
     ] = 10.0,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes (each with its own solves and plan cache); "
+            "default: one per CPU core.",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Also accept this name in the Host header (repeatable); requests for "
+            "other names get 400 (DNS rebinding). Loopback names are always accepted.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the planner page and JSON API (OpenAPI at /openapi.json, docs at /docs)."""
     import signal
@@ -63,22 +92,49 @@ def serve_cmd(
     if hasattr(signal, "SIGPIPE"):  # main() lets SIGPIPE end a CLI run; a server ignores it
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
-    from crudeflow.web.app import create_app
+    from crudeflow.web.app import CONFIG_ENV, create_app
 
     if host not in _LOOPBACK:
         console_err.print(
-            f"error: --host {host}: crudeflow serve listens on loopback only (127.0.0.1)"
+            f"error: --host {host}: crudeflow serve listens on loopback only "
+            "(127.0.0.1, localhost or ::1)"
         )
         raise typer.Exit(EXIT_USAGE)
+    bind = "127.0.0.1" if host == "localhost" else host
+    n_workers = workers if workers is not None else _cores()
+    options = {
+        "dataset": None if dataset is None else str(dataset.resolve()),
+        "max_concurrent_solves": max_concurrent_solves,
+        "solve_time_limit_s": solve_time_limit,
+        "allowed_hosts": list(allow_host or []),
+    }
+    # built here too: a bad dataset fails now, once, with its message
     web = create_app(
         dataset=dataset,
         max_concurrent_solves=max_concurrent_solves,
         solve_time_limit_s=solve_time_limit,
+        allowed_hosts=list(allow_host or []),
     )
     title = web.state.network.meta.title
-    problem = port_problem("127.0.0.1", port)
+    problem = port_problem(bind, port)
     if problem is not None:
-        console_err.print(f"error: cannot serve on 127.0.0.1:{port}: {problem}", markup=False)
+        console_err.print(f"error: cannot serve on {bind}:{port}: {problem}", markup=False)
         raise typer.Exit(EXIT_DATA)
-    console_err.print(f"crudeflow: serving {title} on http://127.0.0.1:{port}/ (Ctrl-C stops)")
-    uvicorn.run(web, host="127.0.0.1", port=port, log_level="info", access_log=False)
+    shown = f"[{bind}]" if ":" in bind else bind
+    console_err.print(
+        f"crudeflow: serving {title} on http://{shown}:{port}/ with {n_workers} "
+        f"worker{'s' if n_workers > 1 else ''} (Ctrl-C stops)"
+    )
+    if n_workers == 1:
+        uvicorn.run(web, host=bind, port=port, log_level="info", access_log=False)
+        return
+    os.environ[CONFIG_ENV] = json.dumps(options)  # read by each worker's app_from_env
+    uvicorn.run(
+        "crudeflow.web.app:app_from_env",
+        factory=True,
+        workers=n_workers,
+        host=bind,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )

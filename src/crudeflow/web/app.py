@@ -5,6 +5,8 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 * ``GET /api/health`` — liveness and the limits in force;
 * ``GET /api/network`` — the network as GeoJSON (nodes, routes, capacities, countries);
 * ``POST /api/plan`` — plan with countries to avoid, requirements and capacity changes;
+* ``POST /api/plan/export?format=csv|json`` — the same plan as a file to download (CSV:
+  the route table as ``crudeflow plan --csv`` prints it; JSON: the ``/api/plan`` answer);
 * ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
 * ``GET /api/presets`` — the dataset's scenario presets (apply one with ``preset``);
 * ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
@@ -12,14 +14,18 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 * ``GET /`` (planner page), ``GET /runs`` (runs page), ``/static/...`` (their assets,
   plotly.js from the installed ``plotly`` package, and country outlines when shipped).
 
-Nothing is fetched from the internet: every asset comes from the Python packages.
+Nothing is fetched from the internet: every asset comes from the Python packages. Requests
+whose ``Host`` is not a loopback address or an allowed name get 400 (DNS rebinding). Solved
+plans are cached by (dataset hash, canonical request) in a bounded LRU, and repeated request
+bytes get the stored answer without any parsing (:mod:`.cache`); the dataset is loaded once,
+so restart the server after editing its files or its scenario presets.
 
 Examples
 --------
 >>> from crudeflow.network.model import toy_network
 >>> app = create_app(network=toy_network())
 >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # type: ignore[attr-defined]
-['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/presets', '/api/runs']
+['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
 """
 
 from __future__ import annotations
@@ -27,21 +33,25 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import json
 import logging
-from collections.abc import AsyncIterator
+import os
+import re
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from crudeflow.network.model import Network
+from crudeflow.web.cache import PlanCache, RawAnswerCache, canonical_request, dataset_hash
 from crudeflow.web.errors import SOLVE_RESPONSES, ApiError, install_error_handlers
 from crudeflow.web.geojson import network_geojson
-from crudeflow.web.limits import BodySizeLimit, SolveGate
+from crudeflow.web.limits import BodySizeLimit, HostAllowList, SolveGate
 from crudeflow.web.models import (
     BypassRequest,
     BypassResponse,
@@ -56,11 +66,18 @@ from crudeflow.web.service import (
     apply_overrides,
     check_avoid,
     check_requirements,
+    check_routes,
+    encode_json,
+    horizon_fields,
+    plan_csv,
     solve_bypass,
-    solve_plan,
+    solve_plan_json,
 )
 
-__all__ = ["DEFAULT_TOPOJSON", "STATIC_DIR", "create_app"]
+__all__ = ["CONFIG_ENV", "DEFAULT_TOPOJSON", "STATIC_DIR", "app_from_env", "create_app"]
+
+CONFIG_ENV = "CRUDEFLOW_WEB_CONFIG"
+"""Environment variable with :func:`create_app`'s keyword arguments as JSON (server workers)."""
 
 log = logging.getLogger("crudeflow.web")
 
@@ -122,6 +139,9 @@ def create_app(
     topojson: Path | None = DEFAULT_TOPOJSON,
     queue_timeout_s: float | None = None,
     max_waiting: int = 256,
+    allowed_hosts: Sequence[str] = (),
+    cache_entries: int = 512,
+    cache_bytes: int = 64 * 1024 * 1024,
 ) -> FastAPI:
     """Build the FastAPI app; the network is loaded once, here.
 
@@ -144,6 +164,11 @@ def create_app(
         ``solve_time_limit_s``.
     max_waiting : int
         Requests that may wait for a slot at once; more get 503 ``busy`` at once.
+    allowed_hosts : sequence of str
+        Host names accepted in the ``Host`` header besides the loopback addresses
+        (``127.0.0.1``, ``localhost``, ``::1``); any other gets 400 ``host_not_allowed``.
+    cache_entries, cache_bytes : int
+        Bounds of the cache of solved plans (entries, total bytes); 0 entries: no cache.
 
     Returns
     -------
@@ -169,6 +194,9 @@ def create_app(
     )
     geojson = network_geojson(net, topojson=outlines is not None)
     years = set(net.years)
+    data_hash = dataset_hash(net)
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", net.meta.name) or "dataset"  # file names
+    cache = PlanCache(cache_entries, cache_bytes)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -193,7 +221,13 @@ def create_app(
     )
     app.state.network = net
     app.state.gate = gate
+    app.state.cache = cache
+    raw_paths = ("/api/plan", "/api/plan/export", "/api/bypass")
+    raw_cache = PlanCache(cache_entries, cache_bytes)
+    app.state.raw_cache = raw_cache
+    app.add_middleware(RawAnswerCache, paths=raw_paths, cache=raw_cache)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(HostAllowList, allowed=tuple(allowed_hosts))  # outermost: checked first
     install_error_handlers(app)
 
     def check_year(year: int | None) -> None:
@@ -243,42 +277,106 @@ def create_app(
             409: {"model": ErrorBody, "description": "strict: a requirement cannot be met"},
         },
     )
-    async def post_plan(req: PlanRequest) -> JSONResponse:
-        """Solve the netback-maximising plan; the answer adds plain-language explanations."""
-        avoid = check_avoid(net, req.avoid)
+    async def post_plan(req: PlanRequest) -> Response:
+        """Solve the netback-maximising plan; the answer adds plain-language explanations.
+
+        Headline figures come in both kinds, named by kind: horizon totals (``exported_mt``,
+        ``netback_musd``, ...) over ``horizon_start`` to ``horizon_end``, and annual rates
+        (``exported_mtpa``, ``netback_musd_per_yr``, ...).
+        """
+        body = await plan_answer(req, "json")
+        return Response(body, media_type="application/json")
+
+    @app.post(
+        "/api/plan/export",
+        tags=["plan"],
+        responses={
+            **SOLVE_RESPONSES,
+            200: {
+                "content": {"text/csv": {}, "application/json": {}},
+                "description": "The plan as a file (Content-Disposition: attachment).",
+            },
+        },
+    )
+    async def export_plan(
+        req: PlanRequest,
+        format: Literal["csv", "json"] = Query(
+            default="csv", description="csv: the route table; json: the /api/plan answer."
+        ),
+    ) -> Response:
+        """The plan of ``/api/plan`` as a file to download: CSV (route table) or JSON."""
+        body = await plan_answer(req, format)
+        media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+        name = f"crudeflow-{safe_name}-plan.{format}"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def plan_answer(req: PlanRequest, kind: Literal["csv", "json"]) -> bytes:
+        avoid = sorted(check_avoid(net, req.avoid))  # one spelling per set: one cache entry
         texts = check_requirements(req.requirements)
         if avoid:
             texts.insert(0, f"avoid {','.join(avoid)}")
         check_year(req.year)
-        changed = apply_overrides(net, req.capacity_overrides)
-        result = await gate.run(
-            functools.partial(
-                solve_plan,
-                changed,
-                year=req.year,
-                monthly=req.monthly,
-                requirements=texts,
-                strict=req.strict,
-                time_limit=float(solve_time_limit_s),
-                preset=req.preset,
-            )
+        overrides = {k: float(v) for k, v in sorted(req.capacity_overrides.items())}
+        check_routes(net, overrides)
+        key = canonical_request(
+            {
+                "kind": kind,
+                "requirements": texts,
+                "capacity_overrides": overrides,
+                "strict": req.strict,
+                "preset": req.preset,
+                # a preset sets its own horizon: year and monthly are ignored then
+                "year": None if req.preset else req.year,
+                "monthly": False if req.preset else req.monthly,
+            }
         )
-        result["capacity_overrides"] = dict(req.capacity_overrides)
-        result["preset"] = req.preset
-        return JSONResponse(result)
+        solve_args: dict[str, Any] = {
+            "year": req.year,
+            "monthly": req.monthly,
+            "requirements": texts,
+            "strict": req.strict,
+            "time_limit": float(solve_time_limit_s),
+            "preset": req.preset,
+        }
+
+        def work() -> bytes:  # in a solve thread: copy, solve, encode
+            changed = apply_overrides(net, overrides)
+            if kind == "csv":
+                return plan_csv(changed, **solve_args).encode("utf-8")
+            extra = {"capacity_overrides": dict(req.capacity_overrides), "preset": req.preset}
+            return solve_plan_json(changed, extra=extra, **solve_args)
+
+        async def solve() -> bytes:
+            return await gate.run(work)
+
+        return await cache.get_or_solve((data_hash, key), solve)
 
     @app.post(
         "/api/bypass", response_model=BypassResponse, tags=["plan"], responses=SOLVE_RESPONSES
     )
-    async def post_bypass(req: BypassRequest) -> JSONResponse:
+    async def post_bypass(req: BypassRequest) -> Response:
         """Most crude (Mt/yr) that can leave on routes not crossing ``avoid``, and the cut."""
-        avoid = check_avoid(net, req.avoid)
+        avoid = tuple(sorted(check_avoid(net, req.avoid)))
         check_year(req.year)
-        changed = apply_overrides(net, req.capacity_overrides)
-        result = await gate.run(
-            functools.partial(solve_bypass, changed, avoid=avoid, year=req.year)
+        overrides = {k: float(v) for k, v in sorted(req.capacity_overrides.items())}
+        check_routes(net, overrides)
+        key = canonical_request(
+            {"kind": "bypass", "avoid": avoid, "year": req.year, "capacity_overrides": overrides}
         )
-        return JSONResponse(result)
+
+        def work() -> bytes:
+            changed = apply_overrides(net, overrides)
+            return encode_json(solve_bypass(changed, avoid=avoid, year=req.year))
+
+        async def solve() -> bytes:
+            return await gate.run(work)
+
+        body = await cache.get_or_solve((data_hash, key), solve)
+        return Response(body, media_type="application/json")
 
     @app.get("/api/presets", response_model=list[Preset], tags=["scenarios"])
     async def presets() -> list[Preset]:
@@ -298,6 +396,9 @@ def create_app(
                     description=sc.description,
                     horizon=horizon,
                     tags=list(sc.tags),
+                    year=sc.horizon.years[0],
+                    monthly=any("-" in label for label in labels),
+                    **horizon_fields(sc.horizon),
                 )
             )
         return out
@@ -311,19 +412,21 @@ def create_app(
     def page(name: str) -> FileResponse:
         return FileResponse(STATIC_DIR / name, media_type="text/html", headers=_PAGE_HEADERS)
 
-    @app.get("/", include_in_schema=False)
+    get_or_head = ["GET", "HEAD"]
+
+    @app.api_route("/", methods=get_or_head, include_in_schema=False)
     async def index() -> FileResponse:
         return page("index.html")
 
-    @app.get("/runs", include_in_schema=False)
+    @app.api_route("/runs", methods=get_or_head, include_in_schema=False)
     async def runs_page() -> FileResponse:
         return page("runs.html")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=get_or_head, include_in_schema=False)
     async def docs_page() -> FileResponse:
         return page("docs.html")
 
-    @app.get("/static/plotly.min.js", include_in_schema=False)
+    @app.api_route("/static/plotly.min.js", methods=get_or_head, include_in_schema=False)
     async def plotly_js() -> Response:
         return Response(
             _plotly_js(),
@@ -331,7 +434,7 @@ def create_app(
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @app.get("/static/topojson/world_50m.json", include_in_schema=False)
+    @app.api_route("/static/topojson/world_50m.json", methods=get_or_head, include_in_schema=False)
     async def world_topojson() -> Response:
         if outlines is None:
             raise ApiError(404, "not_found", "no country outlines are installed")
@@ -343,3 +446,15 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """:func:`create_app` with the keyword arguments in ``$CRUDEFLOW_WEB_CONFIG`` (JSON).
+
+    ``crudeflow serve --workers N`` runs ``N`` server processes; each builds its app here.
+    ``dataset`` is a folder path or null.
+    """
+    kwargs: dict[str, Any] = json.loads(os.environ.get(CONFIG_ENV, "{}"))
+    if kwargs.get("dataset") is not None:
+        kwargs["dataset"] = Path(kwargs["dataset"])
+    return create_app(**kwargs)

@@ -8,6 +8,8 @@ error                      status  ``type``
 malformed JSON             400     ``invalid_json``
 schema violation           422     ``validation_error``
 RequirementError           422     ``requirement_error`` (with ``position``)
+requirement listed twice   422     ``duplicate_requirement``
+Host not allowed           400     ``host_not_allowed`` (DNS rebinding)
 unknown route / country    422     ``unknown_route`` / ``unknown_country``
 ScenarioError              422     ``scenario_error``
 UnitError                  422     ``unit_error``

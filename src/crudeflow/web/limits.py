@@ -2,6 +2,9 @@
 
 * :class:`BodySizeLimit` — ASGI middleware: 413 when ``Content-Length`` or the streamed body
   exceeds the limit. The body (at most the limit) is buffered before the app sees it.
+* :class:`HostAllowList` — ASGI middleware: 400 ``host_not_allowed`` unless the ``Host``
+  header names a loopback address (``127.0.0.1``, ``localhost``, ``::1``) or a configured
+  name, so a page on another site cannot reach the API through DNS rebinding.
 * :class:`SolveGate` — at most ``max_concurrent`` solves run at once, each in a worker thread
   so the event loop stays free; callers wait for a slot at most ``queue_timeout_s`` (then 503
   ``busy``) and for the answer at most ``time_limit_s`` (then 503 ``solve_time_limit``). A
@@ -15,7 +18,7 @@ import asyncio
 import json
 import math
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -23,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crudeflow.web.errors import ApiError
 
-__all__ = ["BodySizeLimit", "SolveGate"]
+__all__ = ["LOOPBACK_HOSTS", "BodySizeLimit", "HostAllowList", "SolveGate", "host_name"]
 
 T = TypeVar("T")
 
@@ -42,6 +45,60 @@ async def _send_error(send: Send, status: int, type_: str, message: str) -> None
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Host names always accepted: the loopback addresses the server may listen on."""
+
+
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header, lower-case, without port or IPv6 brackets.
+
+    Examples
+    --------
+    >>> host_name("LocalHost:8000"), host_name("[::1]:8000"), host_name("::1"), host_name("a.b")
+    ('localhost', '::1', '::1', 'a.b')
+    """
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1:].split("]", 1)[0]
+    if h.count(":") == 1:
+        return h.split(":", 1)[0]
+    return h  # a bare IPv6 address or a name without port
+
+
+class HostAllowList:
+    """ASGI middleware answering 400 ``host_not_allowed`` to a ``Host`` not in the list.
+
+    Parameters
+    ----------
+    app : ASGI app
+        The wrapped application.
+    allowed : iterable of str
+        Accepted host names (without port), besides :data:`LOOPBACK_HOSTS`.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str] = ()) -> None:
+        self.app = app
+        self.allowed = frozenset(LOOPBACK_HOSTS) | {host_name(a) for a in allowed}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # lifespan; the app has no websockets
+            await self.app(scope, receive, send)
+            return
+        hosts = [v for k, v in scope.get("headers", ()) if k == b"host"]
+        name = host_name(hosts[0].decode("latin-1")) if len(hosts) == 1 else ""
+        if name not in self.allowed:
+            shown = name or "(none)"
+            await _send_error(
+                send,
+                400,
+                "host_not_allowed",
+                f"Host {shown!r} is not served here; allowed: {', '.join(sorted(self.allowed))} "
+                "(add names with `crudeflow serve --allow-host NAME`)",
+            )
+            return
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimit:

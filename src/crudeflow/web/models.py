@@ -143,6 +143,12 @@ class Preset(BaseModel):
         default="", description="First and last period, e.g. '2025-10 to 2025-12'."
     )
     tags: list[str] = Field(default_factory=list, description="e.g. history, what-if, expansion.")
+    year: int | None = Field(default=None, description="Year of the first period.")
+    monthly: bool = Field(default=False, description="The periods are calendar months.")
+    horizon_start: str | None = Field(default=None, description="First month, YYYY-MM.")
+    horizon_end: str | None = Field(default=None, description="Last month, YYYY-MM.")
+    horizon_months: int | None = Field(default=None, description="Months in the horizon.")
+    horizon_years: float | None = Field(default=None, description="Horizon length in years.")
 
 
 class RunSummary(BaseModel):

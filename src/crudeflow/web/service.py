@@ -9,6 +9,8 @@ Examples
 >>> out = solve_plan(toy_network(), requirements=["avoid RU"])
 >>> out["exported_mtpa"], out["requirements"], len(out["explanations"]) > 0
 (4.0, ['avoid RU'], True)
+>>> out["horizon_start"], out["horizon_end"], out["horizon_months"], out["exported_mt"]
+('2025-01', '2025-12', 12, 4.0)
 >>> jsonable({"a": float("nan"), "b": (1, 2.5)})
 {'a': None, 'b': [1, 2.5]}
 """
@@ -16,6 +18,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,8 +30,9 @@ from crudeflow.explain import explain
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 from crudeflow.requirements import parse_requirement
+from crudeflow.solve.lp import Periods
 from crudeflow.solve.maxflow import bypass
-from crudeflow.solve.plan import plan
+from crudeflow.solve.plan import Plan, plan
 from crudeflow.units import mtpa_to_kbd
 from crudeflow.web.errors import ApiError
 
@@ -36,10 +40,38 @@ __all__ = [
     "apply_overrides",
     "check_avoid",
     "check_requirements",
+    "check_routes",
+    "encode_json",
+    "figure_fields",
+    "horizon_fields",
     "jsonable",
     "solve_bypass",
     "solve_plan",
+    "solve_plan_json",
 ]
+
+
+def _numpy_scalar(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def encode_json(obj: Any) -> bytes:
+    """``obj`` as compact UTF-8 JSON; NaN and ±inf become null (see :func:`jsonable`).
+
+    Examples
+    --------
+    >>> encode_json({"a": np.float64(1.5), "b": np.int64(2), "c": float("inf")})
+    b'{"a":1.5,"b":2,"c":null}'
+    """
+    try:  # fast path: nothing non-finite, numpy scalars converted on the way
+        text = json.dumps(
+            obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_numpy_scalar
+        )
+    except ValueError:
+        text = json.dumps(jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8")
 
 
 def jsonable(obj: Any) -> Any:
@@ -55,6 +87,59 @@ def jsonable(obj: Any) -> Any:
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
     return str(obj)
+
+
+def horizon_fields(periods: Periods) -> dict[str, Any]:
+    """The horizon of ``periods`` as the figure-naming contract names it.
+
+    ``horizon_start``/``horizon_end`` are calendar months (``YYYY-MM``); a one-year period
+    ``"2025"`` spans ``2025-01`` to ``2025-12``.
+
+    Examples
+    --------
+    >>> h = horizon_fields(Periods.monthly(2025, start_month=10, months=3))
+    >>> h["horizon_start"], h["horizon_end"], h["horizon_months"], round(h["horizon_years"], 3)
+    ('2025-10', '2025-12', 3, 0.252)
+    >>> horizon_fields(Periods.annual(2024))["horizon_months"]
+    12
+    """
+    labels = periods.labels
+    start = labels[0] if "-" in labels[0] else f"{labels[0]}-01"
+    end = labels[-1] if "-" in labels[-1] else f"{labels[-1]}-12"
+    months = sum(1 if "-" in label else 12 for label in labels)
+    return {
+        "horizon_start": start,
+        "horizon_end": end,
+        "horizon_months": months,
+        "horizon_years": periods.horizon_years,
+    }
+
+
+def figure_fields(p: Plan) -> dict[str, Any]:
+    """Headline figures of ``p`` named by kind: horizon totals and annual rates side by side.
+
+    Horizon totals: ``available_mt``, ``exported_mt``, ``shut_in_mt``, ``delivered_mt``,
+    ``netback_musd`` (USD m over the horizon). Annual rates: ``available_mtpa``,
+    ``exported_mtpa``, ``shut_in_mtpa``, ``delivered_mtpa``, ``netback_musd_per_yr``. Plus the
+    :func:`horizon_fields`. Clients show these as given and never derive one from the other.
+
+    ``Plan.to_dict()`` carries the same fields once the library adds them; the API keeps
+    the library's values (see :func:`solve_plan`) and only fills in missing ones.
+    """
+    years = p.periods.horizon_years
+    return {
+        "available_mt": p.available_mt,
+        "exported_mt": p.exported_mt,
+        "shut_in_mt": max(p.available_mt - p.exported_mt, 0.0),
+        "delivered_mt": p.delivered_mt,
+        "netback_musd": p.netback_musd,
+        "available_mtpa": p.available_mtpa,
+        "exported_mtpa": p.exported_mtpa,
+        "shut_in_mtpa": p.shut_in_mtpa,
+        "delivered_mtpa": p.delivered_mt / years,
+        "netback_musd_per_yr": p.netback_musd / years,
+        **horizon_fields(p.periods),
+    }
 
 
 def check_avoid(network: Network, avoid: Iterable[str]) -> tuple[str, ...]:
@@ -82,9 +167,21 @@ def check_requirements(texts: Sequence[str]) -> list[str]:
     """Parse each requirement once; 422 ``requirement_error`` names the first bad one.
 
     The error carries ``position`` (0-based column in that requirement), ``requirement``
-    (its text) and ``index`` (its place in the list).
+    (its text) and ``index`` (its place in the list). A requirement listed twice (up to
+    spaces) is a 422 ``duplicate_requirement``.
     """
+    seen: dict[str, int] = {}
     for i, text in enumerate(texts):
+        key = " ".join(text.split())
+        if key in seen:
+            raise ApiError(
+                422,
+                "duplicate_requirement",
+                f"requirement {text!r} is listed twice (items {seen[key]} and {i})",
+                requirement=text,
+                index=i,
+            )
+        seen[key] = i
         try:
             parse_requirement(text)
         except RequirementError as exc:
@@ -100,11 +197,9 @@ def check_requirements(texts: Sequence[str]) -> list[str]:
     return list(texts)
 
 
-def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network:
-    """``network`` with route capacities replaced (Mt/yr); 422 ``unknown_route`` otherwise."""
-    if not overrides:
-        return network
-    unknown = sorted(rid for rid in overrides if not network.has_route(rid))
+def check_routes(network: Network, route_ids: Iterable[str]) -> None:
+    """422 ``unknown_route`` naming the ids ``network`` does not have (cheap: no copy)."""
+    unknown = sorted(rid for rid in route_ids if not network.has_route(rid))
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
         raise ApiError(
@@ -113,6 +208,13 @@ def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network
             f"no route {shown} in dataset {network.meta.name!r}",
             routes=unknown[:50],
         )
+
+
+def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network:
+    """``network`` with route capacities replaced (Mt/yr); 422 ``unknown_route`` otherwise."""
+    if not overrides:
+        return network
+    check_routes(network, overrides)
     changed = []
     for rid, cap in overrides.items():
         route = network.route(rid)
@@ -140,7 +242,88 @@ def solve_plan(
     """Solve a plan and return its JSON (``Plan.to_dict()`` plus ``explanations``).
 
     With ``preset``, the dataset's scenario of that name sets the horizon and dated changes.
+    The headline figures follow the figure-naming contract (:func:`figure_fields`).
     """
+    p = _solve(
+        network,
+        year=year,
+        monthly=monthly,
+        requirements=requirements,
+        strict=strict,
+        time_limit=time_limit,
+        preset=preset,
+    )
+    return dict(jsonable(_plan_dict(p)))
+
+
+def solve_plan_json(
+    network: Network,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    year: int | None = None,
+    monthly: bool = False,
+    requirements: Sequence[str] = (),
+    strict: bool = False,
+    time_limit: float | None = None,
+    preset: str | None = None,
+) -> bytes:
+    """:func:`solve_plan` plus ``extra`` keys, encoded (:func:`encode_json`): the API's answer."""
+    p = _solve(
+        network,
+        year=year,
+        monthly=monthly,
+        requirements=requirements,
+        strict=strict,
+        time_limit=time_limit,
+        preset=preset,
+    )
+    return encode_json({**_plan_dict(p), **(extra or {})})
+
+
+def _plan_dict(p: Plan) -> dict[str, Any]:
+    out = p.to_dict()
+    for key, value in figure_fields(p).items():
+        out.setdefault(key, value)  # the library's own values win once it has them
+    out["explanations"] = explain(p)
+    return out
+
+
+def plan_csv(
+    network: Network,
+    *,
+    year: int | None = None,
+    monthly: bool = False,
+    requirements: Sequence[str] = (),
+    strict: bool = False,
+    time_limit: float | None = None,
+    preset: str | None = None,
+) -> str:
+    """The plan as CSV, exactly as ``crudeflow plan --csv`` prints it (a year: the route
+    table; months: the monthly ledger of flows, transit and stocks)."""
+    p = _solve(
+        network,
+        year=year,
+        monthly=monthly,
+        requirements=requirements,
+        strict=strict,
+        time_limit=time_limit,
+        preset=preset,
+    )
+    from crudeflow.output import to_csv
+
+    return to_csv(p.period_frame() if p.periods.n > 1 else p.to_frame())
+
+
+def _solve(
+    network: Network,
+    *,
+    year: int | None,
+    monthly: bool,
+    requirements: Sequence[str],
+    strict: bool,
+    time_limit: float | None,
+    preset: str | None,
+) -> Plan:
     if preset is not None:
         from crudeflow.scenario import apply_scenario, resolve_scenario
 
@@ -163,9 +346,7 @@ def solve_plan(
             strict=strict,
             time_limit=time_limit,
         )
-    out = p.to_dict()
-    out["explanations"] = explain(p)
-    return dict(jsonable(out))
+    return p
 
 
 def solve_bypass(

@@ -31,6 +31,7 @@
     requirements: [],
     caps: {},
     preset: null,
+    presets: [],
     plan: null,
     seq: 0,
     controller: null,
@@ -60,6 +61,7 @@
       solve_time_limit: "The solve took too long",
       solver_error: "The solver failed",
       body_too_large: "Request too large",
+      duplicate_requirement: "Requirement already listed",
     };
     $("error-title").textContent = titles[err.type] || "Error";
     $("error-message").textContent = err.message;
@@ -113,6 +115,7 @@
       const ms = Math.round(performance.now() - t0);
       const solveMs = Math.max(1, Math.round(1000 * ((plan.timings_s || {}).total_s || 0)));
       setStatus("ready", "solved in " + solveMs + " ms");
+      writeUrl(body);
       $("status").title = "HiGHS " + solveMs + " ms; round trip and drawing " + ms + " ms";
       updateBypass(body, seq);
       return true;
@@ -155,24 +158,74 @@
   }
 
   // ---------------------------------------------------------------- rendering
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /** "2025", "Oct–Dec 2025" or "Nov 2025–Jan 2026" from the API's horizon_start/horizon_end. */
+  function horizonLabel(start, end) {
+    const [y1, m1] = start.split("-");
+    const [y2, m2] = end.split("-");
+    const a = MONTHS[Number(m1) - 1];
+    const b = MONTHS[Number(m2) - 1];
+    if (y1 === y2 && m1 === "01" && m2 === "12") return y1;
+    if (y1 === y2) return (m1 === m2 ? a : a + "–" + b) + " " + y1;
+    return a + " " + y1 + "–" + b + " " + y2;
+  }
+
+  /** "in 2025" or "over Oct–Dec 2025": the words after a horizon total. */
+  function overHorizon(plan) {
+    const label = horizonLabel(plan.horizon_start, plan.horizon_end);
+    return (/^\d{4}$/.test(label) ? "in " : "over ") + label;
+  }
+
+  /**
+   * The headline shows the figures the API gives, each with its kind: horizon totals
+   * (exported_mt, shut_in_mt, netback_musd: "Mt over Oct–Dec 2025") and annual rates
+   * (exported_mtpa, netback_musd_per_yr: "Mt/yr"). Nothing is derived here.
+   */
   function render(plan) {
-    $("kpi-exported").textContent = fmt(plan.exported_mtpa, 1);
-    $("kpi-exported-sub").textContent = "of " + fmt(plan.available_mtpa, 1) + " Mt/yr available";
+    const over = overHorizon(plan);
+    const fullYear = plan.horizon_months === 12;
+    $("horizon").replaceChildren("Horizon: ", el("strong", { text: horizonLabel(plan.horizon_start, plan.horizon_end) }),
+      " (" + plan.horizon_months + (plan.horizon_months === 1 ? " month" : " months") + ")");
+    $("horizon").dataset.start = plan.horizon_start;
+    $("horizon").dataset.end = plan.horizon_end;
+    $("kpi-exported-label").textContent = fullYear ? "Exported" : "Exported " + over;
+    $("kpi-shutin-label").textContent = fullYear ? "Shut in" : "Shut in " + over;
+    if (fullYear) {
+      $("kpi-exported").textContent = fmt(plan.exported_mtpa, 1);
+      $("kpi-exported-unit").textContent = "Mt/yr";
+      $("kpi-exported-sub").textContent =
+        "of " + fmt(plan.available_mtpa, 1) + " Mt/yr available " + over;
+      $("kpi-shutin").textContent = fmt(plan.shut_in_mtpa, 1);
+      $("kpi-shutin-unit").textContent = "Mt/yr";
+      $("kpi-shutin-sub").textContent =
+        plan.shut_in_mt > 1e-6 ? fmt(plan.shut_in_mt, 2) + " Mt " + over : "nothing shut in";
+    } else {
+      $("kpi-exported").textContent = fmt(plan.exported_mt, 2);
+      $("kpi-exported-unit").textContent = "Mt";
+      $("kpi-exported-sub").textContent =
+        "of " + fmt(plan.available_mt, 2) + " Mt available; annualised " +
+        fmt(plan.exported_mtpa, 1) + " of " + fmt(plan.available_mtpa, 1) + " Mt/yr";
+      $("kpi-shutin").textContent = fmt(plan.shut_in_mt, 2);
+      $("kpi-shutin-unit").textContent = "Mt";
+      $("kpi-shutin-sub").textContent =
+        plan.shut_in_mt > 1e-6 ? "annualised " + fmt(plan.shut_in_mtpa, 1) + " Mt/yr" : "nothing shut in";
+    }
+    $("kpi-shutin").parentElement.parentElement.classList.toggle(
+      "alert", plan.shut_in_mt > 0.005 * plan.available_mt);
     $("kpi-kbd").textContent = fmt(plan.exported_kbd, 0);
-    $("kpi-shutin").textContent = fmt(plan.shut_in_mtpa, 1);
-    const share = plan.available_mtpa > 0 ? plan.shut_in_mtpa / plan.available_mtpa : 0;
-    $("kpi-shutin-sub").textContent =
-      plan.shut_in_mtpa > 1e-6 ? pct(share) + " of supply" : "nothing shut in";
-    $("kpi-shutin").parentElement.parentElement.classList.toggle("alert", share > 0.005);
+    $("kpi-kbd-sub").textContent = "at the default grade" + (fullYear ? "" : ", average " + over);
     $("kpi-netback").textContent = fmt(plan.netback_usd_per_t, 1);
-    const years = Math.max(plan.periods.length === 12 ? 1 : plan.periods.length, 1);
     const cost = plan.requirement_cost_musd;
     $("kpi-netback-sub").replaceChildren(
-      "USD " + fmt(plan.netback_musd / 1000 / years, 2) + " bn/yr",
+      el("span", { id: "kpi-netback-total", text: "USD " + fmt(plan.netback_musd / 1000, 2) + " bn " + over }),
+      fullYear ? "" : el("span", { id: "kpi-netback-rate", class: "rate",
+        text: "; annualised USD " + fmt(plan.netback_musd_per_yr / 1000, 2) + " bn/yr" }),
       cost !== null && cost > 0.5
-        ? el("span", { class: "cost", text: "−" + fmt(cost / 1000 / years, 2) + " bn/yr for the requirements" })
+        ? el("span", { class: "cost", text: "−USD " + fmt(cost / 1000, 2) + " bn " + over + " for the requirements" })
         : ""
     );
+    $("routes-flow-unit").textContent = fullYear ? "Mt/yr" : "Mt/yr, annualised";
 
     renderBottlenecks(plan);
     renderExplanations(plan);
@@ -491,6 +544,13 @@
       const input = $("req-input");
       const text = input.value.trim();
       if (!text) return;
+      const norm = (t) => t.split(/\s+/).join(" ");
+      if (state.requirements.some((r) => norm(r) === norm(text))) {
+        showError({ type: "duplicate_requirement", message: "“" + text + "” is already listed.", detail: {} });
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+        return;
+      }
       const candidate = state.requirements.concat([text]);
       const ok = await solve({ requirements: candidate });
       if (ok) {
@@ -562,21 +622,43 @@
 
   function buildPresets(presets) {
     const sel = $("preset");
+    state.presets = presets;
     if (!presets.length) return;
     sel.replaceChildren(
       el("option", { value: "", text: "Choose a preset…" }),
-      ...presets.map((p) => el("option", { value: p.id, text: p.title, title: p.description }))
+      ...presets.map((p) => el("option", {
+        value: p.id,
+        text: p.horizon_start ? p.title + " (" + horizonLabel(p.horizon_start, p.horizon_end) + ")" : p.title,
+        title: p.description,
+      }))
     );
     sel.disabled = false;
     sel.addEventListener("change", () => {
-      const p = presets.find((x) => x.id === sel.value);
+      const id = sel.value || null;
       resetAll(false);
-      state.preset = p ? p.id : null;
-      sel.value = p ? p.id : "";
-      sel.title = p ? p.description + " (" + p.horizon + ")" : "";
-      syncControls();
+      setPreset(id);
       solve();
     });
+  }
+
+  /** Select a preset (or none): the year and monthly controls follow its horizon. */
+  function setPreset(id) {
+    const p = (state.presets || []).find((x) => x.id === id) || null;
+    state.preset = p ? p.id : null;
+    const sel = $("preset");
+    if (sel.options.length) sel.value = p ? p.id : "";
+    sel.title = p ? p.description + " (" + p.horizon + ")" : "";
+    if (p) {
+      if (p.year !== null && !Array.from($("year").options).some((o) => o.value === String(p.year))) {
+        $("year").append(el("option", { value: p.year, text: p.year }));
+      }
+      state.year = p.year !== null ? p.year : state.year;
+      state.monthly = Boolean(p.monthly);
+    }
+    $("year").disabled = Boolean(p);
+    $("monthly").disabled = Boolean(p);
+    $("year").title = p ? "set by the preset (" + p.horizon + ")" : "";
+    syncControls();
   }
 
   function syncControls() {
@@ -587,16 +669,90 @@
   }
 
   function resetAll(andSolve) {
-    state.preset = null;
-    if ($("preset").options.length) $("preset").value = "";
     state.avoid.clear();
     state.requirements = [];
     state.year = state.meta.base_year;
     state.monthly = false;
+    setPreset(null);
     resetSliders();
     syncControls();
     clearError();
     if (andSolve) solve();
+  }
+
+  // ---------------------------------------------------------------- state in the URL
+  /** The view as a URL fragment: #preset=..&year=..&monthly=1&avoid=RU,TR&req=..&cap=ID:5 */
+  function writeUrl(body) {
+    const q = new URLSearchParams();
+    if (body.preset) q.set("preset", body.preset);
+    else {
+      if (body.year !== null && body.year !== state.meta.base_year) q.set("year", String(body.year));
+      if (body.monthly) q.set("monthly", "1");
+    }
+    if (body.avoid.length) q.set("avoid", body.avoid.join(","));
+    for (const r of body.requirements) q.append("req", r);
+    for (const [id, v] of Object.entries(body.capacity_overrides).sort()) q.append("cap", id + ":" + v);
+    const hash = q.toString();
+    const url = window.location.pathname + window.location.search + (hash ? "#" + hash : "");
+    if (url !== window.location.pathname + window.location.search + window.location.hash) {
+      history.replaceState(null, "", url);
+    }
+  }
+
+  /** Restore the view from the URL fragment (unknown countries, routes and years are skipped). */
+  function readUrl() {
+    const q = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    resetAll(false);
+    const year = Number(q.get("year"));
+    if (q.has("year") && Array.from($("year").options).some((o) => o.value === String(year))) {
+      state.year = year;
+    }
+    state.monthly = q.get("monthly") === "1";
+    for (const c of (q.get("avoid") || "").split(",")) {
+      if (state.meta.countries.includes(c.toUpperCase())) state.avoid.add(c.toUpperCase());
+    }
+    state.requirements = Array.from(new Set(q.getAll("req").filter((r) => r.trim())));
+    for (const pair of q.getAll("cap")) {
+      const i = pair.lastIndexOf(":");
+      const id = pair.slice(0, i);
+      const v = Number(pair.slice(i + 1));
+      const input = $("sliders").querySelector('input[data-route="' + CSS.escape(id) + '"]');
+      if (i > 0 && input && Number.isFinite(v) && v >= 0) {
+        state.caps[id] = v;
+        input.value = v;
+        input.closest(".slider").classList.add("changed");
+        input.closest(".slider").querySelector("output").textContent = fmt(v, 1);
+      }
+    }
+    if (q.get("preset")) setPreset(q.get("preset"));
+    syncControls();
+  }
+
+  // ---------------------------------------------------------------- downloads
+  /** Download the plan as the API exports it (CSV: the route table; JSON: the plan). */
+  async function download(format) {
+    try {
+      const res = await fetch("/api/plan/export?format=" + format, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(planBody()),
+      });
+      if (!res.ok) {
+        let body = null;
+        try { body = await res.json(); } catch (e) { body = null; }
+        throw new window.cf.ApiError(res.status, body);
+      }
+      const disposition = res.headers.get("Content-Disposition") || "";
+      const m = /filename="([^"]+)"/.exec(disposition);
+      const url = URL.createObjectURL(await res.blob());
+      const a = el("a", { href: url, download: m ? m[1] : "crudeflow-plan." + format, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      showError(err instanceof window.cf.ApiError ? err : { type: "network", message: String(err), detail: {} });
+    }
   }
 
   // ---------------------------------------------------------------- start
@@ -626,6 +782,13 @@
       buildSliders();
       buildPresets(presets);
       $("reset-all").addEventListener("click", () => resetAll(true));
+      $("download-csv").addEventListener("click", () => download("csv"));
+      $("download-json").addEventListener("click", () => download("json"));
+      readUrl();
+      window.addEventListener("hashchange", () => {
+        readUrl();
+        solve();
+      });
       await drawMap(null);
       await solve();
     } catch (err) {
