@@ -215,6 +215,34 @@ class RunInfo:
         """The run's scenarios as named in its spec."""
         return tuple(str(s) for s in self.spec.get("scenarios", ()))
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the columns, with ``spec`` and ``summary`` parsed and the batch total.
+
+        Examples
+        --------
+        >>> RunInfo("r1", "2026-01-01T00:00:00Z", '{"draws": 5}', "h", 1, 5, 5, "0.1.0",
+        ...     "running", 0, 0.0, None, 0, 0).to_dict()["spec"]
+        {'draws': 5}
+        """
+        return {
+            "run_id": self.run_id,
+            "created_at": self.created_at,
+            "status": self.status,
+            "scenarios": list(self.scenarios),
+            "seed": self.seed,
+            "draws": self.draws,
+            "batch_size": self.batch_size,
+            "n_batches_done": self.n_batches_done,
+            "n_batches_total": self.n_batches_total,
+            "n_draws_stored": self.n_draws_stored,
+            "n_events_stored": self.n_events_stored,
+            "elapsed_s": self.elapsed_s,
+            "dataset_hash": self.dataset_hash,
+            "code_version": self.code_version,
+            "spec": self.spec,
+            "summary": self.summary,
+        }
+
     @property
     def n_batches_total(self) -> int:
         """Batches a complete run has: scenarios x ceil(draws / batch_size)."""
@@ -284,7 +312,9 @@ class RunsStore:
         pause = 0.05
         while True:
             try:
-                return duckdb.connect(str(path), read_only=self.read_only)
+                con = duckdb.connect(str(path), read_only=self.read_only)
+                con.execute("SET enable_progress_bar = false")  # keep stdout clean (--json)
+                return con
             except duckdb.Error as exc:
                 message = str(exc)
                 if "could not set lock" not in message.lower():

@@ -488,7 +488,7 @@ def test_a_million_draws_keep_file_and_memory_small(store_path: Path) -> None:
     proc = _child(code)
     out, err = proc.communicate(timeout=3600)
     assert proc.returncode == 0, err
-    n_draws, rss = (int(v) for v in out.split())
+    n_draws, rss = (int(v) for v in out.split())  # nothing else on stdout: no progress bar
     assert n_draws == 1_000_000
     assert rss < 768 * 2**20, f"peak RSS {rss / 2**20:.0f} MiB"
     assert store_path.stat().st_size < 200 * 2**20  # measured ~95 MB with 3 groups and events
