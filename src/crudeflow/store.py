@@ -310,13 +310,22 @@ class RunsStore:
                 )
         deadline = time.monotonic() + max(wait_s, 0.0)
         pause = 0.05
+        read_only = self.read_only
         while True:
             try:
-                con = duckdb.connect(str(path), read_only=self.read_only)
+                con = duckdb.connect(str(path), read_only=read_only)
                 con.execute("SET enable_progress_bar = false")  # keep stdout clean (--json)
                 return con
             except duckdb.Error as exc:
                 message = str(exc)
+                if "different configuration" in message:
+                    if read_only:  # this process already writes the file: share its connection
+                        read_only = False
+                        continue
+                    raise StoreError(
+                        f"runs store {path} is open read-only elsewhere in this process; "
+                        "close that RunsStore before writing"
+                    ) from None
                 if "could not set lock" not in message.lower():
                     raise self._open_error(exc) from None
                 if time.monotonic() >= deadline:
@@ -432,7 +441,7 @@ class RunsStore:
         missing = [k for k in _SPEC_KEYS if k not in spec]
         if missing:
             raise ValueError(f"run spec lacks {', '.join(missing)}")
-        con = self._db()
+        con = self._writable()
         spec_json = json.dumps(dict(spec), sort_keys=True)
         with self._errors("create a run"):
             con.begin()
@@ -456,6 +465,11 @@ class RunsStore:
             )
             con.commit()
         return run_id
+
+    def _writable(self) -> duckdb.DuckDBPyConnection:
+        if self.read_only:
+            raise StoreError(f"runs store {self.path} is open read-only")
+        return self._db()
 
     def _require_run(self, run_id: str) -> None:
         con = self._db()
@@ -482,8 +496,8 @@ class RunsStore:
         """Set a run's status, stored summary (JSON text or None) and total elapsed seconds."""
         if status not in STATUSES:
             raise ValueError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
+        con = self._writable()
         self._require_run(run_id)
-        con = self._db()
         with self._errors("update the run"):
             con.begin()
             con.execute(
@@ -561,7 +575,7 @@ class RunsStore:
         ``n_batches_done`` are committed together or not at all.
         """
         _check_batch(batch)
-        con = self._db()
+        con = self._writable()
         scenario_index, batch_index = int(batch.scenario_index), int(batch.batch_index)
         with self._errors(f"store batch {batch_index} of scenario {scenario_index}"):
             con.begin()

@@ -492,3 +492,36 @@ def test_a_million_draws_keep_file_and_memory_small(store_path: Path) -> None:
     assert n_draws == 1_000_000
     assert rss < 768 * 2**20, f"peak RSS {rss / 2**20:.0f} MiB"
     assert store_path.stat().st_size < 200 * 2**20  # measured ~95 MB with 3 groups and events
+
+
+# -- one process, several handles ------------------------------------------------------------
+def test_reader_in_the_writing_process_shares_the_writer(store_path: Path) -> None:
+    """A runs page in the process that runs a simulation can read the store it writes."""
+    with RunsStore(store_path) as writer:
+        run_id = writer.create_run(spec())
+        writer.append_batch(run_id, make_batch(0, 0))
+        with RunsStore(store_path, read_only=True, wait_s=0) as reader:
+            assert reader.done_batches(run_id) == {(0, 0)}
+            with pytest.raises(StoreError, match="read-only"):
+                reader.append_batch(run_id, make_batch(0, 1))
+        writer.append_batch(run_id, make_batch(0, 1))
+        assert writer.done_batches(run_id) == {(0, 0), (0, 1)}
+
+
+def test_writer_while_this_process_reads_is_a_clear_error(store_path: Path) -> None:
+    RunsStore(store_path).close()
+    with RunsStore(store_path, read_only=True), pytest.raises(StoreError, match="read-only"):
+        RunsStore(store_path, wait_s=0)
+
+
+def test_read_only_store_refuses_writes(store_path: Path) -> None:
+    with RunsStore(store_path) as store:
+        run_id = store.create_run(spec())
+    with RunsStore(store_path, read_only=True) as store:
+        for write in (
+            lambda: store.create_run(spec()),
+            lambda: store.finish_run(run_id, "done", None, 1.0),
+            lambda: store.append_batch(run_id, make_batch(0, 0)),
+        ):
+            with pytest.raises(StoreError, match="read-only"):
+                write()
