@@ -63,6 +63,7 @@ __all__ = [
     "DEFAULT_WAIT_S",
     "SCHEMA_VERSION",
     "STATUSES",
+    "WRITER_MEMORY_LIMIT",
     "RunInfo",
     "RunsStore",
 ]
@@ -71,6 +72,9 @@ __all__ = [
 DEFAULT_STORE = Path("crudeflow-runs.duckdb")
 #: Seconds a second process waits for the store's lock before giving up with a StoreError.
 DEFAULT_WAIT_S = 10.0
+#: DuckDB's memory cap in a process that writes the store (its cache of table blocks would
+#: otherwise grow towards 80% of the machine's RAM over a long run; big queries spill to disk).
+WRITER_MEMORY_LIMIT = "512MB"
 #: Version of the table layout written by this code (``schema_version`` table).
 SCHEMA_VERSION = 1
 #: The statuses a run can have.
@@ -315,6 +319,8 @@ class RunsStore:
             try:
                 con = duckdb.connect(str(path), read_only=read_only)
                 con.execute("SET enable_progress_bar = false")  # keep stdout clean (--json)
+                if not self.read_only:  # a long run's process: cap DuckDB's block cache
+                    con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
                 return con
             except duckdb.Error as exc:
                 message = str(exc)
