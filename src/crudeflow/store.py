@@ -718,6 +718,9 @@ class RunsStore:
             raise ValueError(f"table {table!r}: expected draws or events")
         self._require_run(run_id)
         target = Path(out)
+        store_files = {self.path.resolve(), Path(f"{self.path}.wal").resolve()}
+        if target.resolve() in store_files:
+            raise StoreError(f"cannot export to {target}: it is the runs store itself")
         if target.is_dir():
             raise StoreError(f"cannot export to {target}: it is a folder")
         if target.exists() and not force:

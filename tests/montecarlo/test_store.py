@@ -324,6 +324,18 @@ def test_export_refuses_existing_file_unless_forced(store_path: Path, tmp_path: 
     assert out.read_text().startswith("scenario,draw,")
 
 
+@pytest.mark.parametrize("suffix", ["", ".wal"])
+def test_export_never_overwrites_the_store_itself(store_path: Path, suffix: str) -> None:
+    with RunsStore(store_path) as store:
+        run_id = store.create_run(spec())
+        store.append_batch(run_id, make_batch(0, 0))
+        with pytest.raises(StoreError, match="runs store itself"):
+            store.export(run_id, "parquet", Path(f"{store_path}{suffix}"), force=True)
+        assert store.done_batches(run_id) == {(0, 0)}
+    with RunsStore(store_path, read_only=True) as store:
+        assert store.done_batches(run_id) == {(0, 0)}
+
+
 def test_export_to_missing_folder_is_a_clear_error(store_path: Path, tmp_path: Path) -> None:
     with RunsStore(store_path) as store:
         run_id = store.create_run(spec())
