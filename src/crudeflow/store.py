@@ -611,14 +611,12 @@ class RunsStore:
         ]
         groups = batch.groups
         if groups:
-            names = ", ".join(_lit(g) for g in groups)
-            columns = ", ".join(f"CAST({_ident(GROUP_PREFIX + g)} AS DOUBLE)" for g in groups)
-            sql.append(
-                f"INSERT INTO draw_groups SELECT {key}, scenario, draw, grp, grp_index, flow_mt "
-                "FROM (SELECT CAST(scenario AS VARCHAR) AS scenario, CAST(draw AS BIGINT) AS draw, "
-                f"unnest([{names}]) AS grp, unnest(range({len(groups)})) AS grp_index, "
-                f"unnest([{columns}]) AS flow_mt FROM _cf_draws)"
+            parts = " UNION ALL ".join(
+                f"SELECT {key}, CAST(scenario AS VARCHAR), CAST(draw AS BIGINT), {_lit(g)}, {i}, "
+                f"CAST({_ident(GROUP_PREFIX + g)} AS DOUBLE) FROM _cf_draws"
+                for i, g in enumerate(groups)
             )
+            sql.append(f"INSERT INTO draw_groups {parts}")
         events = batch.events
         if not events.empty:
             events = events.assign(_cf_seq=np.arange(len(events), dtype=np.int32))
