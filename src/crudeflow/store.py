@@ -80,6 +80,8 @@ SCHEMA_VERSION = 1
 #: The statuses a run can have.
 STATUSES: tuple[str, ...] = ("running", "done", "failed", "interrupted")
 
+# DuckDB's words for a file that is not, or no longer, a readable database.
+_DAMAGED = ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt database")
 _SPEC_KEYS = ("dataset_hash", "seed", "draws", "batch_size", "code_version")
 _FLOAT_DRAW_COLUMNS = (
     "exported_mt",
@@ -346,12 +348,11 @@ class RunsStore:
 
     def _open_error(self, exc: duckdb.Error) -> StoreError:
         message = str(exc)
-        unreadable = (
-            "not a valid DuckDB database",
-            "Could not read enough bytes",
-            "Corrupt database",
-        )
-        if any(text in message for text in unreadable):
+        if "Corrupt database" in message:
+            return StoreError(
+                f"{self.path} is not a crudeflow runs store or is damaged (DuckDB: {message})"
+            )
+        if any(text in message for text in _DAMAGED):
             return StoreError(
                 f"{self.path} is not a crudeflow runs store (not a DuckDB database file)"
             )
@@ -383,7 +384,10 @@ class RunsStore:
                 f"{self.path} is a DuckDB file but not a crudeflow runs store "
                 f"(it has tables {', '.join(sorted(tables))})"
             )
-        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        try:
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+        except duckdb.Error as exc:
+            raise self._open_error(exc) from None
         version = int(row[0]) if row and row[0] is not None else 0
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -427,6 +431,10 @@ class RunsStore:
             yield
         except duckdb.Error as exc:
             self._rollback()
+            if any(text in str(exc) for text in _DAMAGED):
+                raise StoreError(
+                    f"runs store {self.path} is damaged (cannot {action}): {exc}"
+                ) from None
             raise StoreError(f"runs store {self.path}: cannot {action}: {exc}") from None
         except BaseException:
             self._rollback()
@@ -479,11 +487,11 @@ class RunsStore:
 
     def _require_run(self, run_id: str) -> None:
         con = self._db()
-        if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
-            return
-        known = [
-            str(r[0]) for r in con.execute("SELECT run_id FROM runs ORDER BY created_at").fetchall()
-        ]
+        with self._errors("look up the run"):
+            if con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
+                return
+            rows = con.execute("SELECT run_id FROM runs ORDER BY created_at").fetchall()
+        known = [str(r[0]) for r in rows]
         close = difflib.get_close_matches(run_id, known, n=3, cutoff=0.5)
         if close:
             hint = f"; did you mean {' or '.join(close)}?"
@@ -567,11 +575,14 @@ class RunsStore:
     def done_batches(self, run_id: str) -> set[tuple[int, int]]:
         """The (scenario_index, batch_index) pairs committed for a run: what a resume skips."""
         self._require_run(run_id)
-        rows = (
-            self._db()
-            .execute("SELECT scenario_index, batch_index FROM batches WHERE run_id = ?", [run_id])
-            .fetchall()
-        )
+        with self._errors("read the committed batches"):
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT scenario_index, batch_index FROM batches WHERE run_id = ?", [run_id]
+                )
+                .fetchall()
+            )
         return {(int(s), int(b)) for s, b in rows}
 
     def append_batch(self, run_id: str, batch: BatchResult) -> bool:
