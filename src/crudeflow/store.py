@@ -699,6 +699,24 @@ class RunsStore:
             frame = self._db().execute(self._draws_sql(run_id)).df()
         return _tidy(frame)
 
+    def iter_draws(self, run_id: str, *, chunk_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """The frame of :meth:`load_draws` in pieces of about ``chunk_rows`` rows, in order.
+
+        For runs too big to hold whole in memory (a million draws is ~1 GB as one frame with
+        DuckDB's working copies): summarise piece by piece. ``pd.concat`` of the pieces
+        equals :meth:`load_draws`.
+        """
+        self._require_run(run_id)
+        vectors = max(1, -(-chunk_rows // 2048))  # DuckDB hands results over 2,048 rows at a time
+        con = self._db()
+        with self._errors("read the draws"):
+            cursor = con.execute(self._draws_sql(run_id))
+            while True:
+                frame = cursor.fetch_df_chunk(vectors)
+                if frame.empty:
+                    break
+                yield _tidy(frame)
+
     def load_events(self, run_id: str) -> pd.DataFrame:
         """Every stored event of a run, ordered by scenario, batch and position in the batch."""
         self._require_run(run_id)

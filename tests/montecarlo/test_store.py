@@ -100,6 +100,20 @@ def test_load_draws_equals_batches_whatever_commit_order(store_path: Path) -> No
     assert list(events.columns) == list(EVENT_COLUMNS)
 
 
+def test_iter_draws_pieces_concatenate_to_load_draws(store_path: Path) -> None:
+    kw = {"draws": 5000, "batch_size": 1000, "scenarios": SCENARIOS}
+    with RunsStore(store_path) as store:
+        run_id = store.create_run(spec(**kw))  # type: ignore[arg-type]
+        for batch in full_run(**kw):  # type: ignore[arg-type]
+            store.append_batch(run_id, batch)
+        pieces = list(store.iter_draws(run_id, chunk_rows=3000))
+        whole = store.load_draws(run_id)
+    assert len(pieces) == 3  # 10,000 rows in pieces of 2 x 2,048 rows
+    assert max(len(p) for p in pieces) == 4096
+    pd.testing.assert_frame_equal(pd.concat(pieces, ignore_index=True), whole)
+    pd.testing.assert_frame_equal(whole, _concat(full_run(**kw), "draws"))  # type: ignore[arg-type]
+
+
 def test_floats_round_trip_bit_for_bit(store_path: Path) -> None:
     batch = make_batch(0, 0)
     tricky = batch.draws.copy()
