@@ -246,3 +246,10 @@ def test_runs_export_bad_format_is_usage_error(stored: tuple[Path, str], tmp_pat
     path, run_id = stored
     args = ["runs", "export", run_id, "--format", "xml", "--out", str(tmp_path / "x")]
     assert run(*args, "--store", str(path))[0] == 2
+
+
+def test_store_that_is_a_folder_exits_1(tmp_path: Path) -> None:
+    code, _ = run("runs", "list", "--store", str(tmp_path))
+    assert code == 1
+    result = cli("runs", "list", "--store", str(tmp_path))
+    assert result.returncode == 1 and "is a folder" in result.stderr
