@@ -9,12 +9,13 @@
     ├── UnitError             a quantity in a unit crudeflow cannot convert
     ├── OutputPathError       an output path crudeflow will not write (a folder, a device, ...)
     │   └── OutputExistsError the output exists and ``force`` was not given
-    └── OptimisationError     the optimiser could not give a plan
-        ├── InfeasiblePlanError  --strict: a requirement or supply could not be met
-        └── SolverError          HiGHS failed or returned a status we do not trust
+    ├── OptimisationError     the optimiser could not give a plan
+    │   ├── InfeasiblePlanError  --strict: a requirement or supply could not be met
+    │   └── SolverError          HiGHS failed or returned a status we do not trust
+    └── StoreError            the runs store file: missing, not a store, locked, unknown run
 
-User mistakes (DatasetError, ScenarioError, UnitError) end the CLI with exit code 1 and a
-message, never a traceback; bad command-line usage (including an OutputPathError) exits 2.
+User mistakes (DatasetError, ScenarioError, UnitError, StoreError) end the CLI with exit code 1
+and a message, never a traceback; bad command-line usage (including an OutputPathError) exits 2.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "RequirementError",
     "ScenarioError",
     "SolverError",
+    "StoreError",
     "UnitError",
 ]
 
@@ -134,3 +136,10 @@ class InfeasiblePlanError(OptimisationError):
 
 class SolverError(OptimisationError):
     """HiGHS failed, or ended with a status crudeflow does not accept as optimal."""
+
+
+class StoreError(CrudeflowError):
+    """The runs store cannot be used: missing, not a store, locked, or an unknown run id.
+
+    The message names the file; for an unknown run id it suggests the closest stored ids.
+    """
