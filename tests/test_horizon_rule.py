@@ -224,7 +224,7 @@ def test_tables_print_no_negative_zero() -> None:
 
 
 def test_plain_words_use_totals_for_a_short_horizon(spm2: Plan) -> None:
-    from crudeflow.explain import explain
+    from crudeflow.explanation import explain
 
     first = explain(spm2)[0]
     assert first.startswith("Over Oct-Dec 2025 Kazakhstan can export 19")

@@ -28,7 +28,7 @@ from crudeflow.errors import (
 )
 
 if TYPE_CHECKING:
-    from crudeflow.explain import explain
+    from crudeflow.explanation import explain
     from crudeflow.network import Network, load_dataset, validate_dataset
     from crudeflow.requirements import parse_requirement
     from crudeflow.solve.lp import Periods
@@ -44,7 +44,7 @@ _LAZY: dict[str, str] = {
     "Periods": "crudeflow.solve.lp",
     "Plan": "crudeflow.solve.plan",
     "bypass": "crudeflow.solve.maxflow",
-    "explain": "crudeflow.explain",
+    "explain": "crudeflow.explanation",
     "kbd_to_mtpa": "crudeflow.units",
     "load_dataset": "crudeflow.network",
     "mtpa_to_kbd": "crudeflow.units",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crudeflow.explain import explain
+from crudeflow.explanation import explain
 from crudeflow.network.model import Network
 from crudeflow.report import ReportCase, build_report, default_cases, write_default_report
 from crudeflow.report._assets import TOPOJSON_NAME, geo_seed_script, plotly_js

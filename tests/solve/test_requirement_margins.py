@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crudeflow.explain import explain as explain_plan
+from crudeflow.explanation import explain as explain_plan
 from crudeflow.network.model import Network
 from crudeflow.requirements import parse_requirements
 from crudeflow.solve.highs import HighsSession

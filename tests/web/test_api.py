@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import crudeflow.web.service as service
 from crudeflow.errors import RequirementError, SolverError
-from crudeflow.explain import explain
+from crudeflow.explanation import explain
 from crudeflow.network.load import load_dataset
 from crudeflow.network.model import toy_network
 from crudeflow.requirements import parse_requirement

@@ -211,7 +211,7 @@ def route_table(p: Plan, *, title: str = "Routes") -> Table:
 
 
 def print_plan(p: Plan, net: Network) -> None:
-    from crudeflow.explain import explain
+    from crudeflow.explanation import explain
 
     for line in headline_lines(p, net):
         console.print(line)
@@ -336,7 +336,7 @@ def run_cmd(
 ) -> None:
     """The main job: base plan vs 'avoid RU + via AKTAU,KURYK >= 20 Mt/yr', side by side."""
     from crudeflow._io import check_output_file
-    from crudeflow.explain import explain
+    from crudeflow.explanation import explain
     from crudeflow.solve.plan import plan
 
     if report is not None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from crudeflow._io import atomic_write_text, check_output_file
 from crudeflow.compare import compare_plans
-from crudeflow.explain import country_name, explain
+from crudeflow.explanation import country_name, explain
 from crudeflow.network.model import Network
 from crudeflow.report import _html as h
 from crudeflow.report._assets import geo_seed_script, plotly_js, plotly_version

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from crudeflow.explain import country_name
+from crudeflow.explanation import country_name
 from crudeflow.network.model import Network, Node, Route
 from crudeflow.report._assets import ISO3, country_label_points
 from crudeflow.report.flows import (

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crudeflow.explain import country_name
+from crudeflow.explanation import country_name
 from crudeflow.network.export import geojson_collection
 from crudeflow.network.model import Network, Route
 

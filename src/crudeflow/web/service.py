@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from crudeflow.errors import RequirementError
-from crudeflow.explain import explain
+from crudeflow.explanation import explain
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 from crudeflow.requirements import parse_requirement
