@@ -321,8 +321,17 @@ def explain_risk(summaries: Sequence[RiskSummary], *, producer: str = "") -> lis
             lines.append(f"{s.scenario} leaves the 1-in-20 loss at {_mt(a.p95)} Mt.")
             continue
         verb = "cuts" if b.p95 < a.p95 else "raises"
+        own = ""
+        if abs(s.reference_exported_mt - ref.reference_exported_mt) > 0.005 * max(
+            ref.reference_exported_mt, 1e-9
+        ):
+            own = (
+                f"; its own no-outage plan exports {_mt(s.reference_exported_mt)} Mt against "
+                f"{_mt(ref.reference_exported_mt)} Mt, so in 1 year in 20 it exports less than "
+                f"{_mt(s.exported_mt.p5)} Mt against {_mt(ref.exported_mt.p5)} Mt"
+            )
         lines.append(
             f"{s.scenario} {verb} the 1-in-20 loss from {_mt(a.p95)} to {_mt(b.p95)} Mt "
-            f"(mean {_mt(a.mean)} to {_mt(b.mean)} Mt)."
+            f"(mean {_mt(a.mean)} to {_mt(b.mean)} Mt){own}."
         )
     return lines
