@@ -221,7 +221,7 @@ def summarise(
             a = attribution[attribution["scenario"] == name]
             base = g.set_index("draw")[["lost_exports_mt", "lost_netback_musd"]]
             a = a[a["draw"].isin(base.index)]
-            joined = a.join(base, on="draw", rsuffix="_all")
+            joined = a.merge(base, left_on="draw", right_index=True, suffixes=("", "_all"))
             joined["dx"] = joined["lost_exports_mt_all"] - joined["lost_exports_mt"]
             joined["dn"] = joined["lost_netback_musd_all"] - joined["lost_netback_musd"]
             by = joined.groupby("hazard", sort=True)[["dx", "dn"]].sum() / n
