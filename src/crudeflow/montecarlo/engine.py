@@ -78,6 +78,7 @@ ATTRIBUTION_COLUMNS = ("scenario", "draw", "hazard", "lost_exports_mt", "lost_ne
 
 _BIND_REL = 1e-6  # a route binds in a month when its flow is within this share of capacity
 _BIND_MIN_MT = 1e-9
+_FEAS_MT = 1e-9  # a plan still fits reduced capacities within this many Mt
 
 
 def _version() -> str:
@@ -289,6 +290,7 @@ class ScenarioModel:
             )
         self.ref_x = res.x
         self.ref_basis = self.session.get_basis()
+        self._basis_set = False
         self.ref = self._measures(res.x, self.ref_factors)
 
     # -- per draw ---------------------------------------------------------------------------
@@ -315,9 +317,18 @@ class ScenarioModel:
         return exported, netback, f.sum(axis=0) @ self.G, binding
 
     def _solve_stage(self, factors: FloatArray, month: int, x_done: FloatArray) -> FloatArray:
+        cap = (self.x_ub * factors.T).ravel()
+        if (x_done[self.x_slice] <= cap + _FEAS_MT).all():
+            # Capacities only fall as events become known, and the months fixed are fixed
+            # at x_done's own values: this stage's feasible set lies inside the last one's,
+            # of which x_done is optimal. Still feasible, it is still optimal: no solve.
+            return x_done
+        if not self._basis_set:
+            self.session.set_basis(self.ref_basis)
+            self._basis_set = True
         lo = self.base_lo.copy()
         hi = self.base_hi.copy()
-        hi[self.x_slice] = (self.x_ub * factors.T).ravel()
+        hi[self.x_slice] = cap
         past = self.past[month]
         lo[past] = x_done[past]
         hi[past] = x_done[past]
@@ -365,7 +376,7 @@ class ScenarioModel:
         ends = [*starts[1:], int(k_draw.size)]
         for b, e in zip(starts, ends, strict=True):
             k = int(k_draw[b])
-            self.session.set_basis(self.ref_basis)
+            self._basis_set = False  # each draw starts from the reference basis
             if foresight == "perfect":
                 x = self._solve_stage(sample.factors[k], 0, self.ref_x)
             else:

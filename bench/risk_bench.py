@@ -1,0 +1,150 @@
+"""Measure the risk engine: draws per second per core end to end, against a bare HiGHS loop.
+
+Usage::
+
+    python bench/risk_bench.py --draws 5000 --repeat 3 --out bench/RESULTS.md
+
+End to end (one process): ``run_risk`` on the default dataset, monthly, its base year,
+no foresight, no attribution (sampling, stage factors, re-solves, per-draw tables and the
+summary; no store). Bare: the same model and the same solves (the bounds each re-solve of the
+end-to-end run set, recorded once beforehand, outside the timing), each draw starting from the
+reference basis, a loop that only changes bounds and calls HiGHS's ``run()``: the floor of
+what any engine could do with this LP in Python. Both in one process, interleaved,
+``--repeat`` times (median). ``--workers 2`` also times two local worker processes end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--draws", type=int, default=5000)
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=2025)
+    ap.add_argument("--workers", type=int, default=0, help="also time N local workers")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+
+    import numpy as np
+
+    from crudeflow.montecarlo import engine
+    from crudeflow.montecarlo.engine import RunSpec, scenario_model
+    from crudeflow.montecarlo.run import run_risk
+
+    load0 = os.getloadavg()[0]
+    spec = RunSpec(seed=args.seed, draws=args.draws, batch_size=args.batch_size).resolved()
+    model = scenario_model(spec, 0)
+
+    # record every re-solve's bounds (and where a draw starts) once, outside the timing
+    calls: list[tuple[str, Any, Any]] = []
+    orig_set, orig_basis = model._set_bounds, model.session.set_basis
+
+    def rec_set(lo: Any, hi: Any) -> None:
+        calls.append(("b", lo.copy(), hi.copy()))
+        orig_set(lo, hi)
+
+    def rec_basis(b: Any) -> None:
+        calls.append(("r", None, None))
+        orig_basis(b)
+
+    model._set_bounds = rec_set  # type: ignore[method-assign]
+    model.session.set_basis = rec_basis  # type: ignore[method-assign]
+    run_risk(spec)
+    model._set_bounds = orig_set  # type: ignore[method-assign]
+    model.session.set_basis = orig_basis  # type: ignore[method-assign]
+    n_solves = sum(c[0] == "b" for c in calls)
+    h = model.session._h  # the bare loop talks to HiGHS through the adapter's object
+    idx = np.arange(model.session.n_col, dtype=np.int32)
+
+    def bare() -> float:
+        t = time.perf_counter()
+        for kind, lo, hi in calls:
+            if kind == "r":
+                h.clearSolver()
+                h.setBasis(model.ref_basis)
+            else:
+                h.changeColsBounds(idx.size, idx, lo, hi)
+                h.run()
+        return time.perf_counter() - t
+
+    def e2e() -> float:
+        engine._MODELS.clear()
+        engine._MODELS[(spec.dataset, "", spec.year)] = model
+        t = time.perf_counter()
+        run_risk(spec)
+        return time.perf_counter() - t
+
+    t_e2e: list[float] = []
+    t_bare: list[float] = []
+    for _ in range(args.repeat):
+        t_e2e.append(e2e())
+        t_bare.append(bare())
+    t_w: list[float] = []
+    if args.workers > 1:
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            run_risk(spec, workers=args.workers)
+            t_w.append(time.perf_counter() - t)
+    load1 = os.getloadavg()[0]
+    me, mb = statistics.median(t_e2e), statistics.median(t_bare)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        rev = "?"
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {now}: risk engine, {args.draws:,} draws",
+        "",
+        f"- command: `python bench/risk_bench.py --draws {args.draws} --batch-size "
+        f"{args.batch_size} --repeat {args.repeat} --seed {args.seed}"
+        + (f" --workers {args.workers}`" if args.workers > 1 else "`"),
+        f"- machine: {platform.platform()}; {os.cpu_count()} logical CPUs; load average (1 min) "
+        f"at start / end {load0:.2f} / {load1:.2f} (other engineers' jobs share the CPUs); "
+        f"python {platform.python_version()}, numpy {np.__version__}; crudeflow at git {rev}",
+        f"- model: default dataset, monthly {spec.year}, LP {model.lp.A.shape[0]} rows x "
+        f"{model.lp.A.shape[1]} columns; no foresight; {n_solves / args.draws:.2f} re-solves "
+        f"per draw ({n_solves:,} in all)",
+        f"- end to end, one process: runs {', '.join(f'{t:.2f}' for t in t_e2e)} s; median "
+        f"{me:.2f} s = **{args.draws / me:,.0f} draws/s per core**",
+        f"- bare loop (same solves, bounds + run() only): runs "
+        f"{', '.join(f'{t:.2f}' for t in t_bare)} s; median {mb:.2f} s = "
+        f"{args.draws / mb:,.0f} draws/s; end to end = **{mb / me:.0%} of bare**",
+    ]
+    if t_w:
+        mw = statistics.median(t_w)
+        lines.append(
+            f"- {args.workers} local workers end to end (model builds included): runs "
+            f"{', '.join(f'{t:.2f}' for t in t_w)} s; median {mw:.2f} s = "
+            f"{args.draws / mw:,.0f} draws/s, {me / mw:.2f}x one process"
+        )
+    lines.append(f"- peak RSS {rss:.0f} MiB")
+    lines.append(
+        "- targets: >= 1,500 draws/s per core end to end, >= 70% of bare: "
+        + ("met" if args.draws / me >= 1500 else "NOT met")
+        + " / "
+        + ("met" if mb / me >= 0.7 else "NOT met")
+    )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out is not None:
+        with args.out.open("a", encoding="utf-8") as f:
+            f.write("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
