@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from crudeflow.errors import SolverError
 from crudeflow.montecarlo.outages import OutageModel
@@ -241,15 +242,39 @@ class ScenarioModel:
         self.outages = outages
         T, R = periods.n, lp.n_routes
         self.T, self.R = T, R
+        # Fallback columns (closed, bound 0, except in an infeasible re-plan) on January's
+        # balances, one pair per node: crude the year owes to January ("short", priced at
+        # the highest market price, so a re-plan never gains by it) and crude December sends
+        # into January beyond the reference's pipe fill ("excess", carried into next year,
+        # credited nothing).
+        N = lp.n_conservation_rows // T
+        self.n_nodes = N
+        self.p_max = float(lp.price_usd_per_t.max()) if lp.price_usd_per_t.size else 0.0
+        n0 = len(lp.c)
+        self.short = np.arange(n0, n0 + N)
+        self.owed = np.arange(n0, n0 + 2 * N)
+        eye = np.arange(N)
+        extra_A = sp.csc_array(
+            (np.r_[np.ones(N), -np.ones(N)], (np.r_[eye, eye], np.r_[eye, N + eye])),
+            shape=(lp.A.shape[0], 2 * N),
+        )
+        c = np.concatenate([lp.c, np.full(N, self.p_max), np.zeros(N)])
+        self.c = c
+        self.base_lo = np.concatenate([lp.col_lower, np.zeros(2 * N)])
+        self.base_hi = np.concatenate([lp.col_upper, np.zeros(2 * N)])
         self.session = HighsSession(
-            lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, threads=1
+            c,
+            sp.hstack([lp.A, extra_A], format="csc"),
+            self.base_lo,
+            self.base_hi,
+            lp.row_lower,
+            lp.row_upper,
+            threads=1,
         )
         self.x_slice = lp.block("x")
-        self.base_lo = lp.col_lower.copy()
-        self.base_hi = lp.col_upper.copy()
         self.x_ub = lp.col_upper[self.x_slice].reshape(T, R).copy()
         # the period of each column (requirement slacks: never in the past)
-        col_period = np.full(len(lp.c), T, dtype=np.int64)
+        col_period = np.full(len(c), T, dtype=np.int64)
         col_period[self.x_slice] = np.repeat(np.arange(T), R)
         S, M, H = len(lp.supply_nodes), len(lp.market_nodes), len(lp.storage_nodes)
         col_period[lp.block("s")] = np.repeat(np.arange(T), S)
@@ -257,7 +282,6 @@ class ScenarioModel:
         hs = lp.block("h")
         col_period[hs] = np.tile(np.repeat(np.arange(T), H), 2)
         self.past = [np.flatnonzero(col_period < m) for m in range(T + 1)]
-        self.n_nodes = lp.n_conservation_rows // T
         self.g_last = np.arange(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
         self.g_open = lp.col_upper[hs.start + T * H : hs.start + T * H + H].copy()
         self.supply_total = float(lp.supply_mt.sum())
@@ -299,13 +323,14 @@ class ScenarioModel:
         diff = np.flatnonzero((lo != self.cur_lo) | (hi != self.cur_hi))
         if diff.size:
             self.session.change_col_bounds(diff, lo[diff], hi[diff])
-            self.cur_lo, self.cur_hi = lo, hi
+            self.cur_lo, self.cur_hi = lo.copy(), hi.copy()
 
     def _measures(self, x: FloatArray, factors: FloatArray) -> tuple[float, float, FloatArray, str]:
         """(exported Mt, netback USD m, flow Mt per group, binding months JSON) of a plan."""
         flows = x[self.x_slice]
         exported = float(x[self.s_slice].sum())
-        netback = float(x[self.d_slice] @ self.price - flows @ self.tariff)
+        owed = float(x[self.short].sum() + x[self.g_last].sum())  # 0 unless a fallback ran
+        netback = float(x[self.d_slice] @ self.price - flows @ self.tariff) - self.p_max * owed
         f = flows.reshape(self.T, self.R)
         cap = self.x_ub * factors.T
         bind = (cap > _BIND_MIN_MT) & (f >= cap * (1.0 - _BIND_REL))
@@ -337,18 +362,25 @@ class ScenarioModel:
         status, x = s.solve_primal()
         if status.ok:
             return x
-        # 1) the months already run keep their realised values but their balances are
-        # history: what the last month sends into the first (steady horizon) is not held to
-        # the reference's pipe fill
-        rows = np.arange(month * self.n_nodes)
-        s.change_row_bounds(rows, np.full(rows.size, -np.inf), np.full(rows.size, np.inf))
+        # 1) January's balance may be met by crude owed to it (what December sends into
+        # January is pinned by the fixed past; an event may leave December short of it)
+        hi[self.owed] = np.inf
+        self._set_bounds(lo, hi)
         status, x = s.solve_primal()
-        if not status.ok:
-            # 2) and stocks may end the year below their opening level
+        if not status.ok and self.g_last.size:
+            # 2) and stocks may end the year below their opening level, the deficit priced
+            # like the crude owed
             hi[self.g_last] = self.g_open
             self._set_bounds(lo, hi)
+            s.change_costs(self.g_last, self.c[self.g_last] + self.p_max)
             status, x = s.solve_primal()
-        s.change_row_bounds(rows, np.zeros(rows.size), np.zeros(rows.size))
+            s.change_costs(self.g_last, self.c[self.g_last])
+        if not status.ok and month > 0:
+            # 3) last resort: the balances of the months already run are history
+            rows = np.arange(month * self.n_nodes)
+            s.change_row_bounds(rows, np.full(rows.size, -np.inf), np.full(rows.size, np.inf))
+            status, x = s.solve_primal()
+            s.change_row_bounds(rows, np.zeros(rows.size), np.zeros(rows.size))
         if not status.ok:
             raise SolverError(
                 f"{self.name}: a re-plan from month {month + 1} did not solve "
