@@ -68,13 +68,17 @@ def test_no_foresight_loses_at_least_as_much_as_perfect_foresight_on_every_draw(
 
 
 def test_a_batch_gives_the_same_numbers_whatever_ran_before_it() -> None:
-    spec = RunSpec(seed=3, draws=200, batch_size=100, year=2025)
+    spec = RunSpec(seed=3, draws=300, batch_size=100, year=2025)
     run_batch(spec, 0, 0)
     after = run_batch(spec, 0, 1)
     engine._MODELS.clear()
     fresh = run_batch(spec, 0, 1)
     pd.testing.assert_frame_equal(after.draws, fresh.draws, check_exact=True)
     pd.testing.assert_frame_equal(after.events, fresh.events, check_exact=True)
+    # after other draws, perfect-foresight solves and attribution re-solves
+    run_batch(dataclasses.replace(spec, foresight="perfect", attribution=True), 0, 2)
+    again = run_batch(spec, 0, 1)
+    pd.testing.assert_frame_equal(again.draws, fresh.draws, check_exact=True)
 
 
 def test_draws_without_events_keep_the_reference_plan() -> None:

@@ -348,9 +348,6 @@ class ScenarioModel:
             # at x_done's own values: this stage's feasible set lies inside the last one's,
             # of which x_done is optimal. Still feasible, it is still optimal: no solve.
             return x_done
-        if not self._basis_set:
-            self.session.set_basis(self.ref_basis)
-            self._basis_set = True
         lo = self.base_lo.copy()
         hi = self.base_hi.copy()
         hi[self.x_slice] = cap
@@ -359,6 +356,11 @@ class ScenarioModel:
         hi[past] = x_done[past]
         s = self.session
         self._set_bounds(lo, hi)
+        if not self._basis_set:
+            # after the bounds, so the solver state is (these bounds, the reference basis)
+            # whatever bounds the previous draw left
+            s.set_basis(self.ref_basis)
+            self._basis_set = True
         status, x = s.solve_primal()
         if status.ok:
             return x
