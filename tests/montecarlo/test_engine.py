@@ -122,3 +122,14 @@ def test_a_replan_that_cannot_keep_januarys_pipe_fill_owes_crude_instead_of_fail
     perfect = run_batch(dataclasses.replace(spec.resolved(), foresight="perfect"), 0, 0).draws
     # ... and owing crude never made exports look better than perfect foresight
     assert (none["lost_exports_mt"] >= perfect["lost_exports_mt"] - 1e-9).all()
+
+
+def test_the_engine_builds_its_model_after_other_highs_solves_in_the_process() -> None:
+    # Regression: asking HiGHS for 1 thread after another instance had started its
+    # 2-thread scheduler made every run() fail ("not solved").
+    from crudeflow.solve.plan import plan
+
+    plan(toy_network())
+    engine._MODELS.clear()
+    b = run_batch(RunSpec(seed=1, draws=10, batch_size=10, year=2025), 0, 0)
+    assert len(b.draws) == 10

@@ -269,7 +269,6 @@ class ScenarioModel:
             self.base_hi,
             lp.row_lower,
             lp.row_upper,
-            threads=1,
         )
         self.x_slice = lp.block("x")
         self.x_ub = lp.col_upper[self.x_slice].reshape(T, R).copy()
