@@ -22,6 +22,7 @@ import platform
 import resource
 import statistics
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def main() -> None:
 
     def e2e() -> float:
         engine._MODELS.clear()
-        engine._MODELS[(spec.dataset, "", spec.year)] = model
+        engine._MODELS[(spec.dataset, "", spec.year, threading.get_ident())] = model
         t = time.perf_counter()
         run_risk(spec)
         return time.perf_counter() - t

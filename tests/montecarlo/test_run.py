@@ -75,3 +75,27 @@ def test_attribution_removes_one_hazard_on_the_same_draws(local: pd.DataFrame) -
         assert set(zip(a["draw"], a["hazard"], strict=True)) == set(
             zip(e["draw"], e["hazard"], strict=True)
         )
+
+
+def test_threads_of_one_process_each_get_their_own_model(local: pd.DataFrame) -> None:
+    # A Dask worker with several threads runs batches concurrently: no HiGHS session is
+    # shared between threads, and the numbers stay those of the local run.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crudeflow.montecarlo.engine import run_batch
+
+    jobs = [(si, bi) for bi in range(SPEC.n_batches) for si in range(len(SPEC.scenarios))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda j: run_batch(SPEC, *j), jobs))
+    threaded = pd.concat([p.draws for p in parts], ignore_index=True)
+    threaded = threaded.sort_values(
+        ["scenario", "draw"],
+        key=lambda c: c.map({"base": 0, "btc-allocation-raised": 1}) if c.name == "scenario" else c,
+    )
+    local_sorted = local.sort_values(
+        ["scenario", "draw"],
+        key=lambda c: c.map({"base": 0, "btc-allocation-raised": 1}) if c.name == "scenario" else c,
+    )
+    pd.testing.assert_frame_equal(
+        threaded.reset_index(drop=True), local_sorted.reset_index(drop=True), check_exact=True
+    )

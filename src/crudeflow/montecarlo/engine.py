@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -472,7 +473,9 @@ def _mask_text(mask: int) -> str:
     return "[" + ",".join(str(t) for t in range(mask.bit_length()) if mask >> t & 1) + "]"
 
 
-_MODELS: dict[tuple[str, str, int], ScenarioModel] = {}
+_MODELS: dict[tuple[str, str, int, int], ScenarioModel] = {}
+"""Models by (dataset, scenario, year, thread): a HiGHS session is not shared between threads
+(a Dask worker may run tasks on several threads)."""
 
 
 def scenario_model(spec: RunSpec, scenario_index: int) -> ScenarioModel:
@@ -480,7 +483,7 @@ def scenario_model(spec: RunSpec, scenario_index: int) -> ScenarioModel:
     from crudeflow.scenario import apply_scenario, resolve_scenario, scenario_network
 
     ref = spec.scenarios[scenario_index]
-    key = (spec.dataset, ref, spec.year)
+    key = (spec.dataset, ref, spec.year, threading.get_ident())
     if key in _MODELS:
         return _MODELS[key]
     net = _network(spec.dataset)

@@ -28,6 +28,7 @@ import pandas as pd
 from crudeflow.errors import CrudeflowError
 from crudeflow.montecarlo.engine import (
     ATTRIBUTION_COLUMNS,
+    EVENT_COLUMNS,
     BatchResult,
     RunSpec,
     run_batch,
@@ -231,7 +232,7 @@ def run_risk(
     events = (
         pd.concat(event_parts, ignore_index=True)
         if event_parts
-        else pd.DataFrame(columns=["scenario", "draw", "hazard", "start_day", "duration_days"])
+        else pd.DataFrame({c: [] for c in EVENT_COLUMNS})
     )
     attribution = (
         pd.concat(att_parts, ignore_index=True)
