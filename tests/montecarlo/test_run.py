@@ -3,6 +3,8 @@ stopping rule; resuming from stored batches; the hazard attribution."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -98,4 +100,19 @@ def test_threads_of_one_process_each_get_their_own_model(local: pd.DataFrame) ->
     )
     pd.testing.assert_frame_equal(
         threaded.reset_index(drop=True), local_sorted.reset_index(drop=True), check_exact=True
+    )
+
+
+def test_attribution_covers_only_the_first_attribution_draws() -> None:
+    spec = RunSpec(seed=9, draws=60, batch_size=30, year=2025, attribution=True,
+                   attribution_draws=20)  # fmt: skip
+    run = run_risk(spec)
+    assert len(run.attribution) and (run.attribution["draw"] < 20).all()
+    full = run_risk(dataclasses.replace(spec, attribution_draws=0))
+    assert (full.attribution["draw"] >= 20).any()
+    # the first 20 draws' rows are the same either way
+    pd.testing.assert_frame_equal(
+        run.attribution.reset_index(drop=True),
+        full.attribution[full.attribution["draw"] < 20].reset_index(drop=True),
+        check_exact=True,
     )

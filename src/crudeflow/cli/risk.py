@@ -94,6 +94,14 @@ def risk_cmd(
             "--attribution/--no-attribution", help="Loss by hazard (one re-plan more per event)."
         ),
     ] = True,
+    attribution_draws: Annotated[
+        int,
+        typer.Option(
+            "--attribution-draws",
+            min=0,
+            help="Attribute losses to hazards on the first this many draws (0: all).",
+        ),
+    ] = 2000,
     year: Annotated[
         int, typer.Option("--year", help="Year planned (default: the dataset's base year).")
     ] = 0,
@@ -130,6 +138,7 @@ def risk_cmd(
         batch_size=batch_size,
         foresight=fs,
         attribution=attribution,
+        attribution_draws=attribution_draws,
     ).resolved()
     net = _network(spec.dataset)
     progress = Progress(
@@ -211,7 +220,11 @@ def _print(run: object, lines: list[str]) -> None:
     console.print(t)
     ref = run.summaries[0] if run.summaries else None
     if ref is not None and ref.hazards:
-        h = Table(title=f"Expected loss by hazard, {ref.scenario} (each removed in turn)")
+        n_att = min(spec.attribution_draws or run.draws_done, run.draws_done)
+        h = Table(
+            title=f"Expected loss by hazard, {ref.scenario} (each removed in turn; "
+            f"first {n_att} draws)"
+        )
         for col in ("hazard", "lost Mt", "lost USD m", "share of loss"):
             h.add_column(col, justify="left" if col == "hazard" else "right")
         for hz in ref.hazards:

@@ -97,7 +97,8 @@ class RunSpec:
     dataset as it is. ``dataset``: a dataset folder, ``""`` for the built-in one. ``year``:
     the calendar year planned month by month (0: the dataset's base year, resolved by
     :meth:`resolved`). ``attribution``: also re-solve each draw without each hazard that
-    struck in it (loss by hazard; costs about one more re-plan per event).
+    struck in it (loss by hazard; costs about one more re-plan per event), for the draws
+    below ``attribution_draws`` (0: all).
 
     Examples
     --------
@@ -118,8 +119,12 @@ class RunSpec:
     foresight: Foresight = "none"
     code_version: str = dataclasses.field(default_factory=_version)
     attribution: bool = False
+    attribution_draws: int = 2000
+    """Attribution re-solves only draws below this index (0: every draw)."""
 
     def __post_init__(self) -> None:
+        if self.attribution_draws < 0:
+            raise ValueError(f"attribution_draws: expected >= 0, not {self.attribution_draws}")
         if not self.scenarios:
             raise ValueError('scenarios: at least one ("" is the dataset as it is)')
         if self.draws < 1:
@@ -428,6 +433,7 @@ class ScenarioModel:
         batch_size: int = DEFAULT_BATCH_SIZE,
         foresight: Foresight = "none",
         attribution: bool = False,
+        attribution_draws: int = 0,
         scenario_index: int = 0,
         batch_index: int = 0,
     ) -> BatchResult:
@@ -461,8 +467,8 @@ class ScenarioModel:
             }
         )
         result = BatchResult(scenario_index, batch_index, draws_df, events_df)
-        if attribution and len(ev):
-            att = _attribution(self, sample, seed, draws, batch_size, foresight)
+        if attribution and len(ev) and (attribution_draws == 0 or draws.start < attribution_draws):
+            att = _attribution(self, sample, seed, draws, batch_size, foresight, attribution_draws)
             result = dataclasses.replace(result, attribution=att)
         return result
 
@@ -550,6 +556,7 @@ def run_batch(spec: RunSpec, scenario_index: int, batch_index: int) -> BatchResu
         batch_size=spec.batch_size,
         foresight=spec.foresight,
         attribution=spec.attribution,
+        attribution_draws=spec.attribution_draws,
         scenario_index=scenario_index,
         batch_index=batch_index,
     )
@@ -562,12 +569,17 @@ def _attribution(
     rng: range,
     batch_size: int,
     foresight: Foresight,
+    attribution_draws: int = 0,
 ) -> pd.DataFrame:
     """Each draw's losses re-solved without each hazard that struck in it."""
     ev = sample.events
     parts: list[pd.DataFrame] = []
     for h in np.unique(ev.hazard).tolist():
         struck = np.unique(ev.draw[ev.hazard == h])
+        if attribution_draws:
+            struck = struck[struck < attribution_draws]
+        if not struck.size:
+            continue
         s2, st2 = sample_stages(
             model.outages,
             model.network,
@@ -592,4 +604,6 @@ def _attribution(
                 }
             )
         )
+    if not parts:
+        return pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS})
     return pd.concat(parts, ignore_index=True)

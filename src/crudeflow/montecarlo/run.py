@@ -249,7 +249,14 @@ def run_risk(
         draws=draws,
         events=events.reset_index(drop=True),
         attribution=attribution.reset_index(drop=True),
-        summaries=tuple(summarise(draws, attribution, shut_in_threshold_mt=shut_in_threshold_mt)),
+        summaries=tuple(
+            summarise(
+                draws,
+                attribution,
+                shut_in_threshold_mt=shut_in_threshold_mt,
+                attribution_draws=spec.attribution_draws,
+            )
+        ),
         draws_done=n_draws,
         stopped_early=stopped_at is not None,
         elapsed_s=time.perf_counter() - t0,

@@ -203,11 +203,13 @@ def summarise(
     shut_in_threshold_mt: float = DEFAULT_SHUT_IN_THRESHOLD_MT,
     months: int = 12,
     top_routes: int = 8,
+    attribution_draws: int = 0,
 ) -> list[RiskSummary]:
     """One :class:`RiskSummary` per scenario of ``draws`` (in order of first appearance).
 
     ``attribution``: the rows of ``BatchResult.attribution`` (each draw's losses re-solved
-    without one hazard that struck in it); without it, ``hazards`` is empty.
+    without one hazard that struck in it); without it, ``hazards`` is empty. It covers the
+    draws below ``attribution_draws`` (0: all), and hazard shares are taken over those draws.
     """
     out: list[RiskSummary] = []
     for name, g in draws.groupby("scenario", sort=False):
@@ -219,13 +221,14 @@ def summarise(
         hazards: tuple[HazardShare, ...] = ()
         if attribution is not None and len(attribution):
             a = attribution[attribution["scenario"] == name]
-            base = g.set_index("draw")[["lost_exports_mt", "lost_netback_musd"]]
+            sub = g[g["draw"] < attribution_draws] if attribution_draws else g
+            base = sub.set_index("draw")[["lost_exports_mt", "lost_netback_musd"]]
             a = a[a["draw"].isin(base.index)]
             joined = a.merge(base, left_on="draw", right_index=True, suffixes=("", "_all"))
             joined["dx"] = joined["lost_exports_mt_all"] - joined["lost_exports_mt"]
             joined["dn"] = joined["lost_netback_musd_all"] - joined["lost_netback_musd"]
-            by = joined.groupby("hazard", sort=True)[["dx", "dn"]].sum() / n
-            mean_loss = float(lost_x.mean())
+            by = joined.groupby("hazard", sort=True)[["dx", "dn"]].sum() / max(len(sub), 1)
+            mean_loss = float(sub["lost_exports_mt"].mean()) if len(sub) else 0.0
             hazards = tuple(
                 sorted(
                     (
