@@ -133,3 +133,14 @@ def test_the_engine_builds_its_model_after_other_highs_solves_in_the_process() -
     engine._MODELS.clear()
     b = run_batch(RunSpec(seed=1, draws=10, batch_size=10, year=2025), 0, 0)
     assert len(b.draws) == 10
+
+
+def test_a_batch_refuses_another_dataset_or_code_version_than_its_run() -> None:
+    from crudeflow.errors import CrudeflowError
+
+    spec = RunSpec(seed=1, draws=10, batch_size=10, year=2025).resolved()
+    with pytest.raises(CrudeflowError, match="has changed since this run started"):
+        run_batch(dataclasses.replace(spec, dataset_hash="0" * 16), 0, 0)
+    with pytest.raises(CrudeflowError, match=r"this run was made with crudeflow 0\.0\.0"):
+        run_batch(dataclasses.replace(spec, code_version="0.0.0"), 0, 0)
+    assert len(run_batch(spec, 0, 0).draws) == 10

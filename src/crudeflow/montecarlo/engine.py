@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from crudeflow.errors import SolverError
+from crudeflow.errors import CrudeflowError, SolverError
 from crudeflow.montecarlo.outages import OutageModel
 from crudeflow.montecarlo.sampling import (
     DEFAULT_BATCH_SIZE,
@@ -541,6 +541,28 @@ def _frame(
     return pd.DataFrame(data)
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _check_identity(spec: RunSpec) -> None:
+    """Refuse to compute a run's batches with another dataset or crudeflow version than the
+    spec records (a resumed run or a cluster worker would silently give other numbers)."""
+    if spec.code_version and spec.code_version != _version():
+        raise CrudeflowError(
+            f"this run was made with crudeflow {spec.code_version}; this process has "
+            f"{_version()}: the numbers would differ"
+        )
+    if spec.dataset_hash:
+        if spec.dataset not in _HASHES:
+            _HASHES[spec.dataset] = dataset_hash(_network(spec.dataset))
+        if _HASHES[spec.dataset] != spec.dataset_hash:
+            where = spec.dataset or "the built-in dataset"
+            raise CrudeflowError(
+                f"{where} has changed since this run started (dataset hash "
+                f"{_HASHES[spec.dataset]}, run {spec.dataset_hash}): the numbers would differ"
+            )
+
+
 def run_batch(spec: RunSpec, scenario_index: int, batch_index: int) -> BatchResult:
     """Sample and solve batch ``batch_index`` of scenario ``scenario_index``.
 
@@ -549,6 +571,7 @@ def run_batch(spec: RunSpec, scenario_index: int, batch_index: int) -> BatchResu
     """
     if not 0 <= batch_index < spec.n_batches:
         raise ValueError(f"batch_index: expected 0..{spec.n_batches - 1}, not {batch_index}")
+    _check_identity(spec)
     model = scenario_model(spec, scenario_index)
     return model.run_draws(
         seed=spec.seed,
