@@ -116,3 +116,17 @@ def test_attribution_covers_only_the_first_attribution_draws() -> None:
         full.attribution[full.attribution["draw"] < 20].reset_index(drop=True),
         check_exact=True,
     )
+
+
+def test_a_worker_killed_mid_run_gives_a_clear_error() -> None:
+    import multiprocessing
+
+    from crudeflow.errors import CrudeflowError
+
+    def kill_workers(_: BatchResult) -> None:
+        for p in multiprocessing.active_children():
+            p.kill()
+
+    spec = RunSpec(seed=2, draws=200, batch_size=20, year=2025)
+    with pytest.raises(CrudeflowError, match="a worker process died"):
+        run_risk(spec, workers=2, on_batch=kill_workers)

@@ -20,6 +20,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -205,7 +206,13 @@ def run_risk(
         while pending:
             (si, bi), handle = pending.popleft()
             if handle is not None:
-                res = handle.result()
+                try:
+                    res = handle.result()
+                except BrokenProcessPool as exc:
+                    raise CrudeflowError(
+                        f"a worker process died while running batch {bi} of scenario "
+                        f"{si + 1} (out of memory or killed?): {exc}"
+                    ) from exc
                 draws_parts.append(res.draws)
                 event_parts.append(res.events)
                 if len(res.attribution):
