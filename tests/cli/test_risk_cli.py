@@ -41,3 +41,15 @@ def test_risk_unknown_scenario_exits_1_without_traceback() -> None:
     p = cli("risk", "no-such-preset", "--draws", "5")
     assert p.returncode == 1
     assert "no-such-preset" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_risk_foresight_both_reports_the_value_of_early_warning() -> None:
+    p = cli("risk", "--draws", "60", "--batch-size", "30", "--seed", "3", "--foresight", "both",
+            "--no-attribution", "--json")  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["perfect_foresight"]["spec"]["foresight"] == "perfect"
+    none_mean = out["summaries"][0]["lost_exports_mt"]["mean"]
+    perfect_mean = out["perfect_foresight"]["summaries"][0]["lost_exports_mt"]["mean"]
+    assert perfect_mean <= none_mean + 1e-9
+    assert any("early warning is worth" in s for s in out["sentences"])

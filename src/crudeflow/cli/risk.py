@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -76,7 +77,9 @@ def risk_cmd(
     foresight: Annotated[
         str,
         typer.Option(
-            "--foresight", help="none: re-plan when an event strikes; perfect: know the year."
+            "--foresight",
+            help="none: re-plan when an event strikes; perfect: know the year; both: none, "
+            "then perfect on the same draws (the gap is the value of early warning).",
         ),
     ] = "none",
     until_se: Annotated[
@@ -118,12 +121,12 @@ def risk_cmd(
     from crudeflow.explain import country_name
     from crudeflow.montecarlo.engine import RunSpec, _network
     from crudeflow.montecarlo.run import run_risk
-    from crudeflow.montecarlo.summary import explain_risk
+    from crudeflow.montecarlo.summary import explain_foresight, explain_risk
 
     if workers > 1 and scheduler:
         fail("choose one of --workers and --scheduler", EXIT_USAGE)
-    if foresight not in ("none", "perfect"):
-        fail(f"--foresight: expected none or perfect, not {foresight!r}", EXIT_USAGE)
+    if foresight not in ("none", "perfect", "both"):
+        fail(f"--foresight: expected none, perfect or both, not {foresight!r}", EXIT_USAGE)
     try:
         se = parse_se(until_se) if until_se is not None else None
     except ValueError as exc:
@@ -157,7 +160,7 @@ def risk_cmd(
         task = progress.add_task("draws", total=spec.draws * len(spec.scenarios), rate="")
 
         def tick(done: int, total: int) -> None:
-            elapsed = progress.tasks[0].elapsed or 0.0
+            elapsed = progress.tasks[task].elapsed or 0.0
             rate = f"{done / elapsed:,.0f} draws/s" if elapsed > 0 else ""
             progress.update(task, completed=done, total=total, rate=rate)
 
@@ -169,9 +172,27 @@ def risk_cmd(
             progress=tick,
             shut_in_threshold_mt=shut_in,
         )
+        perfect = None
+        if foresight == "both":
+            # the same draws, planned knowing the year (no attribution: the gap is the point)
+            p_spec = dataclasses.replace(
+                spec, foresight="perfect", draws=run.draws_done, attribution=False
+            )
+            progress.reset(task, total=p_spec.draws * len(spec.scenarios), completed=0)
+            perfect = run_risk(
+                p_spec,
+                workers=workers,
+                scheduler=scheduler,
+                progress=tick,
+                shut_in_threshold_mt=shut_in,
+            )
     lines = explain_risk(run.summaries, producer=country_name(net.meta.producer))
+    if perfect is not None:
+        lines += explain_foresight(run.summaries, perfect.summaries)
     if as_json:
         out = run.to_dict()
+        if perfect is not None:
+            out["perfect_foresight"] = perfect.to_dict()
         out["sentences"] = lines
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return
