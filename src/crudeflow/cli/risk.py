@@ -171,6 +171,7 @@ def risk_cmd(
             until_se=se,
             progress=tick,
             shut_in_threshold_mt=shut_in,
+            keep_events=False,
         )
         perfect = None
         if foresight == "both":
@@ -185,6 +186,7 @@ def risk_cmd(
                 scheduler=scheduler,
                 progress=tick,
                 shut_in_threshold_mt=shut_in,
+                keep_events=False,
             )
     lines = explain_risk(run.summaries, producer=country_name(net.meta.producer))
     if perfect is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -537,7 +538,8 @@ def _frame(
     }
     for j, g in enumerate(model.group_names):
         data[f"flow_mt__{g}"] = flows[:, j].astype(np.float64)
-    data["binding_months"] = np.array(binding, dtype=object)
+    # interned: most draws share a handful of patterns (memory stays flat in the draws)
+    data["binding_months"] = np.array([sys.intern(b) for b in binding], dtype=object)
     return pd.DataFrame(data)
 
 

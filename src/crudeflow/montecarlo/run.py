@@ -152,6 +152,7 @@ def run_risk(
     prior_attribution: pd.DataFrame | None = None,
     progress: Callable[[int, int], None] | None = None,
     shut_in_threshold_mt: float = DEFAULT_SHUT_IN_THRESHOLD_MT,
+    keep_events: bool = True,
 ) -> RiskRun:
     """Run every batch of ``spec`` (or until the stopping rule holds) and summarise.
 
@@ -174,6 +175,9 @@ def run_risk(
         join the summary.
     progress : callable, optional
         ``progress(draws_done, draws_total)`` after each batch (draws of all scenarios).
+    keep_events : bool
+        Keep the events that struck in ``RiskRun.events`` (``on_batch`` sees them anyway);
+        without them a run's memory is its per-draw table only.
     """
     if workers < 1:
         raise ValueError(f"workers: expected an integer >= 1, not {workers}")
@@ -214,7 +218,8 @@ def run_risk(
                         f"{si + 1} (out of memory or killed?): {exc}"
                     ) from exc
                 draws_parts.append(res.draws)
-                event_parts.append(res.events)
+                if keep_events:
+                    event_parts.append(res.events)
                 if len(res.attribution):
                     att_parts.append(res.attribution)
                 if on_batch is not None:
