@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.progress import (
@@ -21,6 +21,9 @@ from rich.progress import (
 from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, fail
+
+if TYPE_CHECKING:
+    from crudeflow.montecarlo.run import RiskRun
 
 _MONTHS = "JFMAMJJASOND"
 
@@ -201,10 +204,7 @@ def risk_cmd(
     _print(run, lines)
 
 
-def _print(run: object, lines: list[str]) -> None:
-    from crudeflow.montecarlo.run import RiskRun
-
-    assert isinstance(run, RiskRun)
+def _print(run: RiskRun, lines: list[str]) -> None:
     spec = run.spec
     year = spec.year
     stop = f", stopped at {run.draws_done} draws (--until-se)" if run.stopped_early else ""
