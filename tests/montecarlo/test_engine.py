@@ -144,3 +144,17 @@ def test_a_batch_refuses_another_dataset_or_code_version_than_its_run() -> None:
     with pytest.raises(CrudeflowError, match=r"this run was made with crudeflow 0\.0\.0"):
         run_batch(dataclasses.replace(spec, code_version="0.0.0"), 0, 0)
     assert len(run_batch(spec, 0, 0).draws) == 10
+
+
+def test_a_network_without_outages_reports_its_reference_on_every_draw() -> None:
+    # Regression: a batch without a single stage failed (zip of stage bounds)
+    from crudeflow.montecarlo.summary import explain_risk, summarise
+
+    net = toy_network()
+    inputs = ScenarioInputs(net, MONTHS, PeriodOverrides(), ())
+    model = ScenarioModel(net, "toy", inputs, OutageModel())
+    b = model.run_draws(seed=1, draws=range(50), attribution=True)
+    assert (b.draws["lost_exports_mt"] == 0.0).all() and len(b.events) == 0
+    s = summarise(b.draws, b.attribution)[0]
+    assert s.lost_exports_mt.p95 == 0.0 and s.hazards == ()
+    assert explain_risk([s], producer="Kazakhstan")[1].startswith("In 1 year in 20")

@@ -413,7 +413,7 @@ class ScenarioModel:
         starts: list[int] = []
         if k_draw.size:
             starts = np.flatnonzero(np.r_[True, k_draw[1:] != k_draw[:-1]]).tolist()
-        ends = [*starts[1:], int(k_draw.size)]
+        ends = [*starts[1:], int(k_draw.size)] if starts else []
         for b, e in zip(starts, ends, strict=True):
             k = int(k_draw[b])
             self._basis_set = False  # each draw starts from the reference basis
