@@ -261,12 +261,26 @@ def _print(run: RiskRun, lines: list[str]) -> None:
     if ref is not None and ref.binding:
         b = Table(title=f"Routes at capacity, {ref.scenario}: share of draws, by month")
         b.add_column("route")
+        b.add_column("no outage", justify="left")
         b.add_column("any month", justify="right")
         for m in _MONTHS:
             b.add_column(m, justify="right")
         for br in ref.binding:
+            months = br.reference_months
+            calm = (
+                "?"
+                if months is None
+                else "all year"
+                if len(months) == 12
+                else "".join(_MONTHS[t] if t in months else "." for t in range(12))
+                if months
+                else "-"
+            )
             b.add_row(
-                br.route, f"{br.share_of_draws:.0%}", *(f"{v * 100:.0f}" for v in br.month_share)
+                br.route,
+                calm,
+                f"{br.share_of_draws:.0%}",
+                *(f"{v * 100:.0f}" for v in br.month_share),
             )
         console.print(b)
     for line in lines:

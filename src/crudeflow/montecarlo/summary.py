@@ -17,6 +17,8 @@ Examples
 (1.0, 3.0, 0.25)
 >>> s.binding[0].route, s.binding[0].share_of_draws, s.binding[0].month_share[:2]
 ('R', 0.75, (0.75, 0.25))
+>>> s.binding[0].reference_months    # from a draw without events: the no-outage plan
+(0,)
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ class BindingRoute:
     route: str
     share_of_draws: float
     month_share: tuple[float, ...]
+    reference_months: tuple[int, ...] | None = None
+    """Months (0 = January) in which it binds in the no-outage plan, read from a draw without
+    events (which is the no-outage plan exactly); None when every draw had events."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,9 @@ def relative_se(draws: pd.DataFrame) -> float:
     return worst
 
 
-def _binding(col: pd.Series, n: int, months: int, top: int) -> tuple[BindingRoute, ...]:
+def _binding(
+    col: pd.Series, n: int, months: int, top: int, reference: str | None
+) -> tuple[BindingRoute, ...]:
     counts: dict[str, FloatArray] = {}
     anywhere: dict[str, float] = {}
     for text, c in col.value_counts(sort=False).items():
@@ -192,9 +199,23 @@ def _binding(col: pd.Series, n: int, months: int, top: int) -> tuple[BindingRout
             arr[np.asarray(ms, dtype=np.int64)] += c
             anywhere[route] = anywhere.get(route, 0.0) + c
     order = sorted(anywhere, key=lambda r: (-anywhere[r], r))[:top]
+    ref: dict[str, list[int]] | None = None
+    if reference is not None:
+        ref = json.loads(reference) if reference else {}
     return tuple(
-        BindingRoute(r, anywhere[r] / n, tuple(float(x) / n for x in counts[r])) for r in order
+        BindingRoute(
+            r,
+            anywhere[r] / n,
+            tuple(float(x) / n for x in counts[r]),
+            None if ref is None else tuple(ref.get(r, ())),
+        )
+        for r in order
     )
+
+
+def _reference(g: pd.DataFrame) -> str | None:
+    calm = g["binding_months"][g["n_events"] == 0]
+    return None if calm.empty else str(calm.iloc[0])
 
 
 def summarise(
@@ -256,7 +277,7 @@ def summarise(
                 shut_in_threshold_mt=shut_in_threshold_mt,
                 p_shut_in_above=float((g["shut_in_mt"].to_numpy() > shut_in_threshold_mt).mean()),
                 mean_events=float(g["n_events"].mean()),
-                binding=_binding(g["binding_months"], n, months, top_routes),
+                binding=_binding(g["binding_months"], n, months, top_routes, _reference(g)),
                 hazards=hazards,
             )
         )
