@@ -186,7 +186,7 @@ class BatchResult:
 
 
 def dataset_hash(network: Network) -> str:
-    """SHA-256 (first 16 hex digits) of a dataset folder's files, in name order.
+    """SHA-256 (first 16 hex digits) of a dataset folder's data files (csv, yaml), in path order.
 
     Examples
     --------
@@ -200,7 +200,7 @@ def dataset_hash(network: Network) -> str:
         h.update(network.meta.name.encode())
         return h.hexdigest()[:16]
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.suffix in (".csv", ".yaml", ".yml", ".md"):
+        if p.is_file() and p.suffix in (".csv", ".yaml", ".yml"):
             h.update(p.relative_to(folder).as_posix().encode())
             h.update(p.read_bytes())
     return h.hexdigest()[:16]
