@@ -39,6 +39,9 @@ def main() -> None:
     ap.add_argument(
         "--worker-draws", type=int, default=0, help="draws of the workers' runs (default 4x)"
     )
+    ap.add_argument(
+        "--dask", action="store_true", help="also time a local Dask cluster of --workers"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
@@ -99,8 +102,8 @@ def main() -> None:
     t_w: list[float] = []
     t_1: list[float] = []
     w_draws = args.worker_draws or 4 * args.draws
+    w_spec = dataclasses.replace(spec, draws=w_draws)
     if args.workers > 1:
-        w_spec = dataclasses.replace(spec, draws=w_draws)
         for _ in range(args.repeat):
             t = time.perf_counter()
             run_risk(w_spec)
@@ -108,6 +111,21 @@ def main() -> None:
             t = time.perf_counter()
             run_risk(w_spec, workers=args.workers)
             t_w.append(time.perf_counter() - t)
+    t_d: list[float] = []
+    if args.dask and args.workers > 1:
+        from distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                run_risk(w_spec, scheduler=cluster.scheduler_address)
+                t_d.append(time.perf_counter() - t)
     load1 = os.getloadavg()[0]
     me, mb = statistics.median(t_e2e), statistics.median(t_bare)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -144,6 +162,14 @@ def main() -> None:
             f"{', '.join(f'{t:.2f}' for t in t_1)} s; {args.workers} workers "
             f"{', '.join(f'{t:.2f}' for t in t_w)} s; medians {m1:.2f} / {mw:.2f} s = "
             f"**{m1 / mw:.2f}x** (target >= 1.7x)"
+        )
+    if t_d:
+        md = statistics.median(t_d)
+        lines.append(
+            f"- the same {w_draws:,} draws on a local Dask cluster (scheduler + {args.workers} "
+            f"worker processes on 127.0.0.1, started before the timing; the first run builds "
+            f"the workers' models): {', '.join(f'{t:.2f}' for t in t_d)} s; median {md:.2f} s "
+            f"= **{statistics.median(t_1) / md:.2f}x** one process (target >= 1.5x)"
         )
     lines.append(f"- peak RSS {rss:.0f} MiB")
     lines.append(
