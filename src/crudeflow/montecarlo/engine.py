@@ -424,6 +424,7 @@ class ScenarioModel:
                 for j in range(b, e):
                     x = self._solve_stage(stages.factors[j], int(stages.month[j]), x)
             exported[k], netback[k], flows[k], binding[k] = self._measures(x, sample.factors[k])
+        self._set_bounds(self.base_lo, self.ref_hi)  # leave the session at the reference
         return exported, netback, flows, binding
 
     def run_draws(
