@@ -83,3 +83,14 @@ def test_annual_periods_are_not_a_rolling_horizon() -> None:
     # the re-plan is monthly; annual periods still sample (one stage per strike month)
     _, st = sample_stages(mixed_model(), NET, Periods.annual(2025), seed=1, draws=range(20))
     assert st.factors.shape[1:] == (3, 1)
+
+
+@pytest.mark.parametrize(
+    ("model", "net"), [(mixed_model(), NET), (KZ.outages, KZ)], ids=["mixed", "kz"]
+)
+def test_sample_stages_gives_the_factors_of_sample_capacity_factors_bit_for_bit(
+    model: OutageModel, net: Network
+) -> None:
+    s, _ = sample_stages(model, net, MONTHS, seed=8, draws=range(50, 420), batch_size=100)
+    ref = sample_capacity_factors(model, net, MONTHS, seed=8, draws=range(50, 420), batch_size=100)
+    assert np.array_equal(s.factors, ref.factors)

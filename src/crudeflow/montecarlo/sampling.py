@@ -468,9 +468,10 @@ def _sample(
         recs_f.append((dur, lost))
         nb = b_hi - b_lo
         row = draw - b_lo
-        lost_m[b_lo - lo : b_hi - lo] = _lost_months(
-            a, w, row, hz, start, dur, lost, nb, derate_win
-        )
+        if not stages:  # with stages, a draw's factors are its last stage's (below)
+            lost_m[b_lo - lo : b_hi - lo] = _lost_months(
+                a, w, row, hz, start, dur, lost, nb, derate_win
+            )
         if stages:
             # a record strikes in its start month; the days it wraps past the window's end
             # were in force from month 0
@@ -523,6 +524,10 @@ def _sample(
             month=np.concatenate(st_month).astype(np.int64),
             factors=_to_factors(np.concatenate(st_lost, axis=0), w, derate_win),
         )
+        # the last stage of a draw knows every day of every record: the same hits, summed in
+        # the same order, so its factors are the draw's factors bit for bit
+        last = np.r_[st.draw[1:] != st.draw[:-1], True] if st.draw.size else st.draw.astype(bool)
+        factors[st.draw[last] - lo] = st.factors[last]
     else:
         z = np.zeros(0, np.int64)
         st = RollingStages(draw=z, month=z, factors=np.zeros((0, R, T)))
