@@ -462,7 +462,7 @@ class ScenarioModel:
             {
                 "scenario": np.full(len(ev), self.name, dtype=object),
                 "draw": ev.draw.astype(np.int64),
-                "hazard": np.array([ev.hazard_ids[h] for h in ev.hazard.tolist()], dtype=object),
+                "hazard": np.array((*ev.hazard_ids, ""), dtype=object)[ev.hazard],
                 "start_day": ev.start_day.astype(np.float64),
                 "duration_days": ev.duration_days.astype(np.float64),
                 "fraction_lost": ev.lost.astype(np.float64),
