@@ -49,6 +49,7 @@ from crudeflow.solve.highs import HighsSession
 from crudeflow.solve.lp import LinearProgram, PeriodOverrides, Periods, build_lp
 
 __all__ = [
+    "ATTRIBUTION_COLUMNS",
     "DRAW_COLUMNS",
     "EVENT_COLUMNS",
     "BatchResult",
@@ -59,6 +60,7 @@ __all__ = [
     "run_batch",
     "scenario_label",
     "scenario_model",
+    "warm_up",
 ]
 
 FloatArray = npt.NDArray[np.float64]
