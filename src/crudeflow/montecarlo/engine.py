@@ -186,6 +186,13 @@ class BatchResult:
         default_factory=lambda: pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS})
     )
 
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The route groups of the ``flow_mt__<group>`` columns, in column order."""
+        return tuple(
+            str(c)[len("flow_mt__") :] for c in self.draws.columns if str(c).startswith("flow_mt__")
+        )
+
 
 def dataset_hash(network: Network) -> str:
     """SHA-256 (first 16 hex digits) of a dataset folder's data files (csv, yaml), in path order.
@@ -470,7 +477,12 @@ class ScenarioModel:
                 "fraction_lost": ev.lost.astype(np.float64),
             }
         )
-        result = BatchResult(scenario_index, batch_index, draws_df, events_df)
+        result = BatchResult(
+            draws=draws_df,
+            events=events_df,
+            batch_index=batch_index,
+            scenario_index=scenario_index,
+        )
         if attribution and len(ev) and (attribution_draws == 0 or draws.start < attribution_draws):
             att = _attribution(self, sample, seed, draws, batch_size, foresight, attribution_draws)
             result = dataclasses.replace(result, attribution=att)
