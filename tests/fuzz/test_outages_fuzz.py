@@ -62,3 +62,12 @@ def test_any_outages_file_gives_problems_or_a_sampleable_model(
     s = sample_capacity_factors(net.outages, net, Periods.monthly(2025), seed=seed, draws=20)
     assert s.factors.shape == (20, len(net.routes), 12)
     assert ((s.factors >= 0) & (s.factors <= 1)).all() and np.isfinite(s.factors).all()
+    # the rolling re-plan's stages: the last knows everything, knowledge only lowers capacity
+    from crudeflow.montecarlo.sampling import sample_stages
+
+    _, stg = sample_stages(net.outages, net, Periods.monthly(2025), seed=seed, draws=range(20))
+    last = np.r_[stg.draw[1:] != stg.draw[:-1], True] if stg.draw.size else np.zeros(0, bool)
+    assert np.array_equal(stg.factors[last], s.factors[stg.draw[last]])
+    same_draw = stg.draw[1:] == stg.draw[:-1]
+    assert (np.diff(stg.factors, axis=0)[same_draw] <= 1e-12).all()
+    assert (np.diff(stg.month)[same_draw] > 0).all()

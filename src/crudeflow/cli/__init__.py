@@ -32,6 +32,7 @@ import typer
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands
 from crudeflow.cli import report as _report  # noqa: F401
+from crudeflow.cli import risk as _risk  # noqa: F401 - registers commands
 from crudeflow.cli import runs as _runs  # noqa: F401 - registers commands
 from crudeflow.cli import scenario as _scenario
 from crudeflow.cli import serve as _serve  # noqa: F401

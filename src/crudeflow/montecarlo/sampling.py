@@ -39,7 +39,14 @@ if TYPE_CHECKING:
     from crudeflow.network.model import Network
     from crudeflow.solve.lp import Periods
 
-__all__ = ["DEFAULT_BATCH_SIZE", "OutageEvents", "OutageSample", "sample_capacity_factors"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "OutageEvents",
+    "OutageSample",
+    "RollingStages",
+    "sample_capacity_factors",
+    "sample_stages",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -260,6 +267,64 @@ def _block(
     return draw[ev], ev, hazard, start[ev], duration[ev], lost
 
 
+def _lost_months(
+    a: _Arrays,
+    w: _Window,
+    row: IntArray,
+    hz: IntArray,
+    start: IntArray,
+    dur: FloatArray,
+    lost: FloatArray,
+    n_rows: int,
+    derate_win: FloatArray,
+    *,
+    row_month: IntArray | None = None,
+) -> FloatArray:
+    """Day-summed event loss above the derate, ``[n_rows, R, M]``, of records on ``row``.
+
+    With ``row_month``, a row keeps only the days whose event struck by its month: a
+    record's days strike in the month of its start day, the days that wrap past the end of
+    the window in month 0 (they were in force when the year began).
+    """
+    R, M, D = derate_win.shape[0], 12 * w.years, w.days
+    # hits: (record, route) pairs, then the days each hit covers
+    rec, k = _expand(a.hz_count[hz])
+    route = a.hz_routes[a.hz_start[hz[rec]] + k]
+    ndays = np.ceil(dur[rec]).astype(np.int64)
+    hit, i = _expand(ndays)
+    rec_d = rec[hit]
+    raw_day = start[rec_d] + i
+    if row_month is not None:
+        strike = np.where(raw_day < D, w.day_month[start[rec_d]], 0)
+        keep = strike <= row_month[row[rec_d]]
+        rec_d, raw_day, hit, i = rec_d[keep], raw_day[keep], hit[keep], i[keep]
+    day = raw_day % D
+    value = lost[rec_d] * np.minimum(1.0, dur[rec_d] - i)
+    key = (row[rec_d] * R + route[hit]) * D + day
+    order = np.lexsort((value, key))
+    key, value = key[order], value[order]
+    last = np.ones(key.size, bool)
+    last[:-1] = key[1:] != key[:-1]
+    key, value = key[last], value[last]  # the largest loss per (row, route, day)
+    day = key % D
+    row_route = key // D
+    month = w.day_month[day]
+    value = np.maximum(value - derate_win[row_route % R, month], 0.0)
+    out = np.bincount(row_route * M + month, weights=value, minlength=n_rows * R * M)
+    return out.astype(np.float64, copy=False).reshape(n_rows, R, M)
+
+
+def _to_factors(lost_m: FloatArray, w: _Window, derate_win: FloatArray) -> FloatArray:
+    """Per-period capacity factors from day-summed losses (``lost_m`` is overwritten)."""
+    lost_m /= w.month_days
+    lost_m += derate_win
+    cap = np.subtract(1.0, lost_m, out=lost_m)
+    np.maximum(cap, 0.0, out=cap)
+    factors: FloatArray = (cap @ w.period_weight) / w.period_days
+    np.minimum(np.maximum(factors, 0.0, out=factors), 1.0, out=factors)
+    return factors
+
+
 def sample_capacity_factors(
     model: OutageModel,
     network: Network,
@@ -310,6 +375,73 @@ def sample_capacity_factors(
         raise ValueError(f"seed: expected an integer >= 0, not {seed!r}")
     if batch_size < 1:
         raise ValueError(f"batch_size: expected an integer >= 1, not {batch_size}")
+    sample, _ = _sample(model, network, periods, int(seed), rng_draws, batch_size)
+    return sample
+
+
+@dataclass(frozen=True)
+class RollingStages:
+    """What a planner without foresight knows, stage by stage (see ``sample_stages``).
+
+    Stage ``k`` belongs to draw ``draw[k]``: at the start of window month ``month[k]`` an event
+    strikes, and ``factors[k]`` (routes x periods) are the capacity factors of every event that
+    has struck by then (month ``month[k]`` included), each with its full duration. Stages are
+    sorted by draw, then month; a draw without events has none, and its last stage's factors
+    equal the draw's full factors.
+    """
+
+    draw: IntArray
+    month: IntArray
+    factors: FloatArray
+
+
+def sample_stages(
+    model: OutageModel,
+    network: Network,
+    periods: Periods,
+    *,
+    seed: int,
+    draws: range,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    drop_hazard: int | None = None,
+) -> tuple[OutageSample, RollingStages]:
+    """Like :func:`sample_capacity_factors`, plus the stages of a rolling re-plan.
+
+    ``drop_hazard`` (an index into the model's hazards) removes that hazard's events from
+    every draw, leaving all other numbers as they were (common random numbers).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> from crudeflow.solve.lp import Periods
+    >>> from crudeflow.montecarlo.outages import Hazard, OutageModel
+    >>> storm = Hazard("storm", "event", "route", "B_M", events_per_year=2.0,
+    ...                median_days=10.0, p90_days=10.0)
+    >>> s, st = sample_stages(OutageModel((storm,)), toy_network(), Periods.monthly(2025),
+    ...                       seed=3, draws=range(50))
+    >>> last = np.r_[st.draw[1:] != st.draw[:-1], True]
+    >>> bool((st.factors[last] == s.factors[st.draw[last]]).all())
+    True
+    >>> s2, st2 = sample_stages(OutageModel((storm,)), toy_network(), Periods.monthly(2025),
+    ...                         seed=3, draws=range(50), drop_hazard=0)
+    >>> bool((s2.factors == 1.0).all()), len(st2.draw)
+    (True, 0)
+    """
+    if draws.step != 1 or draws.start < 0 or len(draws) == 0:
+        raise ValueError(f"draws: expected a non-empty range of indices >= 0, not {draws}")
+    return _sample(model, network, periods, int(seed), draws, batch_size, drop_hazard, True)
+
+
+def _sample(
+    model: OutageModel,
+    network: Network,
+    periods: Periods,
+    seed: int,
+    rng_draws: range,
+    batch_size: int,
+    drop_hazard: int | None = None,
+    stages: bool = False,
+) -> tuple[OutageSample, RollingStages]:
     a = _arrays(model, network)
     w = _window(periods)
     R, M, D = len(network.routes), 12 * w.years, w.days
@@ -318,45 +450,56 @@ def sample_capacity_factors(
     lost_m = np.zeros((n, R, M))
     recs: list[tuple[IntArray, ...]] = []
     recs_f: list[tuple[FloatArray, FloatArray]] = []
+    st_draw: list[IntArray] = []
+    st_month: list[IntArray] = []
+    st_lost: list[FloatArray] = []
     derate_win = a.derate[:, np.arange(M) % 12]  # [R, M]
     for block in range(lo // batch_size, (hi - 1) // batch_size + 1):
         first = block * batch_size
         b_lo, b_hi = max(lo, first), min(hi, first + batch_size)  # draws of this block asked
-        d_in, ev, hz, start, dur, lost = _block(a, w, int(seed), block, batch_size)
+        d_in, ev, hz, start, dur, lost = _block(a, w, seed, block, batch_size)
         draw = d_in + first
         keep = (draw >= b_lo) & (draw < b_hi)
+        if drop_hazard is not None:
+            keep &= hz != drop_hazard
         draw, ev, hz, start = draw[keep], ev[keep], hz[keep], start[keep]
         dur, lost = dur[keep], lost[keep]
         recs.append((draw, ev, hz, start))
         recs_f.append((dur, lost))
-        # hits: (record, route) pairs, then the days each hit covers
-        rec, k = _expand(a.hz_count[hz])
-        route = a.hz_routes[a.hz_start[hz[rec]] + k]
-        ndays = np.ceil(dur[rec]).astype(np.int64)
-        hit, i = _expand(ndays)
-        rec_d = rec[hit]
-        day = (start[rec_d] + i) % D
-        value = lost[rec_d] * np.minimum(1.0, dur[rec_d] - i)
-        key = ((draw[rec_d] - b_lo) * R + route[hit]) * D + day
-        order = np.lexsort((value, key))
-        key, value = key[order], value[order]
-        last = np.ones(key.size, bool)
-        last[:-1] = key[1:] != key[:-1]
-        key, value = key[last], value[last]  # the largest loss per (draw, route, day)
-        day = key % D
-        row_route = key // D
-        month = w.day_month[day]
-        value = np.maximum(value - derate_win[row_route % R, month], 0.0)
         nb = b_hi - b_lo
-        lost_m[b_lo - lo : b_hi - lo] = np.bincount(
-            row_route * M + month, weights=value, minlength=nb * R * M
-        ).reshape(nb, R, M)
-    lost_m /= w.month_days
-    lost_m += derate_win
-    cap = np.subtract(1.0, lost_m, out=lost_m)
-    np.maximum(cap, 0.0, out=cap)
-    factors = (cap @ w.period_weight) / w.period_days
-    np.minimum(np.maximum(factors, 0.0, out=factors), 1.0, out=factors)
+        row = draw - b_lo
+        if not stages:  # with stages, a draw's factors are its last stage's (below)
+            lost_m[b_lo - lo : b_hi - lo] = _lost_months(
+                a, w, row, hz, start, dur, lost, nb, derate_win
+            )
+        if stages:
+            # a record strikes in its start month; the days it wraps past the window's end
+            # were in force from month 0
+            strike = w.day_month[start]
+            wraps = start + np.ceil(dur).astype(np.int64) > D
+            earliest = np.where(wraps, 0, strike)
+            keys = np.unique(np.concatenate([row * M + strike, row[wraps] * M]))
+            pos = np.searchsorted(keys, row * M + earliest)
+            end = np.searchsorted(keys, (row + 1) * M)
+            rec, k = _expand(end - pos)
+            st_row = pos[rec] + k
+            st_lost.append(
+                _lost_months(
+                    a,
+                    w,
+                    st_row,
+                    hz[rec],
+                    start[rec],
+                    dur[rec],
+                    lost[rec],
+                    keys.size,
+                    derate_win,
+                    row_month=keys % M,
+                )
+            )
+            st_draw.append(keys // M + b_lo)
+            st_month.append(keys % M)
+    factors = _to_factors(lost_m, w, derate_win)
     events = OutageEvents(
         draw=np.concatenate([r[0] for r in recs]),
         event=np.concatenate([r[1] for r in recs]),
@@ -367,10 +510,25 @@ def sample_capacity_factors(
         hazard_ids=tuple(h.id for h in model.hazards),
         first_day=dt.date(w.first_year, 1, 1),
     )
-    return OutageSample(
+    sample = OutageSample(
         draws=np.arange(lo, hi, dtype=np.int64),
         factors=factors,
         route_ids=tuple(r.id for r in network.routes),
         labels=tuple(periods.labels),
         events=events,
     )
+    T = periods.n
+    if stages:
+        st = RollingStages(
+            draw=np.concatenate(st_draw).astype(np.int64),
+            month=np.concatenate(st_month).astype(np.int64),
+            factors=_to_factors(np.concatenate(st_lost, axis=0), w, derate_win),
+        )
+        # the last stage of a draw knows every day of every record: the same hits, summed in
+        # the same order, so its factors are the draw's factors bit for bit
+        last = np.r_[st.draw[1:] != st.draw[:-1], True] if st.draw.size else st.draw.astype(bool)
+        factors[st.draw[last] - lo] = st.factors[last]
+    else:
+        z = np.zeros(0, np.int64)
+        st = RollingStages(draw=z, month=z, factors=np.zeros((0, R, T)))
+    return sample, st

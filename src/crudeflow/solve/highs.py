@@ -194,6 +194,7 @@ class HighsSession:
         if status == hp.HighsStatus.kError:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")
         self.n_col = n_col
+        self._all_cols: npt.NDArray[np.int32] | None = None
         self.n_row = n_row
         self.load_seconds = time.perf_counter() - t0
 
@@ -221,6 +222,49 @@ class HighsSession:
         """Set new objective coefficients on columns ``idx``."""
         ix = np.ascontiguousarray(idx, dtype=np.int32)
         self._h.changeColsCost(len(ix), ix, np.ascontiguousarray(cost, np.float64))
+
+    def set_col_bounds(self, lower: FloatArray, upper: FloatArray) -> None:
+        """Set the bounds of every column at once (one call into HiGHS; the basis is kept).
+
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> s = HighsSession(np.array([-1.0]), sp.csc_array(np.ones((1, 1))), np.zeros(1),
+        ...                  np.ones(1), np.array([-np.inf]), np.array([np.inf]))
+        >>> s.set_col_bounds(np.zeros(1), np.array([2.5]))
+        >>> s.solve_primal()[1].tolist()
+        [2.5]
+        """
+        if self._all_cols is None:
+            self._all_cols = np.arange(self.n_col, dtype=np.int32)
+        self._h.changeColsBounds(
+            self.n_col,
+            self._all_cols,
+            np.ascontiguousarray(lower, np.float64),
+            np.ascontiguousarray(upper, np.float64),
+        )
+
+    def get_basis(self) -> Any:
+        """The current basis (an opaque HiGHS object for :meth:`set_basis`)."""
+        return self._h.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next solve from ``basis`` and nothing else: the solver's other warm
+        data (factorisation, edge weights) is dropped first, so the next solve's path depends
+        only on the model, its bounds and ``basis`` (reproducible whatever ran before)."""
+        self._h.clearSolver()
+        self._h.setBasis(basis)
+
+    def solve_primal(self) -> tuple[SolveStatus, FloatArray]:
+        """Run HiGHS warm and return only the status and the column values (NaN unless the
+        status is ok): the lean re-solve of a Monte Carlo draw."""
+        run_status = self._h.run()
+        status = map_status(self._h.getModelStatus())
+        if run_status == _highspy().HighsStatus.kError and status.ok:
+            status = SolveStatus.SOLVER_ERROR
+        if not status.ok:
+            return status, np.full(self.n_col, np.nan)
+        return status, np.asarray(self._h.getSolution().col_value, dtype=np.float64)
 
     def bound_ranging(self) -> FloatArray | None:
         """For each column, how high its upper bound can rise before the optimal basis

@@ -1,0 +1,132 @@
+"""Risk runs: identical numbers on 1 process, 2 processes and a real Dask cluster; the
+stopping rule; resuming from stored batches; the hazard attribution."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from crudeflow.montecarlo.engine import BatchResult, RunSpec
+from crudeflow.montecarlo.run import run_risk
+
+SPEC = RunSpec(scenarios=("", "btc-allocation-raised"), seed=9, draws=120, batch_size=40,
+               year=2025, attribution=True)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def local() -> pd.DataFrame:
+    return run_risk(SPEC).draws
+
+
+def test_one_and_two_processes_give_bit_identical_draws(local: pd.DataFrame) -> None:
+    two = run_risk(SPEC, workers=2)
+    pd.testing.assert_frame_equal(local, two.draws, check_exact=True)
+
+
+@pytest.mark.slow
+def test_a_real_dask_cluster_gives_the_local_numbers_bit_for_bit(local: pd.DataFrame) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        remote = run_risk(SPEC, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local, remote.draws, check_exact=True)
+
+
+def test_resume_from_stored_batches_ends_with_the_uninterrupted_numbers() -> None:
+    spec = RunSpec(seed=4, draws=90, batch_size=30, year=2025, attribution=True)
+    stored: list[BatchResult] = []
+    full = run_risk(spec, on_batch=stored.append)
+    assert [(b.scenario_index, b.batch_index) for b in stored] == [(0, 0), (0, 1), (0, 2)]
+    first = stored[:1]  # "interrupted" after one committed batch
+    resumed = run_risk(
+        spec,
+        done_batches={(b.scenario_index, b.batch_index) for b in first},
+        prior_draws=pd.concat([b.draws for b in first]),
+        prior_attribution=pd.concat([b.attribution for b in first]),
+    )
+    pd.testing.assert_frame_equal(full.draws, resumed.draws, check_exact=True)
+    assert full.summaries == resumed.summaries
+
+
+def test_until_se_stops_at_a_batch_boundary_whatever_the_workers() -> None:
+    spec = RunSpec(seed=1, draws=400, batch_size=50, year=2025)
+    one = run_risk(spec, until_se=0.2)
+    assert one.stopped_early and one.draws_done % 50 == 0 and one.draws_done < 400
+    two = run_risk(spec, until_se=0.2, workers=2)
+    assert two.draws_done == one.draws_done
+    pd.testing.assert_frame_equal(one.draws, two.draws, check_exact=True)
+
+
+def test_attribution_removes_one_hazard_on_the_same_draws(local: pd.DataFrame) -> None:
+    run = run_risk(SPEC)
+    s = run.summaries[0]
+    assert s.hazards, "the default dataset's CPC hazards cost exports"
+    # removing a hazard never makes the mean loss larger (here: every part >= 0) and no part
+    # exceeds the total
+    for h in s.hazards:
+        assert -1e-9 <= h.lost_exports_mt <= s.lost_exports_mt.mean + 1e-9
+    # the draws re-solved without a hazard are exactly the draws in which it struck
+    att, ev = run.attribution, run.events
+    for scen in att["scenario"].unique():
+        a = att[att["scenario"] == scen]
+        e = ev[ev["scenario"] == scen]
+        assert set(zip(a["draw"], a["hazard"], strict=True)) == set(
+            zip(e["draw"], e["hazard"], strict=True)
+        )
+
+
+def test_threads_of_one_process_each_get_their_own_model(local: pd.DataFrame) -> None:
+    # A Dask worker with several threads runs batches concurrently: no HiGHS session is
+    # shared between threads, and the numbers stay those of the local run.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crudeflow.montecarlo.engine import run_batch
+
+    jobs = [(si, bi) for bi in range(SPEC.n_batches) for si in range(len(SPEC.scenarios))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda j: run_batch(SPEC, *j), jobs))
+    threaded = pd.concat([p.draws for p in parts], ignore_index=True)
+    threaded = threaded.sort_values(
+        ["scenario", "draw"],
+        key=lambda c: c.map({"base": 0, "btc-allocation-raised": 1}) if c.name == "scenario" else c,
+    )
+    local_sorted = local.sort_values(
+        ["scenario", "draw"],
+        key=lambda c: c.map({"base": 0, "btc-allocation-raised": 1}) if c.name == "scenario" else c,
+    )
+    pd.testing.assert_frame_equal(
+        threaded.reset_index(drop=True), local_sorted.reset_index(drop=True), check_exact=True
+    )
+
+
+def test_attribution_covers_only_the_first_attribution_draws() -> None:
+    spec = RunSpec(seed=9, draws=60, batch_size=30, year=2025, attribution=True,
+                   attribution_draws=20)  # fmt: skip
+    run = run_risk(spec)
+    assert len(run.attribution) and (run.attribution["draw"] < 20).all()
+    full = run_risk(dataclasses.replace(spec, attribution_draws=0))
+    assert (full.attribution["draw"] >= 20).any()
+    # the first 20 draws' rows are the same either way
+    pd.testing.assert_frame_equal(
+        run.attribution.reset_index(drop=True),
+        full.attribution[full.attribution["draw"] < 20].reset_index(drop=True),
+        check_exact=True,
+    )
+
+
+def test_a_worker_killed_mid_run_gives_a_clear_error() -> None:
+    import multiprocessing
+
+    from crudeflow.errors import CrudeflowError
+
+    def kill_workers(_: BatchResult) -> None:
+        for p in multiprocessing.active_children():
+            p.kill()
+
+    spec = RunSpec(seed=2, draws=200, batch_size=20, year=2025)
+    with pytest.raises(CrudeflowError, match="a worker process died"):
+        run_risk(spec, workers=2, on_batch=kill_workers)
