@@ -121,7 +121,7 @@ def risk_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
 ) -> None:
     """Sample a year of outages many times and re-plan each; summarise the losses."""
-    from crudeflow.explain import country_name
+    from crudeflow.explanation import country_name
     from crudeflow.montecarlo.engine import RunSpec, _network
     from crudeflow.montecarlo.run import run_risk
     from crudeflow.montecarlo.summary import explain_foresight, explain_risk
