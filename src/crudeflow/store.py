@@ -56,7 +56,13 @@ import numpy as np
 import pandas as pd
 
 from crudeflow.errors import StoreError
-from crudeflow.montecarlo.results import DRAW_COLUMNS, EVENT_COLUMNS, GROUP_PREFIX, BatchResult
+from crudeflow.montecarlo.results import (
+    ATTRIBUTION_COLUMNS,
+    DRAW_COLUMNS,
+    EVENT_COLUMNS,
+    GROUP_PREFIX,
+    BatchResult,
+)
 
 __all__ = [
     "DEFAULT_STORE",
@@ -153,8 +159,21 @@ CREATE TABLE events (
     duration_days DOUBLE,
     fraction_lost DOUBLE
 );
+CREATE TABLE attribution (
+    run_id VARCHAR NOT NULL,
+    scenario_index INTEGER NOT NULL,
+    batch_index INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    scenario VARCHAR NOT NULL,
+    draw BIGINT NOT NULL,
+    hazard VARCHAR NOT NULL,
+    lost_exports_mt DOUBLE,
+    lost_netback_musd DOUBLE
+);
 """
-_TABLES = frozenset({"schema_version", "runs", "batches", "draws", "draw_groups", "events"})
+_TABLES = frozenset(
+    {"schema_version", "runs", "batches", "draws", "draw_groups", "events", "attribution"}
+)
 
 
 def _utcnow() -> datetime:
@@ -637,16 +656,28 @@ class RunsStore:
                 "CAST(start_day AS DOUBLE), CAST(duration_days AS DOUBLE), "
                 "CAST(fraction_lost AS DOUBLE) FROM _cf_events"
             )
+        attribution = batch.attribution
+        if not attribution.empty:
+            attribution = attribution.assign(_cf_seq=np.arange(len(attribution), dtype=np.int32))
+            sql.append(
+                f"INSERT INTO attribution SELECT {bkey}, CAST(_cf_seq AS INTEGER), "
+                "CAST(scenario AS VARCHAR), "
+                "CAST(draw AS BIGINT), CAST(hazard AS VARCHAR), "
+                "CAST(lost_exports_mt AS DOUBLE), CAST(lost_netback_musd AS DOUBLE) "
+                "FROM _cf_attribution"
+            )
         sql.append(
             f"UPDATE runs SET n_batches_done = n_batches_done + 1 WHERE run_id = {_lit(run_id)}"
         )
         con.register("_cf_draws", batch.draws)
         con.register("_cf_events", events)
+        con.register("_cf_attribution", attribution)
         try:
             con.execute(";\n".join(sql))
         finally:
             con.unregister("_cf_draws")
             con.unregister("_cf_events")
+            con.unregister("_cf_attribution")
 
     # -- reading back -----------------------------------------------------------------------
     def _groups(self, run_id: str) -> list[str]:
@@ -716,6 +747,23 @@ class RunsStore:
                 if frame.empty:
                     break
                 yield _tidy(frame)
+
+    def load_attribution(self, run_id: str) -> pd.DataFrame:
+        """Every stored attribution row of a run (a draw's losses without one hazard), in the
+        order the batches made them (scenario, batch, position in the batch)."""
+        self._require_run(run_id)
+        cols = ", ".join(ATTRIBUTION_COLUMNS)
+        with self._errors("read the attribution"):
+            frame = (
+                self._db()
+                .execute(
+                    f"SELECT {cols} FROM attribution WHERE run_id = ? "
+                    "ORDER BY scenario_index, batch_index, seq",
+                    [run_id],
+                )
+                .df()
+            )
+        return _tidy(frame)
 
     def load_events(self, run_id: str) -> pd.DataFrame:
         """Every stored event of a run, ordered by scenario, batch and position in the batch."""

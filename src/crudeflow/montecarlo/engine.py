@@ -37,6 +37,7 @@ import scipy.sparse as sp
 
 from crudeflow.errors import CrudeflowError, SolverError
 from crudeflow.montecarlo.outages import OutageModel
+from crudeflow.montecarlo.results import ATTRIBUTION_COLUMNS, BatchResult
 from crudeflow.montecarlo.sampling import (
     DEFAULT_BATCH_SIZE,
     OutageSample,
@@ -79,7 +80,6 @@ DRAW_COLUMNS = (
 )
 """The fixed columns of ``BatchResult.draws`` (then ``flow_mt__<group>``, ``binding_months``)."""
 EVENT_COLUMNS = ("scenario", "draw", "hazard", "start_day", "duration_days", "fraction_lost")
-ATTRIBUTION_COLUMNS = ("scenario", "draw", "hazard", "lost_exports_mt", "lost_netback_musd")
 
 _BIND_REL = 1e-6  # a route binds in a month when its flow is within this share of capacity
 _BIND_MIN_MT = 1e-9
@@ -167,30 +167,6 @@ class RunSpec:
             self,
             year=self.year or net.meta.base_year,
             dataset_hash=self.dataset_hash or dataset_hash(net),
-        )
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """One batch of draws of one scenario (see ``RISK_INTERFACE``: columns of each frame).
-
-    ``attribution`` (only with ``RunSpec.attribution``): for each draw and each hazard that
-    struck in it, the draw's losses re-solved without that hazard's events.
-    """
-
-    scenario_index: int
-    batch_index: int
-    draws: pd.DataFrame
-    events: pd.DataFrame
-    attribution: pd.DataFrame = dataclasses.field(
-        default_factory=lambda: pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS})
-    )
-
-    @property
-    def groups(self) -> tuple[str, ...]:
-        """The route groups of the ``flow_mt__<group>`` columns, in column order."""
-        return tuple(
-            str(c)[len("flow_mt__") :] for c in self.draws.columns if str(c).startswith("flow_mt__")
         )
 
 

@@ -7,11 +7,11 @@ are the contract between the two (``RISK_INTERFACE.md``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["DRAW_COLUMNS", "EVENT_COLUMNS", "GROUP_PREFIX", "BatchResult"]
+__all__ = ["ATTRIBUTION_COLUMNS", "DRAW_COLUMNS", "EVENT_COLUMNS", "GROUP_PREFIX", "BatchResult"]
 
 #: Columns of :attr:`BatchResult.draws` besides the ``flow_mt__<group>`` ones, in order.
 DRAW_COLUMNS: tuple[str, ...] = (
@@ -36,6 +36,20 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "fraction_lost",
 )
 
+#: Columns of :attr:`BatchResult.attribution`: a draw's losses re-solved without one hazard.
+ATTRIBUTION_COLUMNS: tuple[str, ...] = (
+    "scenario",
+    "draw",
+    "hazard",
+    "lost_exports_mt",
+    "lost_netback_musd",
+)
+
+
+def _no_attribution() -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS})
+
+
 #: Prefix of the per-route-group flow columns of :attr:`BatchResult.draws` (Mt over the horizon).
 GROUP_PREFIX = "flow_mt__"
 
@@ -59,6 +73,9 @@ class BatchResult:
         Which batch of the scenario this is (draws ``batch_index * batch_size`` onwards).
     scenario_index : int
         Position of the scenario in the run's spec (0 is the reference).
+    attribution : pandas.DataFrame
+        Only when the run attributes losses: for each draw and each hazard that struck in it,
+        the draw's losses re-solved without that hazard's events (:data:`ATTRIBUTION_COLUMNS`).
 
     Examples
     --------
@@ -76,6 +93,7 @@ class BatchResult:
     events: pd.DataFrame
     batch_index: int
     scenario_index: int
+    attribution: pd.DataFrame = field(default_factory=_no_attribution)
 
     @property
     def groups(self) -> tuple[str, ...]:
