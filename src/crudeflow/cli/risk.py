@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.progress import (
@@ -21,9 +22,15 @@ from rich.progress import (
 from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, fail
+from crudeflow.cli.runs import StoreOpt, open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crudeflow.montecarlo.engine import RunSpec
+    from crudeflow.montecarlo.results import BatchResult
     from crudeflow.montecarlo.run import RiskRun
+    from crudeflow.store import RunsStore
 
 _MONTHS = "JFMAMJJASOND"
 
@@ -118,16 +125,31 @@ def risk_cmd(
         float, typer.Option("--shut-in-threshold", help="Report P(shut-in above this many Mt).")
     ] = 5.0,
     dataset: DatasetOpt = None,
+    store: StoreOpt = None,
+    no_store: Annotated[
+        bool,
+        typer.Option("--no-store", help="Keep the run in memory only (nothing to resume)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
 ) -> None:
-    """Sample a year of outages many times and re-plan each; summarise the losses."""
-    from crudeflow.explanation import country_name
-    from crudeflow.montecarlo.engine import RunSpec, _network
-    from crudeflow.montecarlo.run import run_risk
-    from crudeflow.montecarlo.summary import explain_foresight, explain_risk
+    """Sample a year of outages many times and re-plan each; summarise the losses.
+
+    Every batch of draws is committed to the runs store as it finishes (default
+    ./crudeflow-runs.duckdb; `crudeflow runs list` shows the runs). A run stopped by Ctrl-C,
+    a crash or kill -9 goes on with `crudeflow risk resume RUN` from its last committed batch
+    and ends with the numbers an uninterrupted run gives.
+    """
+    from crudeflow.montecarlo.engine import RunSpec
 
     if workers > 1 and scheduler:
         fail("choose one of --workers and --scheduler", EXIT_USAGE)
+    if scenarios and scenarios[0] == "resume":
+        if len(scenarios) != 2:
+            fail("usage: crudeflow risk resume RUN [--store PATH] [--workers N]", EXIT_USAGE)
+        if no_store:
+            fail("risk resume reads the runs store: drop --no-store", EXIT_USAGE)
+        _resume(scenarios[1], store=store, workers=workers, scheduler=scheduler, as_json=as_json)
+        return
     if foresight not in ("none", "perfect", "both"):
         fail(f"--foresight: expected none, perfect or both, not {foresight!r}", EXIT_USAGE)
     try:
@@ -146,6 +168,83 @@ def risk_cmd(
         attribution=attribution,
         attribution_draws=attribution_draws,
     ).resolved()
+    extras: dict[str, Any] = {"until_se": se, "shut_in_threshold_mt": shut_in}
+    if no_store:
+        _execute(spec, extras, None, None, workers, scheduler, foresight, as_json)
+        return
+    with open_store(store, read_only=False) as opened:
+        run_id = opened.create_run({**spec.to_dict(), **extras})
+        console_err.print(f"run {run_id} -> {opened.path}", markup=False, highlight=False)
+        _execute(spec, extras, opened, run_id, workers, scheduler, foresight, as_json)
+
+
+def _resume(
+    run_id: str, *, store: Path | None, workers: int, scheduler: str | None, as_json: bool
+) -> None:
+    """Go on with a stored run from its last committed batch."""
+    from crudeflow.montecarlo.engine import RunSpec
+
+    with open_store(store, read_only=False) as opened:
+        info = opened.get_run(run_id)
+        if info.status == "done":
+            fail(f"run {run_id} is already done (`crudeflow runs show {run_id}`)", EXIT_USAGE)
+        spec = RunSpec.from_dict(info.spec)
+        extras = {k: info.spec.get(k) for k in ("until_se", "shut_in_threshold_mt")}
+        done = opened.done_batches(run_id)
+        console_err.print(
+            f"resuming run {run_id}: {len(done)} of {info.n_batches_total} batches stored",
+            markup=False,
+            highlight=False,
+        )
+        opened.finish_run(run_id, "running", None, info.elapsed_s)
+        _execute(
+            spec,
+            extras,
+            opened,
+            run_id,
+            workers,
+            scheduler,
+            "none" if spec.foresight == "none" else "perfect",
+            as_json,
+            done=done,
+            prior_elapsed_s=info.elapsed_s,
+        )
+
+
+def _execute(
+    spec: RunSpec,
+    extras: dict[str, Any],
+    opened: RunsStore | None,
+    run_id: str | None,
+    workers: int,
+    scheduler: str | None,
+    foresight: str,
+    as_json: bool,
+    *,
+    done: set[tuple[int, int]] | None = None,
+    prior_elapsed_s: float = 0.0,
+) -> None:
+    """Run (or go on with) ``spec``, committing each batch to ``opened`` when given."""
+    from crudeflow.explanation import country_name
+    from crudeflow.montecarlo.engine import _network
+    from crudeflow.montecarlo.run import run_risk
+    from crudeflow.montecarlo.summary import explain_foresight, explain_risk
+
+    se = extras.get("until_se")
+    shut_in_raw = extras.get("shut_in_threshold_mt")
+    shut_in = 5.0 if shut_in_raw is None else float(shut_in_raw)
+    on_batch: Callable[[BatchResult], None] | None = None
+    prior_draws = prior_attribution = None
+    if opened is not None and run_id is not None:
+        store_ = opened
+        rid = run_id
+
+        def on_batch(batch: BatchResult) -> None:
+            store_.append_batch(rid, batch)
+
+        if done:
+            prior_draws = opened.load_draws(run_id)
+            prior_attribution = opened.load_attribution(run_id)
     net = _network(spec.dataset)
     progress = Progress(
         TextColumn("[bold]risk[/]"),
@@ -167,15 +266,35 @@ def risk_cmd(
             rate = f"{done / elapsed:,.0f} draws/s" if elapsed > 0 else ""
             progress.update(task, completed=done, total=total, rate=rate)
 
-        run = run_risk(
-            spec,
-            workers=workers,
-            scheduler=scheduler,
-            until_se=se,
-            progress=tick,
-            shut_in_threshold_mt=shut_in,
-            keep_events=False,
-        )
+        try:
+            run = run_risk(
+                spec,
+                workers=workers,
+                scheduler=scheduler,
+                until_se=None if se is None else float(se),
+                progress=tick,
+                shut_in_threshold_mt=shut_in,
+                keep_events=False,
+                on_batch=on_batch,
+                done_batches=done or (),
+                prior_draws=prior_draws,
+                prior_attribution=prior_attribution,
+            )
+        except BaseException:
+            if opened is not None and run_id is not None:
+                # committed batches stay; `risk resume` goes on from them
+                with contextlib.suppress(Exception):
+                    opened.finish_run(run_id, "interrupted", None, prior_elapsed_s)
+                console_err.print(
+                    f"run {run_id} interrupted: `crudeflow risk resume {run_id}` goes on",
+                    markup=False,
+                    highlight=False,
+                )
+            raise
+        if opened is not None and run_id is not None:
+            opened.finish_run(
+                run_id, "done", json.dumps(run.to_dict()), prior_elapsed_s + run.elapsed_s
+            )
         perfect = None
         if foresight == "both":
             # the same draws, planned knowing the year (no attribution: the gap is the point)

@@ -305,7 +305,7 @@ def explain_risk(summaries: Sequence[RiskSummary], *, producer: str = "") -> lis
     ...                           lost_exports_mt=Stat(0.5, 0.01, 0.0, 0.2, 2.5, 3.0))],
     ...                          producer="Kazakhstan"):
     ...     print(line)
-    Over 1000 simulated years of base, Kazakhstan loses 1.0 Mt of exports (USD 500 m of netback) on average to outages, against a no-outage plan of 80.0 Mt.
+    Over 1,000 simulated years of base, Kazakhstan loses 1.0 Mt of exports (USD 500 m of netback) on average to outages, against a no-outage plan of 80.0 Mt.
     In 1 year in 20, Kazakhstan loses more than 4.0 Mt of exports; the worst 5% of years lose 6.0 Mt on average.
     In 3% of years more than 5.0 Mt is shut in.
     cpc_storm accounts for 40% of the expected loss (each hazard removed in turn; the parts need not add up).
@@ -317,7 +317,7 @@ def explain_risk(summaries: Sequence[RiskSummary], *, producer: str = "") -> lis
     who = producer or "The producer"
     x, nb = ref.lost_exports_mt, ref.lost_netback_musd
     lines = [
-        f"Over {ref.draws} simulated years of {ref.scenario}, {who} loses {_mt(x.mean)} Mt of "
+        f"Over {ref.draws:,} simulated years of {ref.scenario}, {who} loses {_mt(x.mean)} Mt of "
         f"exports (USD {nb.mean:,.0f} m of netback) on average to outages, against a "
         f"no-outage plan of {_mt(ref.reference_exported_mt)} Mt.",
         f"In 1 year in 20, {who} loses more than {_mt(x.p95)} Mt of exports; the worst 5% of "
