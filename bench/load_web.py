@@ -280,7 +280,12 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
     ap.add_argument("--dataset", type=Path, default=None, help="dataset folder (default: built in)")
-    ap.add_argument("--max-solves", type=int, default=2, help="server --max-solves (default 2)")
+    ap.add_argument(
+        "--max-solves",
+        type=int,
+        default=None,
+        help="server --max-solves (default: the server's, 1)",
+    )
     ap.add_argument(
         "--workers", type=int, default=None, help="server --workers (default: one per core)"
     )
@@ -316,9 +321,9 @@ def main() -> int:
         "127.0.0.1",
         "--port",
         str(port),
-        "--max-solves",
-        str(args.max_solves),
     ]
+    if args.max_solves is not None:
+        cmd += ["--max-solves", str(args.max_solves)]
     if args.dataset is not None:
         cmd += ["--dataset", str(args.dataset)]
     if args.workers is not None:
@@ -371,9 +376,9 @@ def main() -> int:
 - command: `{shown}`
 - machine: {machine()}
 - {versions()}
-- server: `crudeflow serve` (uvicorn, {workers} worker process(es)) on 127.0.0.1, dataset \
+- server: `crudeflow serve` (uvicorn, {workers} worker process(es), a SO_REUSEPORT socket each) on 127.0.0.1, dataset \
 {health["dataset"]} ({health["routes"]} routes, {health["nodes"]} nodes), \
-{args.max_solves} concurrent solves per worker, solve time limit \
+{health.get("max_concurrent_solves", args.max_solves)} concurrent solves per worker, solve time limit \
 {health["solve_time_limit_s"]:g} s, plan cache on; client and server share the machine \
 (1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
 - load: {args.clients} concurrent {args.client} clients (one keep-alive connection each), {elapsed:.1f} s after a warm-up; \

@@ -223,14 +223,17 @@ def test_serve_runs_one_process_per_core_by_default(monkeypatch: pytest.MonkeyPa
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    monkeypatch.setattr(
+        "crudeflow.cli.serve.run_workers",
+        lambda bind, port, n: calls.append({"bind": bind, "port": port, "workers": n}),
+    )
     monkeypatch.setattr("crudeflow.cli.serve._cores", lambda: 3)
     monkeypatch.setenv(CONFIG_ENV, "")
     args = ["serve", "--dataset", str(MINI), "--allow-host", "planner.lan"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    (call,) = calls
-    assert call["app"] == "crudeflow.web.app:app_from_env" and call["factory"] is True
-    assert call["workers"] == 3
+    (call,) = calls  # one SO_REUSEPORT socket per worker process, not uvicorn's shared socket
+    assert (call["bind"], call["port"], call["workers"]) == ("127.0.0.1", 8000, 3)
     config = json.loads(os.environ[CONFIG_ENV])
     assert config["dataset"] == str(MINI.resolve()) and config["allowed_hosts"] == ["planner.lan"]
     worker_app = app_from_env()  # what each worker process builds
@@ -300,3 +303,52 @@ async def test_repeated_request_bytes_are_answered_from_the_raw_cache(
     assert [r.status_code for r in errors] == [422, 422]  # errors are never kept
     assert len(app.state.raw_cache) == 1
     assert foreign.status_code == 400  # the Host check comes before any cached answer
+
+
+def test_serve_workers_share_the_port_and_answer(tmp_path: Path) -> None:
+    """Two real worker processes on one port (SO_REUSEPORT): both answer, Ctrl-C stops all."""
+    import signal
+    import socket as socket_
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket_.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from crudeflow.cli import main; main()",
+            "serve",
+            "--dataset",
+            str(MINI),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        answered = 0
+        while time.monotonic() < deadline and answered < 20:
+            try:
+                # a new connection each time: the kernel spreads them over the workers
+                r = httpx.get(f"http://127.0.0.1:{port}/api/network", timeout=10)
+                assert r.status_code == 200
+                answered += 1
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert answered == 20
+    finally:
+        proc.send_signal(signal.SIGTERM)  # stops the workers too: their stderr pipe closes
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err, err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -59,8 +60,15 @@ def serve_cmd(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port.")] = 8000,
     max_concurrent_solves: Annotated[
-        int, typer.Option("--max-solves", min=1, max=64, help="Solves that run at once.")
-    ] = 2,
+        int,
+        typer.Option(
+            "--max-solves",
+            min=1,
+            max=64,
+            help="Solves that run at once in each worker process (a process computes on one "
+            "core: more only interleave and stretch the slowest answers).",
+        ),
+    ] = 1,
     solve_time_limit: Annotated[
         float,
         typer.Option("--time-limit", min=0.1, max=600, help="Seconds a solve may take (503)."),
@@ -129,6 +137,9 @@ def serve_cmd(
         uvicorn.run(web, host=bind, port=port, log_level="info", access_log=False)
         return
     os.environ[CONFIG_ENV] = json.dumps(options)  # read by each worker's app_from_env
+    if hasattr(socket, "SO_REUSEPORT"):
+        run_workers(bind, port, n_workers)
+        return
     uvicorn.run(
         "crudeflow.web.app:app_from_env",
         factory=True,
@@ -138,3 +149,61 @@ def serve_cmd(
         log_level="info",
         access_log=False,
     )
+
+
+def _listening_socket(bind: str, port: int) -> socket.socket:
+    """A socket of its own for one worker, sharing the port with the others (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((bind, port))
+    sock.listen(2048)
+    return sock
+
+
+def _worker(bind: str, port: int) -> None:  # pragma: no cover - runs in a child process
+    import uvicorn
+
+    config = uvicorn.Config(
+        "crudeflow.web.app:app_from_env",
+        factory=True,
+        log_level="info",
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[_listening_socket(bind, port)])
+
+
+def run_workers(bind: str, port: int, n_workers: int) -> None:
+    """Serve with ``n_workers`` processes, each listening on its own SO_REUSEPORT socket.
+
+    Why not uvicorn's ``workers=``: its processes share one listening socket, and a burst of
+    keep-alive connections is mostly accepted by one of them, so the other cores idle (measured:
+    two workers served 85 requests/s where one served 78). With a socket each, the kernel
+    spreads new connections over the processes. Ctrl-C stops every worker (each shuts down
+    gracefully) and then the command.
+    """
+    import multiprocessing
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (kill, a supervisor) stops the workers as Ctrl-C does
+
+    ctx = multiprocessing.get_context("spawn")  # the settings travel in $CRUDEFLOW_WEB_CONFIG
+    procs = [ctx.Process(target=_worker, args=(bind, port)) for _ in range(n_workers)]
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            if proc.pid is not None:
+                proc.join(timeout=30)
+        signal.signal(signal.SIGTERM, previous)

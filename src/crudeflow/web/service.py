@@ -42,7 +42,6 @@ __all__ = [
     "check_requirements",
     "check_routes",
     "encode_json",
-    "figure_fields",
     "horizon_fields",
     "jsonable",
     "solve_bypass",
@@ -112,33 +111,6 @@ def horizon_fields(periods: Periods) -> dict[str, Any]:
         "horizon_end": end,
         "horizon_months": months,
         "horizon_years": periods.horizon_years,
-    }
-
-
-def figure_fields(p: Plan) -> dict[str, Any]:
-    """Headline figures of ``p`` named by kind: horizon totals and annual rates side by side.
-
-    Horizon totals: ``available_mt``, ``exported_mt``, ``shut_in_mt``, ``delivered_mt``,
-    ``netback_musd`` (USD m over the horizon). Annual rates: ``available_mtpa``,
-    ``exported_mtpa``, ``shut_in_mtpa``, ``delivered_mtpa``, ``netback_musd_per_yr``. Plus the
-    :func:`horizon_fields`. Clients show these as given and never derive one from the other.
-
-    ``Plan.to_dict()`` carries the same fields once the library adds them; the API keeps
-    the library's values (see :func:`solve_plan`) and only fills in missing ones.
-    """
-    years = p.periods.horizon_years
-    return {
-        "available_mt": p.available_mt,
-        "exported_mt": p.exported_mt,
-        "shut_in_mt": max(p.available_mt - p.exported_mt, 0.0),
-        "delivered_mt": p.delivered_mt,
-        "netback_musd": p.netback_musd,
-        "available_mtpa": p.available_mtpa,
-        "exported_mtpa": p.exported_mtpa,
-        "shut_in_mtpa": p.shut_in_mtpa,
-        "delivered_mtpa": p.delivered_mt / years,
-        "netback_musd_per_yr": p.netback_musd / years,
-        **horizon_fields(p.periods),
     }
 
 
@@ -242,7 +214,7 @@ def solve_plan(
     """Solve a plan and return its JSON (``Plan.to_dict()`` plus ``explanations``).
 
     With ``preset``, the dataset's scenario of that name sets the horizon and dated changes.
-    The headline figures follow the figure-naming contract (:func:`figure_fields`).
+    The headline figures follow the figure-naming contract of :meth:`Plan.to_dict`.
     """
     p = _solve(
         network,
@@ -281,9 +253,7 @@ def solve_plan_json(
 
 
 def _plan_dict(p: Plan) -> dict[str, Any]:
-    out = p.to_dict()
-    for key, value in figure_fields(p).items():
-        out.setdefault(key, value)  # the library's own values win once it has them
+    out = p.to_dict()  # every figure named by kind, computed by the library (never here)
     out["explanations"] = explain(p)
     return out
 
