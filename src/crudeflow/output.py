@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads on first use: `crudeflow --help` stays instant
+    import pandas as pd
 
 __all__ = [
     "OUTPUT_DECIMALS",
@@ -72,12 +74,13 @@ def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> clean_frame(pd.DataFrame({"x": [-1e-12, 0.1 + 0.2], "k": ["a", "b"]}))["x"].tolist()
     [0.0, 0.3]
     """
     out = df.copy()
     for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
+        if out[col].dtype.kind == "f":
             out[col] = out[col].round(OUTPUT_DECIMALS) + 0.0
     return out
 
@@ -88,6 +91,7 @@ def column(values: Any) -> list[Any]:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> column(np.array([1 / 3, -0.0, np.nan])), column(pd.Series(["a", "b"]))
     ([0.333333, 0.0, None], ['a', 'b'])
     """
@@ -107,6 +111,7 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> records(pd.DataFrame({"x": [0.1 + 0.2, -0.0]}, index=pd.Index(["a", "b"], name="k")))
     [{'k': 'a', 'x': 0.3}, {'k': 'b', 'x': 0.0}]
     """
@@ -124,6 +129,7 @@ def to_csv(df: pd.DataFrame, *, index: bool = False) -> str:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> print(to_csv(pd.DataFrame({"x": [-0.0, 1 / 3]})), end="")
     x
     0.0
