@@ -36,6 +36,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crudeflow.errors import CrudeflowError, SolverError
+from crudeflow.montecarlo import results
 from crudeflow.montecarlo.outages import OutageModel
 from crudeflow.montecarlo.results import ATTRIBUTION_COLUMNS, BatchResult
 from crudeflow.montecarlo.sampling import (
@@ -68,18 +69,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Foresight = Literal["none", "perfect"]
 
-DRAW_COLUMNS = (
-    "scenario",
-    "draw",
-    "exported_mt",
-    "shut_in_mt",
-    "netback_musd",
-    "lost_exports_mt",
-    "lost_netback_musd",
-    "n_events",
-)
+DRAW_COLUMNS = tuple(c for c in results.DRAW_COLUMNS if c != "binding_months")
 """The fixed columns of ``BatchResult.draws`` (then ``flow_mt__<group>``, ``binding_months``)."""
-EVENT_COLUMNS = ("scenario", "draw", "hazard", "start_day", "duration_days", "fraction_lost")
+EVENT_COLUMNS = results.EVENT_COLUMNS
 
 _BIND_REL = 1e-6  # a route binds in a month when its flow is within this share of capacity
 _BIND_MIN_MT = 1e-9
