@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crudeflow.errors import CrudeflowError, Problem
+from crudeflow.invest.projects import Project
 from crudeflow.montecarlo.outages import OutageModel
 
 __all__ = [
@@ -119,6 +120,8 @@ class Route:
     transit_source: str = ""
     loss_source: str = ""
     note: str = ""
+    passages: tuple[str, ...] = ()
+    """Straits and canals the route passes (ids of the passages table), in order."""
 
     def open_in(self, year: int) -> bool:
         """True when the route is operating and had opened by ``year``."""
@@ -227,6 +230,8 @@ class Network:
     path: str = ""
     outages: OutageModel = field(default_factory=OutageModel)
     """Hazards from ``outages.csv`` (empty when the dataset has none)."""
+    projects: tuple[Project, ...] = ()
+    """Candidate investments from ``projects.csv`` (empty when the dataset has none)."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see

@@ -1,0 +1,74 @@
+"""A candidate project: capacity added to a route, as one block or in modules.
+
+The loader (``projects.csv``) builds these; the deterministic MILP and the two-stage stochastic
+model both read them. Money is in USD m; capacity in Mt/yr.
+
+Examples
+--------
+>>> p = Project(id="KURYK_TANKERS", name="Kuryk tankers", route="KURYK_SANGACHAL",
+...             adds_mtpa=0.375, modules_max=8, capex_musd=40.0, opex_musd_per_yr=2.0,
+...             lifetime_years=25, earliest_year=2026)
+>>> round(p.annualised_cost_musd_per_yr(0.08), 4)
+5.7472
+>>> p.is_block
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Project", "capital_recovery_factor"]
+
+
+def capital_recovery_factor(rate: float, years: int) -> float:
+    """Share of a capital sum paid each year to repay it with interest over ``years``.
+
+    ``rate * (1 + rate)**years / ((1 + rate)**years - 1)``; ``1 / years`` when ``rate`` is 0.
+
+    >>> round(capital_recovery_factor(0.08, 25), 6)
+    0.093679
+    >>> capital_recovery_factor(0.0, 20)
+    0.05
+    """
+    if years <= 0:
+        raise ValueError(f"lifetime must be at least one year, got {years}")
+    if rate == 0:
+        return 1.0 / years
+    growth = (1.0 + rate) ** years
+    return rate * growth / (growth - 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Capacity that can be built on ``route``: ``modules_max`` modules of ``adds_mtpa`` each.
+
+    A block project (one terminal, one pipeline) has ``modules_max == 1``. Costs are per module.
+    ``requires``: projects that must be built (at least one module) for this one to be built;
+    ``excludes``: projects that cannot be built together with this one.
+    """
+
+    id: str
+    name: str
+    route: str
+    adds_mtpa: float
+    modules_max: int
+    capex_musd: float
+    opex_musd_per_yr: float
+    lifetime_years: int
+    earliest_year: int
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    hypothetical: bool = False
+    source: str = ""
+    note: str = ""
+
+    @property
+    def is_block(self) -> bool:
+        """True for a project built whole or not at all (binary)."""
+        return self.modules_max == 1
+
+    def annualised_cost_musd_per_yr(self, discount_rate: float) -> float:
+        """Capex annualised over the lifetime at ``discount_rate``, plus fixed opex, per module."""
+        crf = capital_recovery_factor(discount_rate, self.lifetime_years)
+        return self.capex_musd * crf + self.opex_musd_per_yr
