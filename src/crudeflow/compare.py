@@ -78,7 +78,8 @@ def compare_plans(
     Columns: exports, shut-in and netback (Mt and USD m: totals over the row's period or
     span), flows by route group (``<group>_mt``) and the difference to the first scenario over
     the same period or span (``delta_*``; NaN where the first scenario has no such period).
-    ``horizon`` is each scenario's own horizon. When the scenarios share no month, each ``total`` row covers its
+    ``horizon`` is each scenario's own horizon and ``foresight`` what its plan knew in advance
+    (:attr:`crudeflow.solve.plan.Plan.foresight`). When the scenarios share no month, each ``total`` row covers its
     own horizon and has no ``delta_*``.
     """
     if not named:
@@ -99,6 +100,7 @@ def compare_plans(
         df.insert(0, "scenario", label)
         df.insert(1, "kind", "period")
         df["horizon"] = p.horizon_label
+        df["foresight"] = p.foresight
         frames.append(df)
         span = list(shared) if shared else list(p.periods.labels)
         tot = df[df["period"].isin(span)][value_cols].sum()
@@ -108,10 +110,11 @@ def compare_plans(
             "period": _span_label(span),
             **{c: float(tot[c]) for c in value_cols},
             "horizon": p.horizon_label,
+            "foresight": p.foresight,
         }
         totals.append(row)
     out = pd.concat([*frames, pd.DataFrame(totals)], ignore_index=True)
-    out = out[["scenario", "kind", "period", "horizon", *value_cols]]
+    out = out[["scenario", "kind", "period", "horizon", "foresight", *value_cols]]
     ref_label = named[0][0]
     ref = out[out["scenario"] == ref_label]
     by_period = ref[ref["kind"] == "period"].set_index("period")[value_cols]

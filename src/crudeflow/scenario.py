@@ -35,12 +35,13 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -68,21 +69,30 @@ from crudeflow._scenario_fields import (
 )
 from crudeflow._scenario_fields import MAX_FILE_BYTES as MAX_FILE_BYTES
 from crudeflow._yaml import YamlInputError, YamlMap, load_yaml
-from crudeflow.errors import CrudeflowError, ScenarioError
+from crudeflow.errors import CrudeflowError, ScenarioError, SolverError
 from crudeflow.network.model import Network, Source
 from crudeflow.requirements import Requirement, parse_requirement
 from crudeflow.solve.lp import PeriodOverrides, Periods
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crudeflow.solve.plan import Foresight, Plan
+
 __all__ = [
     "Change",
+    "EarlyWarning",
     "Scenario",
     "ScenarioInputs",
     "apply_scenario",
+    "early_warning",
+    "foresight_matters",
     "list_presets",
     "load_scenario",
     "parse_scenario",
     "resolve_scenario",
     "run_scenario",
+    "strike_period",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -639,25 +649,242 @@ def scenario_network(scenario: Scenario, default: Network | None = None) -> Netw
     return load_dataset(scenario.dataset)
 
 
+def strike_period(change: Change, periods: Periods) -> int | None:
+    """The period in which a plan without foresight learns of ``change``.
+
+    That is the period holding the change's first day inside the horizon: 0 for a change
+    without ``from`` or in force when the horizon opens; ``None`` for a change wholly outside
+    the horizon (an inherited one, ignored). An annual plan has one period: always 0.
+
+    Examples
+    --------
+    >>> sc = parse_scenario("name: d\\nhorizon: {start: 2025-10, end: 2025-12}\\nchanges:\\n"
+    ...                     "  - route: B_M\\n    capacity_factor: 0.5\\n"
+    ...                     "    from: 2025-11-29\\n", source="d.yaml")
+    >>> strike_period(sc.changes[0], sc.horizon)
+    1
+    """
+    bounds = _period_bounds(periods)
+    first, last = bounds[0][0], bounds[-1][1]
+    if (change.start and change.start > last) or (change.end and change.end < first):
+        return None
+    day = first if change.start is None or change.start <= first else change.start
+    return next(k for k, (a, b) in enumerate(bounds) if a <= day <= b)
+
+
+def _stage_inputs(
+    scenario: Scenario, network: Network, changes: Sequence[Change], full: ScenarioInputs
+) -> ScenarioInputs:
+    """The inputs of ``scenario`` with only ``changes`` known (the same LP columns as
+    ``full``: a supply node only the later changes touch keeps its dataset supply)."""
+    inputs = apply_scenario(dataclasses.replace(scenario, changes=tuple(changes)), network)
+    supply = dict(inputs.overrides.supply_mtpa)
+    for node in full.overrides.supply_mtpa:
+        if node not in supply:
+            years = scenario.horizon.years
+            supply[node] = np.array([network.supply_in(y).get(node, 0.0) for y in years])
+    return dataclasses.replace(
+        inputs, overrides=dataclasses.replace(inputs.overrides, supply_mtpa=supply)
+    )
+
+
 def run_scenario(
     scenario: Scenario,
     network: Network | None = None,
     *,
     strict: bool = False,
     extra_requirements: Sequence[str] = (),
-) -> Any:
-    """Apply and solve a scenario; returns a :class:`~crudeflow.solve.plan.Plan`."""
-    from crudeflow.solve.plan import plan
+    foresight: Foresight = "perfect",
+) -> Plan:
+    """Apply and solve a scenario; returns a :class:`~crudeflow.solve.plan.Plan`.
 
+    ``foresight="perfect"`` plans the horizon knowing every dated change in advance.
+    ``foresight="none"`` learns each change in the period it strikes (:func:`strike_period`):
+    it plans with the changes in force when the horizon opens, then from each later period
+    in which a change strikes re-plans the rest of the horizon knowing the changes struck so
+    far, the periods already run fixed at what was done (the rolling re-plan of the risk
+    engine, :mod:`crudeflow.solve.rolling`; docs/scenario-format.md, "Foresight"). The plan
+    returned is the last re-plan; its ``foresight`` and ``replanned`` say so.
+
+    Raises
+    ------
+    ScenarioError
+        Whatever :func:`apply_scenario` rejects; a requirement the network lacks.
+    SolverError
+        A re-plan without foresight has no solution (the months already run leave none).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> sc = parse_scenario("name: d\\nhorizon: {start: 2025-10, end: 2025-12}\\nchanges:\\n"
+    ...                     "  - route: B_M\\n    capacity_factor: 0\\n"
+    ...                     "    from: 2025-12-01\\n", source="d.yaml")
+    >>> p = run_scenario(sc, toy_network(), foresight="none")
+    >>> p.foresight, p.replanned
+    ('none', ('2025-12',))
+    """
+    from crudeflow.solve.plan import opening_state, plan
+    from crudeflow.solve.rolling import FixedPast
+
+    if foresight not in ("none", "perfect"):
+        raise ValueError(f"foresight: expected 'none' or 'perfect', not {foresight!r}")
     net = network if network is not None else scenario_network(scenario)
     inputs = apply_scenario(scenario, net)
-    return plan(
+    requirements = [*inputs.requirements, *extra_requirements]
+    periods = inputs.periods
+    strikes = [strike_period(ch, periods) for ch in scenario.changes]
+    stages = sorted({k for k in strikes if k})
+    if foresight == "perfect" or not stages:
+        p = plan(
+            net,
+            periods=periods,
+            overrides=inputs.overrides,
+            requirements=requirements,
+            strict=strict,
+        )
+        return dataclasses.replace(p, foresight=foresight)
+    state = None if periods.steady else opening_state(net, periods)
+    known = [ch for ch, k in zip(scenario.changes, strikes, strict=True) if k == 0]
+    stage = _stage_inputs(scenario, net, known, inputs)
+    p = plan(
         net,
-        periods=inputs.periods,
-        overrides=inputs.overrides,
-        requirements=[*inputs.requirements, *extra_requirements],
-        strict=strict,
+        periods=periods,
+        overrides=stage.overrides,
+        requirements=requirements,
+        baseline=False,
+        initial_state=state,
     )
+    for m in stages:
+        known = [
+            ch for ch, k in zip(scenario.changes, strikes, strict=True) if k is not None and k <= m
+        ]
+        last = m == stages[-1]
+        stage = inputs if last else _stage_inputs(scenario, net, known, inputs)
+        try:
+            p = plan(
+                net,
+                periods=periods,
+                overrides=stage.overrides,
+                requirements=requirements,
+                strict=strict and last,
+                baseline=last,
+                initial_state=state,
+                fixed_past=FixedPast(m, p.solution),
+            )
+        except SolverError as exc:
+            raise SolverError(
+                f"{scenario.name} without foresight: the re-plan from {periods.labels[m]} has "
+                f"no solution with the months before it fixed as run ({exc})"
+            ) from None
+    return dataclasses.replace(
+        p, foresight="none", replanned=tuple(periods.labels[m] for m in stages)
+    )
+
+
+def foresight_matters(scenario: Scenario) -> bool:
+    """True when a change strikes after the horizon's first period: then the plans with
+    and without foresight may differ (:func:`early_warning`).
+
+    Examples
+    --------
+    >>> foresight_matters(parse_scenario("name: b\\nhorizon: {year: 2025, monthly: true}\\n"))
+    False
+    """
+    return any(strike_period(ch, scenario.horizon) for ch in scenario.changes)
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    """A scenario planned knowing its dated changes in advance and learning them as they
+    strike: the difference is what early warning is worth (totals over the horizon)."""
+
+    scenario: str
+    perfect: Plan
+    none: Plan
+
+    @property
+    def replanned(self) -> tuple[str, ...]:
+        """The periods from which the plan without foresight was re-optimised."""
+        return self.none.replanned
+
+    @property
+    def differs(self) -> bool:
+        """True when the two plans differ by more than 1 t or USD 1 in some period."""
+        d = self.by_period()
+        cols = ["delta_exported_mt", "delta_netback_musd"]
+        return bool((d[cols].abs() > 1e-6).to_numpy().any())
+
+    @property
+    def value_musd(self) -> float:
+        """Netback with foresight minus without, USD m over the horizon."""
+        return self.perfect.netback_musd - self.none.netback_musd
+
+    @property
+    def exported_gap_mt(self) -> float:
+        """Exports with foresight minus without, Mt over the horizon."""
+        return self.perfect.exported_mt - self.none.exported_mt
+
+    def by_period(self) -> pd.DataFrame:
+        """Per period: exports, shut-in and netback with (``_perfect``) and without
+        (``_none``) foresight, and the differences (``delta_``: perfect minus none)."""
+        a, b = self.perfect.by_period, self.none.by_period
+        out = a[["exported_mt", "shut_in_mt", "netback_musd"]].add_suffix("_perfect")
+        for col in ("exported_mt", "shut_in_mt", "netback_musd"):
+            out[f"{col}_none"] = b[col]
+            out[f"delta_{col}"] = a[col] - b[col]
+        return out.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the totals both ways, the value, and the per-period table."""
+        from crudeflow.output import clean, records
+
+        head: dict[str, Any] = clean(
+            {
+                "scenario": self.scenario,
+                "replanned": list(self.replanned),
+                "differs": self.differs,
+                "horizon_label": self.perfect.horizon_label,
+                "exported_mt_perfect": self.perfect.exported_mt,
+                "exported_mt_none": self.none.exported_mt,
+                "netback_musd_perfect": self.perfect.netback_musd,
+                "netback_musd_none": self.none.netback_musd,
+                "exported_gap_mt": self.exported_gap_mt,
+                "value_of_early_warning_musd": self.value_musd,
+            }
+        )
+        return {**head, "by_period": records(self.by_period())}
+
+
+def early_warning(
+    scenario: Scenario,
+    network: Network | None = None,
+    *,
+    plans: Mapping[str, Plan] | None = None,
+    extra_requirements: Sequence[str] = (),
+) -> EarlyWarning | None:
+    """Both plans of ``scenario`` (``plans`` may give one already solved, by foresight), or
+    ``None`` when no change strikes after the first period (the plans are the same).
+
+    Examples
+    --------
+    >>> from crudeflow.network.model import toy_network
+    >>> sc = parse_scenario("name: d\\nhorizon: {start: 2025-10, end: 2025-12}\\nchanges:\\n"
+    ...                     "  - route: B_M\\n    capacity_factor: 0\\n"
+    ...                     "    from: 2025-12-01\\n", source="d.yaml")
+    >>> ew = early_warning(sc, toy_network())
+    >>> ew is not None and ew.value_musd >= 0
+    True
+    """
+    if not foresight_matters(scenario):
+        return None
+    net = network if network is not None else scenario_network(scenario)
+    got = dict(plans or {})
+    for mode in ("perfect", "none"):
+        if mode not in got:
+            got[mode] = run_scenario(
+                scenario, net, foresight=mode, extra_requirements=extra_requirements
+            )
+    return EarlyWarning(scenario.name, got["perfect"], got["none"])
 
 
 def list_presets(network: Network) -> list[Scenario]:

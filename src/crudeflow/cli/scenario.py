@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -14,10 +14,14 @@ from crudeflow.cli._common import (
     app,
     console,
     console_err,
+    fail,
     json_text,
     load,
 )
 from crudeflow.output import fmt, fmt_signed, to_csv
+
+if TYPE_CHECKING:
+    from crudeflow.scenario import EarlyWarning
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -26,6 +30,24 @@ app.add_typer(scenario_app, name="scenario")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV.")]
+ForesightOpt = Annotated[
+    str,
+    typer.Option(
+        "--foresight",
+        help="perfect: the plan knows every dated change in advance; none: it learns each in "
+        "the month it strikes and re-plans from there with the stocks and crude in transit it "
+        "has. Where they differ, the table also shows the other and the gap (the value of "
+        "early warning).",
+    ),
+]
+
+
+def _foresight(value: str) -> Literal["none", "perfect"]:
+    if value == "none":
+        return "none"
+    if value == "perfect":
+        return "perfect"
+    fail(f"--foresight: expected none or perfect, not {value!r}", EXIT_USAGE)
 
 
 def _one_format(as_json: bool, as_csv: bool) -> None:
@@ -71,30 +93,94 @@ def run_cmd(
             "deliveries (every row balances; docs/output-format.md).",
         ),
     ] = False,
+    foresight: ForesightOpt = "perfect",
 ) -> None:
     """Solve one scenario and show its plan, month by month."""
     from crudeflow.cli.plan import print_plan
-    from crudeflow.scenario import resolve_scenario, run_scenario
+    from crudeflow.scenario import early_warning, resolve_scenario, run_scenario
 
     _one_format(as_json, as_csv)
+    mode = _foresight(foresight)
     net = load(dataset)
     sc = resolve_scenario(scenario, net)
     if sc.dataset != "default":
         net = load(__import__("pathlib").Path(sc.dataset))
-    p = run_scenario(sc, net, strict=strict)
+    p = run_scenario(sc, net, strict=strict, foresight=mode)
+    if as_csv:
+        sys.stdout.write(to_csv(p.period_frame()))
+        return
+    ew = early_warning(sc, net, plans={mode: p})
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
+        out["early_warning"] = ew.to_dict() if ew is not None else None
         sys.stdout.write(json_text(out))
-        return
-    if as_csv:
-        sys.stdout.write(to_csv(p.period_frame()))
         return
     console.print(f"[bold]Scenario {sc.name}[/]: {sc.title}")
     if sc.description:
         console.print(f"  {sc.description}")
+    if p.foresight == "none" and p.replanned:
+        console.print(
+            "  Without foresight: each dated change is learnt in the month it strikes; "
+            f"re-planned from {', '.join(_month(m) for m in p.replanned)}."
+        )
     print_plan(p, net)
     _period_table(p)
+    if ew is not None and ew.differs:
+        _early_warning_table(ew)
+
+
+def _month(period: str) -> str:
+    from crudeflow.solve.plan import month_label
+
+    return month_label(period)
+
+
+def _early_warning_table(ew: EarlyWarning) -> None:
+    """Both plans per month and the gap; the sentence says what the gap is."""
+    t = Table(
+        title=f"With and without foresight, {ew.scenario} (totals over each month; "
+        "Δ = perfect minus none)",
+        header_style="bold",
+    )
+    for col in (
+        "period",
+        "exported Mt, perfect",
+        "exported Mt, none",
+        "Δ Mt",
+        "netback USD m, perfect",
+        "netback USD m, none",
+        "Δ USD m",
+    ):
+        t.add_column(col, justify="left" if col == "period" else "right")
+    for _, row in ew.by_period().iterrows():
+        t.add_row(
+            _month(str(row["period"])),
+            fmt(row["exported_mt_perfect"], 2),
+            fmt(row["exported_mt_none"], 2),
+            _delta(row["delta_exported_mt"], 2),
+            fmt(row["netback_musd_perfect"], 0),
+            fmt(row["netback_musd_none"], 0),
+            _delta(row["delta_netback_musd"], 0),
+        )
+    t.add_row(
+        f"total {ew.perfect.horizon_label}",
+        fmt(ew.perfect.exported_mt, 2),
+        fmt(ew.none.exported_mt, 2),
+        _delta(ew.exported_gap_mt, 2),
+        fmt(ew.perfect.netback_musd, 0),
+        fmt(ew.none.netback_musd, 0),
+        _delta(ew.value_musd, 0),
+        style="bold",
+    )
+    console.print(t)
+    console.print(
+        f"Knowing the dated changes in advance is worth {fmt(ew.value_musd, 0)} USD m of "
+        f"netback and {fmt(ew.exported_gap_mt, 2)} Mt of exports over "
+        f"{ew.perfect.horizon_label} (the value of early warning). Without foresight the plan "
+        f"runs as the base plan until the first change strikes "
+        f"({_month(ew.replanned[0])}), then re-plans from that month."
+    )
 
 
 def _period_table(p: object) -> None:
@@ -134,20 +220,28 @@ def compare_cmd(
     dataset: DatasetOpt = None,
     as_json: JsonOpt = False,
     as_csv: CsvOpt = False,
+    foresight: ForesightOpt = "perfect",
 ) -> None:
     """Compare scenarios per month: exports by route group, shut-in, netback, differences."""
     from crudeflow.compare import compare_plans
-    from crudeflow.scenario import resolve_scenario, run_scenario
+    from crudeflow.scenario import early_warning, resolve_scenario, run_scenario
 
     _one_format(as_json, as_csv)
+    mode = _foresight(foresight)
     if len(scenarios) < 2:
         console_err.print("error: compare needs at least two scenarios")
         raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
     named = []
+    warnings = []
     for ref in scenarios:
         sc = resolve_scenario(ref, net)
-        named.append((sc.name, run_scenario(sc, net)))
+        p = run_scenario(sc, net, foresight=mode)
+        named.append((sc.name, p))
+        if not (as_json or as_csv):
+            ew = early_warning(sc, net, plans={mode: p})
+            if ew is not None and ew.differs:
+                warnings.append(ew)
     df = compare_plans(named, net)
     if as_json:
         sys.stdout.write(json_text(df.to_dict("records")))
@@ -167,7 +261,7 @@ def compare_cmd(
     span = f"totals over {shared}, the months all share" if shared else "no month in common"
     t = Table(
         title=f"Scenarios vs {named[0][0]}: Mt and netback USD m per month, then {span} "
-        "(Δ = minus reference over the same months)",
+        f"(Δ = minus reference over the same months; {mode} foresight)",
         header_style="bold",
     )
     t.add_column("scenario")
@@ -201,6 +295,8 @@ def compare_cmd(
         console.print(
             "The scenarios share no month: each total covers its own horizon and is not compared."
         )
+    for ew in warnings:
+        _early_warning_table(ew)
 
 
 def _delta(x: float, digits: int) -> str:

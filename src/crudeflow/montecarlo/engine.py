@@ -49,6 +49,7 @@ from crudeflow.montecarlo.sampling import (
 from crudeflow.network.model import Network
 from crudeflow.solve.highs import HighsSession
 from crudeflow.solve.lp import LinearProgram, PeriodOverrides, Periods, build_lp
+from crudeflow.solve.rolling import columns_before
 
 __all__ = [
     "ATTRIBUTION_COLUMNS",
@@ -256,15 +257,12 @@ class ScenarioModel:
         )
         self.x_slice = lp.block("x")
         self.x_ub = lp.col_upper[self.x_slice].reshape(T, R).copy()
-        # the period of each column (requirement slacks: never in the past)
-        col_period = np.full(len(c), T, dtype=np.int64)
-        col_period[self.x_slice] = np.repeat(np.arange(T), R)
-        S, M, H = len(lp.supply_nodes), len(lp.market_nodes), len(lp.storage_nodes)
-        col_period[lp.block("s")] = np.repeat(np.arange(T), S)
-        col_period[lp.block("d")] = np.repeat(np.arange(T), M)
+        # the columns of the months already run, per stage month (crudeflow.solve.rolling:
+        # the one rule a scenario run without foresight shares; the fallback columns above
+        # are never history)
+        self.past = columns_before(lp)
+        H = len(lp.storage_nodes)
         hs = lp.block("h")
-        col_period[hs] = np.tile(np.repeat(np.arange(T), H), 2)
-        self.past = [np.flatnonzero(col_period < m) for m in range(T + 1)]
         self.g_last = np.arange(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
         self.g_open = lp.col_upper[hs.start + T * H : hs.start + T * H + H].copy()
         self.supply_total = float(lp.supply_mt.sum())

@@ -14,10 +14,11 @@ np.float64(2.0)
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +40,7 @@ from crudeflow.solve.lp import (
     build_lp,
     period_states,
 )
+from crudeflow.solve.rolling import FixedPast, columns_before, fixed_bounds
 from crudeflow.units import mtpa_to_kbd
 
 __all__ = [
@@ -52,6 +54,9 @@ __all__ = [
 ]
 
 FloatArray = npt.NDArray[np.float64]
+Foresight = Literal["none", "perfect"]
+"""What a plan knows of its horizon's dated changes: all of them in advance (``perfect``), or
+each only from the month it strikes (``none``: the rolling re-plan, docs/scenario-format.md)."""
 _TOL = 1e-6
 _RELAX_MT = 1e-4
 _BINDING_USD_PER_T = 0.005
@@ -181,6 +186,13 @@ class Plan:
     node_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per node and period: crude taken from supply, arrived, departed, delivered, and the
     stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
+    foresight: Foresight = "perfect"
+    """``perfect``: the plan knew every dated change of its horizon in advance; ``none``: it
+    learnt each in the month it struck and re-planned from there (:attr:`replanned`)."""
+    replanned: tuple[str, ...] = ()
+    """Without foresight: the periods from which the plan was re-optimised, in order."""
+    solution: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    """The LP's column values (``crudeflow.solve.lp`` order): what a re-plan fixes."""
 
     # -- the horizon ----------------------------------------------------------------------
     @property
@@ -311,7 +323,9 @@ class Plan:
         both["_p"] = both["period"].map(order)
         both["_k"] = (both["kind"] == "node").astype(int)
         both = both.sort_values(["_p", "_k"], kind="stable")
-        return both.reindex(columns=cols).reset_index(drop=True)
+        out = both.reindex(columns=cols).reset_index(drop=True)
+        out["foresight"] = self.foresight
+        return out
 
     def headline(self) -> dict[str, Any]:
         """The headline figures, both kinds side by side (the contract of every output).
@@ -367,6 +381,8 @@ class Plan:
                 "requirements": list(self.requirements),
                 "status": self.status.value,
                 "solver": self.solver,
+                "foresight": self.foresight,
+                "replanned": list(self.replanned),
                 **self.headline(),
                 "bbl_per_t_default_grade": self.bbl_per_t,
             }
@@ -493,6 +509,7 @@ def plan(
     baseline: bool = True,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
     initial_state: InitialState | None = None,
+    fixed_past: FixedPast | None = None,
 ) -> Plan:
     """Solve the export plan for ``network``.
 
@@ -525,6 +542,11 @@ def plan(
         Opening stocks and in-transit volumes. By default a monthly horizon that is not one
         calendar year starts from :func:`opening_state` (the base plan's state at its first
         month) and never wraps; a calendar year wraps (see docs/dataset-format.md).
+    fixed_past : FixedPast, optional
+        The periods before ``fixed_past.month`` already ran: their columns are fixed at
+        ``fixed_past.x`` (a rolling re-plan, :mod:`crudeflow.solve.rolling`). The baseline
+        without requirements and the value of an ``avoid`` keep them fixed too; capacity
+        values and bottlenecks come from the periods still free.
 
     Returns
     -------
@@ -556,6 +578,10 @@ def plan(
         penalty_usd_per_t=penalty_usd_per_t,
         initial_state=initial_state,
     )
+    if fixed_past is not None:
+        lo, hi = fixed_bounds(lp, fixed_past, lp.col_lower, lp.col_upper)
+        lp = dataclasses.replace(lp, col_lower=lo, col_upper=hi)
+    first_free = fixed_past.month if fixed_past is not None else 0
     t_build = time.perf_counter()
     session = HighsSession(
         lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, time_limit=time_limit
@@ -617,7 +643,11 @@ def plan(
         if up is not None:
             xs = lp.block("x")
             ranges = up[xs] - lp.col_upper[xs]
-    margins = _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt) if reqs else {}
+    margins = (
+        _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt, first_free)
+        if reqs
+        else {}
+    )
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
     if baseline and reqs and objective == "netback":
@@ -626,13 +656,18 @@ def plan(
             session.change_row_bounds(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf))
         if lp.closed_by:
             xs = lp.block("x")
-            session.change_col_bounds(
-                np.arange(xs.start, xs.stop), lp.col_lower[xs], lp.capacity_mt.ravel()
-            )
+            upper = lp.capacity_mt.ravel().copy()
+            upper[: first_free * lp.n_routes] = lp.col_upper[xs][: first_free * lp.n_routes]
+            session.change_col_bounds(np.arange(xs.start, xs.stop), lp.col_lower[xs], upper)
         base = _checked(session.solve())
         solves.append(base)
         baseline_musd = _netback(lp, base.x)
     t_end = time.perf_counter()
+    if first_free:
+        # the months already run are fixed: their reduced costs price the fixing, not capacity
+        dual = result.col_dual.copy()
+        dual[columns_before(lp)[first_free]] = 0.0
+        result = dataclasses.replace(result, col_dual=dual)
     return _assemble(
         network,
         lp,
@@ -682,6 +717,7 @@ def _requirement_margins(
     row_lo: FloatArray,
     row_hi: FloatArray,
     signed_short_mt: dict[int, float],
+    first_free: int = 0,
 ) -> dict[int | str, float]:
     """Marginal cost of every requirement, by row (and by text for ``avoid``).
 
@@ -689,7 +725,8 @@ def _requirement_margins(
     at 0 (the penalty is never a price), and re-solved warm; the dual of the moved row (or
     the reduced cost of the opened routes) is the one-sided derivative in the relaxing
     direction. An ``==`` row is moved both ways, unless it fell short (then it is moved in
-    the direction of its shortfall). ``row_lo``/``row_hi`` are the rows' bounds as the last
+    the direction of its shortfall); an ``avoid`` opens its routes from period
+    ``first_free`` on (the earlier ones already ran, in a re-plan). ``row_lo``/``row_hi`` are the rows' bounds as the last
     solve had them; they are restored afterwards, the shortfall columns stay fixed at 0.
     """
     u = lp.block("u")
@@ -735,6 +772,7 @@ def _requirement_margins(
         for i in (i for i, rid in enumerate(lp.route_ids) if lp.closed_by.get(rid) == text):
             cap = lp.capacity_mt[:, i]
             periods_open = np.flatnonzero(cap > 0)
+            periods_open = periods_open[periods_open >= first_free]
             if not len(periods_open):
                 continue
             cols = xs.start + periods_open * R + i
@@ -993,6 +1031,7 @@ def _assemble(
         iterations=iterations,
         states=period_states(lp, x),
         node_balance=node_balance,
+        solution=x,
     )
 
 
