@@ -35,6 +35,7 @@ _TOP_KEYS = (
     "requirements",
     "sources",
     "tags",
+    "hazards",
 )
 _HORIZON_KEYS = ("year", "monthly", "start", "end")
 _SOURCE_KEYS = ("id", "title", "url", "as_of", "quote")

@@ -68,8 +68,10 @@ from crudeflow._scenario_fields import (
     _text,
 )
 from crudeflow._scenario_fields import MAX_FILE_BYTES as MAX_FILE_BYTES
+from crudeflow._scenario_hazards import HazardEdit, apply_hazard_edits, parse_hazards
 from crudeflow._yaml import YamlInputError, YamlMap, load_yaml
 from crudeflow.errors import CrudeflowError, ScenarioError, SolverError
+from crudeflow.montecarlo.outages import OutageModel
 from crudeflow.network.model import Network, Source
 from crudeflow.requirements import Requirement, parse_requirement
 from crudeflow.solve.lp import PeriodOverrides, Periods
@@ -92,6 +94,8 @@ __all__ = [
     "parse_scenario",
     "resolve_scenario",
     "run_scenario",
+    "scenario_fingerprint",
+    "scenario_outages",
     "strike_period",
 ]
 
@@ -147,6 +151,9 @@ class Scenario:
     inline_sources: tuple[Source, ...] = ()
     """Sources defined in the scenario file itself (id, title, url, as_of, quote)."""
     path: str = ""
+    hazards: tuple[HazardEdit, ...] = ()
+    """Edits of the dataset's outage model (rows added or replaced, dropped, rates scaled),
+    the files it extends first; :func:`scenario_outages` applies them."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +308,7 @@ def parse_scenario(
         _text(t, file=source, line=tline, what="tag", limit=MAX_TAG)
         for t, tline in zip(raw_tags, raw_tags.item_lines, strict=True)
     )
+    hazards = parse_hazards(data.get("hazards"), file=source, line=line_of("hazards"))
     return Scenario(
         name=name,
         title=title or (parent.title if parent else name),
@@ -313,6 +321,7 @@ def parse_scenario(
         inline_sources=inline + (parent.inline_sources if parent else ()),
         tags=tags,
         path=source,
+        hazards=(parent.hazards if parent else ()) + hazards,
     )
 
 
@@ -519,6 +528,7 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     supply_y = {y: network.supply_in(y) for y in by_year}
 
     _check_sources(scenario, network)
+    scenario_outages(scenario, network)  # a bad hazards: entry is an error of the file
     slots: dict[tuple[str, str], list[_Setting]] = {}
     bans: dict[str, list[_Setting]] = {}
     crossing: dict[str, list[int]] = {}
@@ -638,6 +648,68 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
         ),
         requirements=scenario.requirements,
     )
+
+
+def scenario_outages(scenario: Scenario, network: Network) -> OutageModel:
+    """The outage model a risk run of ``scenario`` samples: the dataset's ``outages.csv``
+    with the scenario's ``hazards:`` applied in order (docs/scenario-format.md, "hazards").
+
+    Raises
+    ------
+    ScenarioError
+        With file and line: a row ``outages.csv`` would reject, a drop or scale of an unknown
+        hazard, a scale of a derate, rows sharing a key with different processes.
+
+    Examples
+    --------
+    >>> from crudeflow.network.load import load_dataset
+    >>> net = load_dataset()
+    >>> sc = parse_scenario("name: c\\nhorizon: {year: 2025}\\nhazards:\\n"
+    ...                     "  - drop: cpc_court\\n", source="c.yaml")
+    >>> len(scenario_outages(sc, net).hazards) == len(net.outages.hazards) - 1
+    True
+    """
+    if not scenario.hazards:
+        return network.outages
+    known = {src.id for src in network.sources} | {src.id for src in scenario.inline_sources}
+    return apply_hazard_edits(scenario.hazards, network, known)
+
+
+def scenario_fingerprint(scenario: Scenario) -> str:
+    """SHA-256 (16 hex digits) of what a scenario makes of a dataset: horizon, changes,
+    requirements, dataset and hazards (not its name, texts, comments or line numbers).
+
+    Examples
+    --------
+    >>> a = parse_scenario("name: a\\nhorizon: {year: 2025}\\n")
+    >>> b = parse_scenario("name: b  # renamed\\ntitle: B\\nhorizon: {year: 2025}\\n")
+    >>> scenario_fingerprint(a) == scenario_fingerprint(b)
+    True
+    """
+    import hashlib
+    import json
+
+    from crudeflow._scenario_hazards import hazard_edits_text
+
+    data = {
+        "horizon": list(scenario.horizon.labels),
+        "changes": [
+            [
+                ch.kind,
+                ch.target,
+                sorted((k, str(v)) for k, v in ch.values.items()),
+                str(ch.start),
+                str(ch.end),
+                ch.depth,
+            ]
+            for ch in scenario.changes
+        ],
+        "requirements": [str(r) for r in scenario.requirements],
+        "dataset": scenario.dataset,
+        "hazards": hazard_edits_text(scenario.hazards),
+    }
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def scenario_network(scenario: Scenario, default: Network | None = None) -> Network:

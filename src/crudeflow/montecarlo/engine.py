@@ -63,6 +63,7 @@ __all__ = [
     "run_batch",
     "scenario_label",
     "scenario_model",
+    "scenarios_hash",
     "warm_up",
 ]
 
@@ -114,6 +115,9 @@ class RunSpec:
     batch_size: int = DEFAULT_BATCH_SIZE
     foresight: Foresight = "none"
     code_version: str = dataclasses.field(default_factory=_version)
+    scenarios_hash: str = ""
+    """:func:`scenarios_hash` of ``scenarios`` (changes, requirements, hazards): a scenario
+    file edited since the run started would give other numbers."""
     attribution: bool = False
     attribution_draws: int = 2000
     """Attribution re-solves only draws below this index (0: every draw)."""
@@ -154,13 +158,35 @@ class RunSpec:
         return cls(**kw)
 
     def resolved(self) -> RunSpec:
-        """The spec with ``year`` and ``dataset_hash`` filled in from the dataset."""
+        """The spec with ``year``, ``dataset_hash`` and ``scenarios_hash`` filled in."""
         net = _network(self.dataset)
         return dataclasses.replace(
             self,
             year=self.year or net.meta.base_year,
             dataset_hash=self.dataset_hash or dataset_hash(net),
+            scenarios_hash=self.scenarios_hash or scenarios_hash(self.dataset, self.scenarios),
         )
+
+
+def scenarios_hash(dataset: str, scenarios: tuple[str, ...]) -> str:
+    """SHA-256 (16 hex digits) of the :func:`~crudeflow.scenario.scenario_fingerprint` of each
+    scenario reference (``""``: the dataset as it is), in order.
+
+    Examples
+    --------
+    >>> scenarios_hash("", ("",)) == scenarios_hash("", ("",))
+    True
+    >>> scenarios_hash("", ("base-2025",)) != scenarios_hash("", ("attack-regime-2025",))
+    True
+    """
+    from crudeflow.scenario import resolve_scenario, scenario_fingerprint
+
+    net = _network(dataset)
+    h = hashlib.sha256()
+    for ref in scenarios:
+        h.update((scenario_fingerprint(resolve_scenario(ref, net)) if ref else "-").encode())
+        h.update(b"\n")
+    return h.hexdigest()[:16]
 
 
 def dataset_hash(network: Network) -> str:
@@ -468,7 +494,12 @@ _MODELS: dict[tuple[str, str, int, int], ScenarioModel] = {}
 
 def scenario_model(spec: RunSpec, scenario_index: int) -> ScenarioModel:
     """The process's model of scenario ``scenario_index`` of ``spec`` (built on first use)."""
-    from crudeflow.scenario import apply_scenario, resolve_scenario, scenario_network
+    from crudeflow.scenario import (
+        apply_scenario,
+        resolve_scenario,
+        scenario_network,
+        scenario_outages,
+    )
 
     ref = spec.scenarios[scenario_index]
     key = (spec.dataset, ref, spec.year, threading.get_ident())
@@ -481,12 +512,14 @@ def scenario_model(spec: RunSpec, scenario_index: int) -> ScenarioModel:
         sc = resolve_scenario(ref, net)
         sc_net = scenario_network(sc, net) if sc.dataset != "default" else net
         inputs = apply_scenario(dataclasses.replace(sc, horizon=periods), sc_net)
+        outages = scenario_outages(sc, sc_net)  # the dataset's, edited by its hazards:
     else:
         from crudeflow.scenario import ScenarioInputs
 
         inputs = ScenarioInputs(net, periods, PeriodOverrides(), ())
         sc_net = net
-    model = ScenarioModel(sc_net, scenario_label(ref), inputs, sc_net.outages)
+        outages = net.outages
+    model = ScenarioModel(sc_net, scenario_label(ref), inputs, outages)
     _MODELS[key] = model
     return model
 
@@ -543,6 +576,16 @@ def _check_identity(spec: RunSpec) -> None:
             raise CrudeflowError(
                 f"{where} has changed since this run started (dataset hash "
                 f"{_HASHES[spec.dataset]}, run {spec.dataset_hash}): the numbers would differ"
+            )
+    if spec.scenarios_hash:
+        key = "\0".join((spec.dataset, *spec.scenarios))
+        if key not in _HASHES:
+            _HASHES[key] = scenarios_hash(spec.dataset, spec.scenarios)
+        if _HASHES[key] != spec.scenarios_hash:
+            raise CrudeflowError(
+                f"a scenario of this run ({', '.join(s or 'base' for s in spec.scenarios)}) has "
+                f"changed since it started (scenarios hash {_HASHES[key]}, run "
+                f"{spec.scenarios_hash}): the numbers would differ"
             )
 
 

@@ -137,12 +137,17 @@ def read_outages(
     route_ids: Collection[str],
     groups: Mapping[str, tuple[str, ...]],
     node_ids: Collection[str],
+    rows: Sequence[tuple[int, dict[str, str]]] | None = None,
 ) -> OutageModel:
-    """The hazards of ``outages.csv`` (an empty model when the file is absent)."""
+    """The hazards of ``outages.csv`` (an empty model when the file is absent).
+
+    ``rows`` (line, cells with every column of the file) are checked instead of the file's:
+    a scenario's ``hazards:`` rows go through the same rules (``crudeflow.scenario``).
+    """
     hazards: list[Hazard] = []
     seen: dict[str, int] = {}
     shared_first: dict[str, tuple[int, dict[str, str]]] = {}
-    for line, row in ck.rows(FILE, optional=True):
+    for line, row in ck.rows(FILE, optional=True) if rows is None else rows:
         hid = ck.ident(FILE, line, row, "id", seen)
         kind = ck.choice(FILE, line, row, "kind", HAZARD_KINDS)
         target = _target(
