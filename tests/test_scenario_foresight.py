@@ -217,3 +217,23 @@ def test_run_scenario_refuses_an_unknown_foresight() -> None:
     sc = parse_scenario("name: t\nhorizon: {year: 2025}\n", source="t.yaml")
     with pytest.raises(ValueError, match="foresight"):
         run_scenario(sc, toy_network(), foresight="some")  # type: ignore[arg-type]
+
+
+def test_cli_a_failed_re_plan_in_the_other_mode_is_a_note_not_a_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import crudeflow.scenario as scenario_mod
+    from crudeflow.errors import SolverError
+
+    real = scenario_mod.run_scenario
+
+    def failing(*args: object, **kw: object) -> object:
+        if kw.get("foresight") == "none":
+            raise SolverError("spm2-loss-2025 without foresight: the re-plan has no solution")
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scenario_mod, "run_scenario", failing)
+    r = runner.invoke(app, ["scenario", "run", "spm2-loss-2025", "--json"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["early_warning"] is None
+    assert "note: no comparison of foresight" in r.stderr

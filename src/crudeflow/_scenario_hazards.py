@@ -189,8 +189,9 @@ def _row_hazard(edit: HazardEdit, network: Network, known_sources: set[str]) -> 
         line = edit.key_lines.get(p.field, edit.line)
         shown = f" {p.value!r}" if p.value else ""
         raise _err(edit.file, line, f"hazard {edit.id}: {p.field}{shown}: expected {p.expected}")
-    (hazard,) = model.hazards
-    return replace(hazard, line=edit.line)
+    if len(model.hazards) != 1:  # every rejected row reports a problem; kept as a guard
+        raise _err(edit.file, edit.line, f"hazard {edit.id}: not a valid outages.csv row")
+    return replace(model.hazards[0], line=edit.line)
 
 
 def _check_source(edit: HazardEdit, known_sources: set[str]) -> None:

@@ -21,7 +21,9 @@ from crudeflow.cli._common import (
 from crudeflow.output import fmt, fmt_signed, to_csv
 
 if TYPE_CHECKING:
-    from crudeflow.scenario import EarlyWarning
+    from crudeflow.network.model import Network
+    from crudeflow.scenario import EarlyWarning, Scenario
+    from crudeflow.solve.plan import Plan
 
 scenario_app = typer.Typer(
     help="Run and compare disruption and expansion scenarios.", no_args_is_help=True
@@ -40,6 +42,19 @@ ForesightOpt = Annotated[
         "early warning).",
     ),
 ]
+
+
+def _other_mode(sc: Scenario, net: Network, mode: str, p: Plan) -> EarlyWarning | None:
+    """Both plans where foresight matters; a re-plan without a solution (only possible in
+    the mode not asked for) is a note on stderr, not a failure of the command."""
+    from crudeflow.errors import SolverError
+    from crudeflow.scenario import early_warning
+
+    try:
+        return early_warning(sc, net, plans={mode: p})
+    except SolverError as exc:
+        console_err.print(f"note: no comparison of foresight for {sc.name}: {exc}")
+        return None
 
 
 def _foresight(value: str) -> Literal["none", "perfect"]:
@@ -97,7 +112,7 @@ def run_cmd(
 ) -> None:
     """Solve one scenario and show its plan, month by month."""
     from crudeflow.cli.plan import print_plan
-    from crudeflow.scenario import early_warning, resolve_scenario, run_scenario
+    from crudeflow.scenario import resolve_scenario, run_scenario
 
     _one_format(as_json, as_csv)
     mode = _foresight(foresight)
@@ -109,7 +124,7 @@ def run_cmd(
     if as_csv:
         sys.stdout.write(to_csv(p.period_frame()))
         return
-    ew = early_warning(sc, net, plans={mode: p})
+    ew = _other_mode(sc, net, mode, p)
     if as_json:
         out = p.to_dict()
         out["scenario"] = {"name": sc.name, "title": sc.title, "path": sc.path}
@@ -224,7 +239,7 @@ def compare_cmd(
 ) -> None:
     """Compare scenarios per month: exports by route group, shut-in, netback, differences."""
     from crudeflow.compare import compare_plans
-    from crudeflow.scenario import early_warning, resolve_scenario, run_scenario
+    from crudeflow.scenario import resolve_scenario, run_scenario
 
     _one_format(as_json, as_csv)
     mode = _foresight(foresight)
@@ -239,7 +254,7 @@ def compare_cmd(
         p = run_scenario(sc, net, foresight=mode)
         named.append((sc.name, p))
         if not (as_json or as_csv):
-            ew = early_warning(sc, net, plans={mode: p})
+            ew = _other_mode(sc, net, mode, p)
             if ew is not None and ew.differs:
                 warnings.append(ew)
     df = compare_plans(named, net)
