@@ -158,8 +158,22 @@ def test_no_foresight_matches_a_rolling_re_plan_written_from_the_doc(kz: Network
         lp = build_lp(kz, periods, overrides=inputs.overrides, initial_state=state)
         lo, hi = lp.col_lower.copy(), lp.col_upper.copy()
         if x_prev is not None:
-            period = column_periods(lp)
-            past = period < month
+            # the doc's list, written out: x, s, d, h and g of the months before, and q
+            T = periods.n
+            past = np.zeros(len(lp.c), dtype=bool)
+            for name, per in (
+                ("x", lp.n_routes),
+                ("s", len(lp.supply_nodes)),
+                ("d", len(lp.market_nodes)),
+            ):
+                block = lp.block(name)
+                past[block.start : block.start + month * per] = True
+            h = lp.block("h")
+            H = len(lp.storage_nodes)
+            past[h.start : h.start + month * H] = True  # h
+            past[h.start + T * H : h.start + T * H + month * H] = True  # g
+            past[lp.block("q")] = True
+            assert (past == (column_periods(lp) < month)).all()
             lo[past] = hi[past] = x_prev[past]
         res = HighsSession(lp.c, lp.A, lo, hi, lp.row_lower, lp.row_upper).solve()
         assert res.status.ok
