@@ -38,7 +38,8 @@ AvoidOpt = Annotated[
     typer.Option(
         "--avoid",
         "-a",
-        help="Country code whose territory or waters no route may cross (repeatable).",
+        help="Country code whose territory or waters no route may cross, or a passage id "
+        "(strait, canal: HORMUZ, BOSPORUS) no route may pass (repeatable).",
         show_default=False,
     ),
 ]
@@ -270,14 +271,20 @@ def plan_cmd(
 @app.command("bypass")
 def bypass_cmd(
     avoid: Annotated[
-        list[str], typer.Option("--avoid", "-a", help="Country to avoid (repeatable).")
+        list[str],
+        typer.Option(
+            "--avoid",
+            "-a",
+            help="Country code or passage id (HORMUZ, BOSPORUS) to avoid (repeatable).",
+        ),
     ],
     dataset: DatasetOpt = None,
     year: YearOpt = None,
     physical: PhysicalOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Maximum export avoiding countries (max-flow), with the limiting routes (min cut)."""
+    """Maximum export avoiding countries or passages (max-flow), with the limiting routes
+    (min cut)."""
     from crudeflow.solve.maxflow import bypass
     from crudeflow.units import mtpa_to_kbd
 

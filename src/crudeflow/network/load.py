@@ -34,6 +34,13 @@ from crudeflow.network._checks import (
     _read_meta,
 )
 from crudeflow.network._outages import read_outages
+from crudeflow.network._passages import (
+    SHARED_FILE,
+    check_route_passages,
+    passage_warnings,
+    read_passages,
+    shared_passages,
+)
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -243,6 +250,19 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     kind_of = {n.id: n.kind for n in nodes}
     all_node_ids = set(seen_nodes)
 
+    # passages: the shared table, then the dataset's own (docs: "Passages")
+    shared = shared_passages()
+    passages = [
+        *shared,
+        *read_passages(
+            ck,
+            known={
+                p.id: f"the shared passages table (crudeflow/data/{SHARED_FILE})" for p in shared
+            },
+        ),
+    ]
+    passage_ids = [p.id for p in passages]
+
     # routes
     routes: list[Route] = []
     seen_routes: dict[str, int] = {}
@@ -342,6 +362,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 "ISO codes of the countries crossed, ';'-separated",
             )
         bad_country = [c for c in countries if not ck.country(f, line, "countries", c)]
+        route_passages = check_route_passages(ck, line, row.get("passages", ""), passage_ids)
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
@@ -355,6 +376,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             and tariff is not None
             and not bad_country
             and countries
+            and route_passages is not None
         ):
             routes.append(
                 Route(
@@ -379,6 +401,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     transit_source=row.get("transit_source", ""),
                     loss_source=row.get("loss_source", ""),
                     note=row.get("note", ""),
+                    passages=route_passages,
                 )
             )
 
@@ -595,11 +618,13 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         observed=tuple(observed),
         path=str(folder),
         outages=outages,
+        passages=tuple(passages),
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},
         supply=supply_seen,
         base_year=_line_of(meta_raw, "base_year"),
+        route=dict(seen_routes),
     )
     return dataclasses.replace(net, warnings=tuple(network_warnings(net, lines))), []
 
@@ -611,6 +636,7 @@ class _Lines:
     market: dict[str, int] = field(default_factory=dict)
     supply: dict[tuple[str, int], int] = field(default_factory=dict)
     base_year: int | None = None
+    route: dict[str, int] = field(default_factory=dict)
 
 
 def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]:
@@ -621,7 +647,9 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
     * supply in a year at a node from which no route operating and open in that year leads
       to a market (that supply is shut in unless a scenario opens a route);
     * no supply rows at all, none for the base year, or only rows of 0 Mt in a year (a plan
-      for a year without supply rows is an error, raised by the planner).
+      for a year without supply rows is an error, raised by the planner);
+    * a passage that some path can pass on two legs (``share`` of it counts such a tonne
+      twice; docs/dataset-format.md, "Passages").
 
     Examples
     --------
@@ -692,6 +720,7 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
                         "are shut in unless a scenario opens one)",
                     )
                 )
+    out.extend(passage_warnings(net.routes, lines.route))
     return out
 
 
