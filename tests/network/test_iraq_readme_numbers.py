@@ -20,7 +20,7 @@ from crudeflow.solve.maxflow import Bypass, bypass
 from crudeflow.solve.plan import Plan
 
 FOLDER = default_dataset_path().parent / "iraq"
-HORMUZ = ["OM"]  # only the legs through the strait cross Omani waters
+HORMUZ = ["HORMUZ"]
 
 
 @cache
