@@ -7,12 +7,15 @@ src/crudeflow/data/iraq/README.md (the text follows the code, never the other wa
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import date
 from functools import cache
 
 import pytest
+from typer.testing import CliRunner
 
 from crudeflow.backtest import backtest
+from crudeflow.cli import app
 from crudeflow.network.load import default_dataset_path, load_dataset
 from crudeflow.network.model import Network
 from crudeflow.scenario import resolve_scenario, run_scenario
@@ -153,3 +156,19 @@ def test_iraq_readme_supply_table_is_the_supply_file() -> None:
     totals = {y: sum(s.mt for s in net().supply if s.year == y) for y in (2022, 2023, 2024, 2025)}
     for year, total in totals.items():
         assert f"**{total:.3f}**" in readme(), f"{year} total {total:.3f} not in the README"
+
+
+def readme_commands() -> list[str]:
+    """The ``crudeflow ...`` commands of the 'What the data says' table and the backtest line."""
+    text = (FOLDER / "README.md").read_text(encoding="utf-8")
+    table = text.split("## What the data says", 1)[1].split("## Backtest", 1)[0]
+    backtest_line = text.split("## Backtest", 1)[1].split("\n\n", 2)[1]
+    return re.findall(r"`(crudeflow [^`]+)`", table + backtest_line)
+
+
+@pytest.mark.parametrize("command", readme_commands())
+def test_iraq_readme_command_runs(command: str) -> None:
+    """Each command the README shows beside a number runs and exits 0."""
+    args = shlex.split(command)[1:]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
