@@ -16,6 +16,7 @@ from crudeflow.cli._common import (
     app,
     console,
     console_err,
+    dataset_arg,
     json_text,
     load,
     output_path,
@@ -406,7 +407,7 @@ def run_cmd(
 
         args = ["crudeflow", "run", "--report", str(report)]
         if dataset is not None:
-            args += ["--dataset", str(dataset)]
+            args += ["--dataset", dataset_arg(dataset)]
         if year is not None:
             args += ["--year", str(year)]
         report_cases = [
