@@ -147,8 +147,8 @@ def test_iraq_presets_all_load_and_history_presets_fall_in_data_years() -> None:
 
 
 # -- the commands ----------------------------------------------------------------------------
-def test_iraq_network_validate_cli_exits_0() -> None:
-    code, out = run("network", "validate", str(FOLDER))
+def test_iraq_network_validate_by_name_exits_0() -> None:
+    code, out = run("network", "validate", "iraq")
     assert code == 0, out
     assert "no problems" in out
 
@@ -164,7 +164,7 @@ def test_iraq_plan_exports_all_2025_supply_through_basra_and_the_itp() -> None:
 
 
 def test_iraq_scenario_run_itp_closure_2023_shuts_in_northern_crude() -> None:
-    code, out = run("scenario", "run", "itp-closure-2023", "--dataset", str(FOLDER), "--json")
+    code, out = run("scenario", "run", "itp-closure-2023", "--dataset", "iraq", "--json")
     assert code == 0, out
     plan = json.loads(out)
     assert plan["scenario"]["name"] == "itp-closure-2023"
@@ -178,7 +178,7 @@ def test_iraq_every_preset_runs() -> None:
 
 
 def test_iraq_backtest_runs_and_every_observed_group_is_compared() -> None:
-    code, out = run("backtest", "--dataset", str(FOLDER))
+    code, out = run("backtest", "--dataset", "iraq")
     assert code == 0, out
     table = backtest(net())
     assert set(table["group"]) == {o.group for o in net().observed}
@@ -202,7 +202,7 @@ def test_iraq_closure_preset_opens_informal_trucking_only_during_the_closure() -
 
 
 def test_iraq_bypass_avoid_hormuz_cli_closes_exactly_the_hormuz_leg() -> None:
-    code, out = run("bypass", "--dataset", str(FOLDER), "--avoid", "HORMUZ", "--json")
+    code, out = run("bypass", "--dataset", "iraq", "--avoid", "HORMUZ", "--json")
     assert code == 0, out
     result = json.loads(out)
     listing = {r.id for r in net().routes if "HORMUZ" in r.passages}
