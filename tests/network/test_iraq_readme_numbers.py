@@ -20,7 +20,7 @@ from crudeflow.network.load import default_dataset_path, load_dataset
 from crudeflow.network.model import Network
 from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.maxflow import Bypass, bypass
-from crudeflow.solve.plan import Plan
+from crudeflow.solve.plan import Plan, plan
 
 FOLDER = default_dataset_path().parent / "iraq"
 HORMUZ = ["HORMUZ"]
@@ -88,6 +88,19 @@ def test_iraq_readme_bypass_hormuz_without_the_itp() -> None:
     b = avoiding(*HORMUZ, "TR")
     says(num(text, r"^ *(\d+\.\d) Mt/yr"), b.max_mtpa, 1, "exports avoiding Hormuz and Turkey")
     assert {r for r, f in b.flows_mtpa.items() if f > 0} >= {"TREBIL_ZARQA"}
+
+
+def test_iraq_readme_share_hormuz_at_most_half() -> None:
+    text = row("Could Iraq send at most half its exports through Hormuz?")
+    req = "share HORMUZ <= 50%"
+    p = plan(net(), requirements=[req])
+    flows = p.route_frame()["flow_mtpa"]
+    says(num(text, r"shutting in (\d+\.\d) Mt/yr"), p.shut_in_mtpa, 1, "shut in")
+    says(num(text, r"fall to (\d+\.\d) Mt/yr"), p.exported_mtpa, 1, "exports")
+    says(num(text, r"(\d+\.\d) through Hormuz"), float(flows["GULF_HORMUZ"]), 1, "via Hormuz")
+    says(num(text, r"(\d+\.\d) through the ITP"), float(flows["FISHKHABUR_CEYHAN"]), 1, "ITP")
+    lost = (p.baseline_netback_musd - p.netback_musd) / 1000
+    says(num(text, r"USD (\d+\.\d+) bn/yr of netback lost"), lost, 2, "netback lost")
 
 
 def test_iraq_readme_itp_closure_cost_2023() -> None:
