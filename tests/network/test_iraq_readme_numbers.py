@@ -99,6 +99,7 @@ def test_iraq_readme_share_hormuz_at_most_half() -> None:
     says(num(text, r"fall to (\d+\.\d) Mt/yr"), p.exported_mtpa, 1, "exports")
     says(num(text, r"(\d+\.\d) through Hormuz"), float(flows["GULF_HORMUZ"]), 1, "via Hormuz")
     says(num(text, r"(\d+\.\d) through the ITP"), float(flows["FISHKHABUR_CEYHAN"]), 1, "ITP")
+    assert p.baseline_netback_musd is not None
     lost = (p.baseline_netback_musd - p.netback_musd) / 1000
     says(num(text, r"USD (\d+\.\d+) bn/yr of netback lost"), lost, 2, "netback lost")
 
