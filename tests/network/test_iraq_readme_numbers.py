@@ -6,6 +6,7 @@ src/crudeflow/data/iraq/README.md (the text follows the code, never the other wa
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from datetime import date
@@ -154,6 +155,22 @@ def test_iraq_readme_hormuz_closure_2026() -> None:
     says(num(text, r"(\d+\.\d) Mt in April"), float(by.loc["2025-04"]), 1, "April")
 
 
+def test_iraq_readme_risk_row() -> None:
+    text = row("How much is at risk in a year, and from what?")
+    [command] = re.findall(r"`crudeflow (risk [^`]*--draws[^`]+)`", readme())
+    result = CliRunner().invoke(app, [*shlex.split(command), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [summary] = json.loads(result.output)["summaries"]
+    says(num(text, r"On average (\d+\.\d) Mt"), summary["lost_exports_mt"]["mean"], 1, "mean")
+    usd = summary["lost_netback_musd"]["mean"]
+    says(num(text, r"USD (\d+) m of netback"), usd, 0, "mean netback lost")
+    says(num(text, r"more than (\d+\.\d) Mt"), summary["lost_exports_mt"]["p95"], 1, "P95")
+    [hormuz] = [h for h in summary["hazards"] if h["hazard"] == "hormuz_closure"]
+    says(
+        num(text, r"(\d+)% of the expected loss"), 100 * hormuz["share_of_loss"], 0, "Hormuz share"
+    )
+
+
 def test_iraq_readme_backtest_table_is_reproduced() -> None:
     table = backtest(net())
     for r in table.itertuples():
@@ -177,7 +194,8 @@ def readme_commands() -> list[str]:
     text = (FOLDER / "README.md").read_text(encoding="utf-8")
     table = text.split("## What the data says", 1)[1].split("## Backtest", 1)[0]
     backtest_line = text.split("## Backtest", 1)[1].split("\n\n", 2)[1]
-    return re.findall(r"`(crudeflow [^`]+)`", table + backtest_line)
+    commands = re.findall(r"`(crudeflow [^`]+)`", table + backtest_line)
+    return [c for c in commands if not c.startswith("crudeflow risk")]  # run by the risk test
 
 
 @pytest.mark.parametrize("command", readme_commands())
