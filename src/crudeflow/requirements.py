@@ -2,9 +2,11 @@
 
 The grammar (case of keywords does not matter)::
 
-    avoid CC[,CC...]                      no flow on routes crossing any of these countries
+    avoid CC|PASSAGE[,...]                no flow on routes crossing any of these countries,
+                                          or listing any of these passages
     via ID[,ID...] (>=|<=|==) N UNIT      flow through a set of nodes, routes or route groups
     share CC (<=|>=|==) N%                share of exported volume that enters country CC
+    share PASSAGE (<=|>=|==) N%           flow on routes listing PASSAGE vs total supply
     route ID (<=|>=|==) N UNIT            flow on a route (or a route group) capped/floored
 
 ``UNIT`` is a rate, spelled exactly as in :data:`crudeflow.units.RATE_UNITS`: ``Mt/yr`` (also
@@ -13,6 +15,11 @@ or ``mb/d`` (``MMb/d``) = million barrels a day; barrels convert through the gra
 concerned. Ambiguous spellings (``Mb/d``: thousand or million? ``mt/yr``: metric tonne or
 megatonne?) are refused with a hint. Amounts are finite, >= 0 and at most
 :data:`MAX_RATE_MTPA` (10,000 Mt/yr; barrels counted at 7.33 bbl/t for this check).
+
+A 2-letter code is an ISO 3166-1 country; an id of 3 or more letters, digits and ``_`` is a
+*passage* (a strait, canal or bypass pipeline of the passages table: ``HORMUZ``,
+``BOSPORUS``), written in capitals whatever the case typed (docs/dataset-format.md,
+"Passages").
 
 Parsing does not need a network. Given one (``parse_requirement(text, network=net)``, as
 :func:`crudeflow.plan` does), ids are checked against it and made canonical: node, route and
@@ -25,7 +32,11 @@ Examples
 >>> parse_requirement("via AKTAU,KURYK >= 20 Mt/yr")
 Via(targets=('AKTAU', 'KURYK'), op='>=', amount=20.0, unit='Mt/yr', text='via AKTAU,KURYK >= 20 Mt/yr')
 >>> parse_requirement("avoid RU, BY")
-Avoid(countries=('RU', 'BY'), text='avoid RU, BY')
+Avoid(countries=('RU', 'BY'), text='avoid RU, BY', passages=())
+>>> parse_requirement("avoid ru,hormuz")
+Avoid(countries=('RU',), text='avoid ru,hormuz', passages=('HORMUZ',))
+>>> parse_requirement("share BOSPORUS <= 50%").passage
+'BOSPORUS'
 >>> parse_requirement("share RU <= 10%").fraction
 0.1
 >>> parse_requirement("route CPC <= 40 Mt")  # doctest: +ELLIPSIS
@@ -87,13 +98,14 @@ _CHECK_BBL_PER_T = 7.33
 
 @dataclass(frozen=True, slots=True)
 class Avoid:
-    """No flow on any route that crosses one of ``countries``."""
+    """No flow on any route that crosses one of ``countries`` or lists one of ``passages``."""
 
     countries: tuple[str, ...]
     text: str = ""
+    passages: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return self.text or f"avoid {','.join(self.countries)}"
+        return self.text or f"avoid {','.join((*self.countries, *self.passages))}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,15 +146,25 @@ class RouteLimit:
 
 @dataclass(frozen=True, slots=True)
 class Share:
-    """Share of exported volume entering ``country`` compared with ``fraction``."""
+    """Share of exported volume entering ``country`` compared with ``fraction``.
+
+    With ``passage`` (and ``country`` empty): flow on the routes listing the passage over
+    total supply (docs/dataset-format.md, "Passages").
+    """
 
     country: str
     op: Op
     fraction: float
     text: str = ""
+    passage: str = ""
+
+    @property
+    def target(self) -> str:
+        """The country code or passage id the share is of."""
+        return self.passage or self.country
 
     def __str__(self) -> str:
-        return self.text or f"share {self.country} {self.op} {self.fraction * 100:g}%"
+        return self.text or f"share {self.target} {self.op} {self.fraction * 100:g}%"
 
 
 Requirement = Avoid | Via | RouteLimit | Share
@@ -150,6 +172,8 @@ Requirement = Avoid | Via | RouteLimit | Share
 _TOKEN = re.compile(r"\s*(?:(?P<op>>=|<=|==|=)|(?P<bad>[<>])|(?P<word>[^\s<>=]+))")
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_PASSAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{2,}$")
+_PLACE = "an ISO 3166-1 alpha-2 country code such as RU, or a passage id such as HORMUZ"
 
 
 def _tokens(text: str) -> list[tuple[str, int]]:
@@ -196,13 +220,15 @@ def _ids(
         where = text.find(item, start)
         start = max(start, where + len(item)) if where >= 0 else start
         if country:
-            if item.upper() not in ISO_ALPHA2:
+            if len(item) == 2 and item.upper() not in ISO_ALPHA2:
                 raise RequirementError(
                     text,
                     max(where, 0),
                     "an ISO 3166-1 alpha-2 country code such as RU"
                     + _country_hint(item, countries),
                 )
+            if len(item) != 2 and not _PASSAGE.match(item):
+                raise RequirementError(text, max(where, 0), _PLACE + _country_hint(item, countries))
         elif not _ID.match(item):
             raise RequirementError(text, max(where, 0), "a node, route or group id")
     return tuple(i.upper() if country else i for i in items)
@@ -289,8 +315,17 @@ def _parse(text: str, *, countries: Collection[str] | None = None) -> Requiremen
     op_at = next((i for i, (t, _) in enumerate(rest) if t in (">=", "<=", "==", "=")), None)
     if keyword == "avoid":
         if op_at is not None:
-            raise RequirementError(text, rest[op_at][1], "country codes only after 'avoid'")
-        return Avoid(_ids(text, rest, country=True, countries=countries), text=text.strip())
+            raise RequirementError(
+                text,
+                rest[op_at][1],
+                "country codes only after 'avoid' (and passage ids such as HORMUZ)",
+            )
+        places = _ids(text, rest, country=True, countries=countries)
+        return Avoid(
+            tuple(dict.fromkeys(p for p in places if len(p) == 2)),
+            text=text.strip(),
+            passages=tuple(dict.fromkeys(p for p in places if len(p) != 2)),
+        )
     if keyword not in ("via", "share", "route"):
         raise RequirementError(text, head_pos, "'avoid', 'via', 'share' or 'route'")
     if op_at is None:
@@ -315,7 +350,7 @@ def _parse(text: str, *, countries: Collection[str] | None = None) -> Requiremen
     # share
     codes = _ids(text, names, country=True, countries=countries)
     if len(codes) != 1:
-        raise RequirementError(text, names[0][1], "one country code")
+        raise RequirementError(text, names[0][1], "one country code or passage id")
     if not after:
         raise RequirementError(text, len(text), "a percentage such as 10%")
     value, pos = after[0]
@@ -330,6 +365,8 @@ def _parse(text: str, *, countries: Collection[str] | None = None) -> Requiremen
     tail = after[1:] if value.endswith("%") else after[2:]
     if tail:
         raise RequirementError(text, tail[0][1], "the end of the requirement")
+    if len(codes[0]) != 2:
+        return Share("", op, fraction, text=text.strip(), passage=codes[0])
     return Share(codes[0], op, fraction, text=text.strip())
 
 
@@ -424,6 +461,18 @@ def _resolve_id(text: str, name: str, network: Network, spaces: list[list[str]])
     raise RequirementError(text, _position(text, name), f"a {what} of the network{hint}")
 
 
+def _resolve_passage(text: str, name: str, network: Network) -> str:
+    """The passage id ``name`` stands for (any case); else a "did you mean" error."""
+    ids = network.passage_ids()
+    hit = match_id(name, ids)
+    if hit is not None:
+        return hit
+    hint = did_you_mean(name, ids) or _country_hint(name, _countries(network))
+    raise RequirementError(
+        text, _position(text, name), "a country code or a passage of the passages table" + hint
+    )
+
+
 def _retext(text: str, renamed: dict[str, str]) -> str:
     """``text`` with the ids before the comparison replaced by their canonical spelling."""
     if not text or not renamed:
@@ -462,16 +511,26 @@ def check_fields(req: Requirement) -> None:
     """
     text = req.text or str(req)
     if isinstance(req, Avoid):
-        if not req.countries:
-            raise RequirementError(text, 0, "a comma-separated list of country codes")
+        if not req.countries and not req.passages:
+            raise RequirementError(
+                text, 0, "a comma-separated list of country codes or passage ids"
+            )
         for code in req.countries:
             if not isinstance(code, str) or code.upper() not in ISO_ALPHA2:
                 raise RequirementError(text, 0, f"an ISO 3166-1 alpha-2 code, not {code!r}")
+        for pid in req.passages:
+            if not isinstance(pid, str) or not _PASSAGE.match(pid):
+                raise RequirementError(text, 0, f"a passage id such as HORMUZ, not {pid!r}")
         return
     if req.op not in (">=", "<=", "=="):
         raise RequirementError(text, 0, f"a comparison: >=, <= or ==, not {req.op!r}")
     if isinstance(req, Share):
-        if not isinstance(req.country, str) or req.country.upper() not in ISO_ALPHA2:
+        if req.passage:
+            if req.country or not isinstance(req.passage, str) or not _PASSAGE.match(req.passage):
+                raise RequirementError(
+                    text, 0, f"one passage id such as HORMUZ (and no country), not {req.passage!r}"
+                )
+        elif not isinstance(req.country, str) or req.country.upper() not in ISO_ALPHA2:
             raise RequirementError(text, 0, f"an ISO 3166-1 alpha-2 code, not {req.country!r}")
         if not (isinstance(req.fraction, int | float) and 0.0 <= req.fraction <= 1.0):
             raise RequirementError(text, 0, "a share between 0 and 1 (0% to 100%)")
@@ -494,7 +553,9 @@ def resolve_requirement(req: Requirement, network: Network) -> Requirement:
 
     Node, route and group ids match regardless of case; an exact match wins, then (ignoring
     case) a route, a route group, a node, in that order. ``route`` takes routes and groups only.
-    A ``share`` country must be crossed by a route of the network.
+    A ``share`` country must be crossed by a route of the network; a passage (``avoid``,
+    ``share``) must be in the network's passages table, and a ``share`` passage listed by a
+    route.
 
     Raises
     ------
@@ -523,10 +584,24 @@ def resolve_requirement(req: Requirement, network: Network) -> Requirement:
         return dataclasses.replace(req, route=route, text=_retext(req.text, {req.route: route}))
     if isinstance(req, Avoid):
         codes = tuple(c.upper() for c in req.countries)
-        canonical = _upper_codes(req.text, codes)
-        if codes == req.countries and canonical == req.text:
+        passages = tuple(_resolve_passage(text, p, network) for p in req.passages)
+        canonical = _upper_codes(req.text, (*codes, *passages))
+        if codes == req.countries and passages == req.passages and canonical == req.text:
             return req
-        return dataclasses.replace(req, countries=codes, text=canonical)
+        return dataclasses.replace(req, countries=codes, passages=passages, text=canonical)
+    if req.passage:
+        passage = _resolve_passage(text, req.passage, network)
+        listed = sorted({p for r in network.routes for p in r.passages})
+        if passage not in listed:
+            raise RequirementError(
+                text,
+                _position(text, req.passage),
+                "a passage that a route of the network lists: " + (", ".join(listed) or "none"),
+            )
+        canonical = _upper_codes(req.text, (passage,))
+        if passage == req.passage and canonical == req.text:
+            return req
+        return dataclasses.replace(req, passage=passage, text=canonical)
     country = req.country.upper()
     crossed = _countries(network)
     if country not in crossed:

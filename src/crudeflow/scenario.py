@@ -535,6 +535,8 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     for i, r in enumerate(routes):
         for country in dict.fromkeys(r.countries):
             crossing.setdefault(country, []).append(i)
+        for passage in dict.fromkeys(r.passages):  # a ban on a passage: the routes listing it
+            crossing.setdefault(passage, []).append(i)
     iso: frozenset[str] | None = None
     for ch in scenario.changes:
         if (ch.start and ch.start > days.last) or (ch.end and ch.end < days.first):
@@ -597,8 +599,15 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
                 from crudeflow.network._iso import ISO_ALPHA2
 
                 iso = frozenset(ISO_ALPHA2)
-            if ch.target not in iso:
-                raise _err(ch.file, ch.line, f"ban {_show(ch.target)}: not an ISO country code")
+            if len(ch.target) != 2 and ch.target in network.passage_ids():
+                pass  # a passage (docs/dataset-format.md, "Passages")
+            elif ch.target not in iso:
+                raise _err(
+                    ch.file,
+                    ch.line,
+                    f"ban {_show(ch.target)}: not an ISO country code"
+                    + (" or a passage id" if len(ch.target) != 2 else ""),
+                )
             if ch.target == network.meta.producer:
                 raise _err(ch.file, ch.line, f"ban {ch.target}: cannot ban the producer")
             bans.setdefault(ch.target, []).append(_Setting(ch, 0.0, 0.0, 0.0))

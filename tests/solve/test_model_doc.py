@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+from crudeflow.network._passages import shared_passages
 from crudeflow.network.model import Network, toy_network
+from crudeflow.requirements import parse_requirements
 from crudeflow.solve.highs import solve_lp
 from crudeflow.solve.lp import InitialState, Periods, build_lp
 
@@ -26,8 +28,20 @@ def rich_toy() -> Network:
     return dataclasses.replace(net, nodes=nodes)
 
 
-def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | None) -> float:
-    """Minimised objective of the doc's model (-netback + storage tie-breaker), USD m."""
+def doc_lp(
+    net: Network,
+    months: list[tuple[int, int]],
+    opening: InitialState | None,
+    *,
+    avoid_passages: tuple[str, ...] = (),
+    share_passage: tuple[str, float] | None = None,
+) -> float:
+    """Minimised objective of the doc's model (-netback + storage tie-breaker), USD m.
+
+    ``avoid_passages``: "avoid PASSAGE" (routes listing one get x = 0); ``share_passage``:
+    (PASSAGE, P) for "share PASSAGE <= P" (Σ x over listing routes − P · Σ s <= 0), both as
+    docs/dataset-format.md ("Passages") states them.
+    """
     T = len(months)
     steady = opening is None
     days = [calendar.monthrange(y, m)[1] for y, m in months]
@@ -49,6 +63,8 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
     for t, (y, _) in enumerate(months):
         for r in net.routes:
             cap = r.capacity_mtpa if r.open_in(y) else 0.0
+            if set(avoid_passages) & set(r.passages):
+                cap = 0.0
             new("x", t, r.id, r.tariff_usd_per_t, cap * f[t])
         for node, mt in net.supply_in(y).items():
             new("s", t, node, 0.0, mt * f[t])
@@ -96,13 +112,33 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
     for i, row in enumerate(rows):
         for k, v in row.items():
             A[i, k] = v
-    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=list(zip([0.0] * len(cost), upper, strict=True)))
+    A_ub, b_ub = None, None
+    if share_passage is not None:
+        pid, frac = share_passage
+        A_ub = np.zeros((1, len(cost)))
+        for (kind, _t, key), k in var.items():
+            if kind == "x" and pid in net.route(key).passages:
+                A_ub[0, k] += 1.0
+            elif kind == "s":
+                A_ub[0, k] -= frac
+        b_ub = [0.0]
+    res = linprog(
+        cost,
+        A_ub=A_ub,
+        b_ub=b_ub,
+        A_eq=A,
+        b_eq=rhs,
+        bounds=list(zip([0.0] * len(cost), upper, strict=True)),
+    )
     assert res.status == 0
     return float(res.fun)
 
 
-def ours(net: Network, periods: Periods, opening: InitialState | None) -> float:
-    lp = build_lp(net, periods, initial_state=opening)
+def ours(
+    net: Network, periods: Periods, opening: InitialState | None, requirements: tuple[str, ...] = ()
+) -> float:
+    reqs = parse_requirements(requirements, network=net)
+    lp = build_lp(net, periods, reqs, initial_state=opening)
     return solve_lp(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper).objective
 
 
@@ -127,3 +163,37 @@ def test_doc_model_reproduces_an_open_horizon(opening: InitialState) -> None:
     months = [(2025, 10), (2025, 11), (2025, 12)]
     periods = Periods.monthly(2025, start_month=10, months=3)
     assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+def passage_toy() -> Network:
+    """rich_toy with the tanker B -> M through the Turkish Straits and a second market leg."""
+    net = rich_toy()
+    net = net.replace_routes([dataclasses.replace(net.route("B_M"), passages=("BOSPORUS",))])
+    return dataclasses.replace(net, passages=shared_passages())
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.5, 0.9])
+def test_doc_model_reproduces_share_of_a_passage(share: float) -> None:
+    net = passage_toy()
+    months = [(2025, m) for m in range(1, 13)]
+    got = ours(net, Periods.monthly(2025), None, (f"share BOSPORUS <= {share * 100:g}%",))
+    want = doc_lp(net, months, None, share_passage=("BOSPORUS", share))
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_doc_model_reproduces_share_of_a_passage_on_an_open_horizon() -> None:
+    net = passage_toy()
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3, "B_M": 0.12})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    got = ours(net, periods, opening, ("share bosporus <= 40%",))
+    assert got == pytest.approx(
+        doc_lp(net, months, opening, share_passage=("BOSPORUS", 0.4)), rel=1e-9
+    )
+
+
+def test_doc_model_reproduces_avoid_of_a_passage() -> None:
+    net = passage_toy()
+    months = [(2025, m) for m in range(1, 13)]
+    got = ours(net, Periods.monthly(2025), None, ("avoid BOSPORUS",))
+    assert got == pytest.approx(doc_lp(net, months, None, avoid_passages=("BOSPORUS",)), rel=1e-9)

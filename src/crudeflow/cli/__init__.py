@@ -29,6 +29,7 @@ from typing import Annotated
 
 import typer
 
+from crudeflow.cli import datasets as _datasets  # noqa: F401 - registers commands
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands
 from crudeflow.cli import report as _report  # noqa: F401
@@ -74,7 +75,8 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Crude-oil export-route planner and disruption simulator (Kazakhstan dataset built in)."""
+    """Crude-oil export-route planner and disruption simulator (built-in datasets: 'crudeflow
+    datasets')."""
 
 
 def _discard_stdout() -> None:

@@ -29,7 +29,8 @@ GLOSSARY = (
 
 app = typer.Typer(
     name="crudeflow",
-    help="Crude-oil export-route planner and disruption simulator (Kazakhstan dataset built in).",
+    help="Crude-oil export-route planner and disruption simulator (built-in datasets: "
+    "'crudeflow datasets').",
     epilog=GLOSSARY,
     no_args_is_help=True,
     add_completion=False,
@@ -80,13 +81,49 @@ ForceOpt = Annotated[
     ),
 ]
 
+
+def dataset_path(value: str | Path) -> Path:
+    """Parse a ``--dataset`` value: a built-in dataset's name (``iraq``) or a folder.
+
+    A name resolves to the folder shipped in the package; an unknown name is a usage error
+    (exit 2) listing the built-in names. Resolution: :func:`crudeflow.network.load.resolve_dataset`.
+
+    >>> dataset_path("kazakhstan").name
+    'kazakhstan'
+    """
+    if isinstance(value, Path):  # an option's default
+        return value
+    from crudeflow.network.load import UnknownDatasetError, resolve_dataset
+
+    try:
+        return resolve_dataset(value)
+    except UnknownDatasetError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def dataset_arg(dataset: Path) -> str:
+    """How a command line names ``dataset``: a built-in one by name, another by its path.
+
+    >>> from crudeflow.network.load import default_dataset_path
+    >>> dataset_arg(default_dataset_path()), dataset_arg(Path("my/data"))
+    ('kazakhstan', 'my/data')
+    """
+    from crudeflow.network.load import builtin_dataset_path, builtin_datasets
+
+    if dataset.name in builtin_datasets() and dataset == builtin_dataset_path(dataset.name):
+        return dataset.name
+    return str(dataset)
+
+
 DatasetOpt = Annotated[
     Path | None,
     typer.Option(
         "--dataset",
         "-d",
-        help="Dataset folder (default: the built-in Kazakhstan data).",
+        help="A built-in dataset's name (see 'crudeflow datasets': kazakhstan, the default, "
+        "iraq) or a dataset folder.",
         show_default=False,
+        parser=dataset_path,
     ),
 ]
 

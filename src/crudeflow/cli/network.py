@@ -14,6 +14,7 @@ from crudeflow.cli._common import (
     ForceOpt,
     console,
     console_err,
+    dataset_path,
     load,
     network_app,
     output_path,
@@ -98,7 +99,12 @@ def show(dataset: DatasetOpt = None) -> None:
 
 @network_app.command("validate")
 def validate(
-    folder: Annotated[Path, typer.Argument(help="Dataset folder to check.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="Dataset folder, or a built-in dataset's name, to check.", parser=dataset_path
+        ),
+    ],
 ) -> None:
     """Check a dataset folder and list every problem with file, line and field.
 

@@ -16,6 +16,7 @@ from crudeflow.cli._common import (
     app,
     console,
     console_err,
+    dataset_arg,
     json_text,
     load,
     output_path,
@@ -38,7 +39,8 @@ AvoidOpt = Annotated[
     typer.Option(
         "--avoid",
         "-a",
-        help="Country code whose territory or waters no route may cross (repeatable).",
+        help="Country code whose territory or waters no route may cross, or a passage id "
+        "(strait, canal: HORMUZ, BOSPORUS) no route may pass (repeatable).",
         show_default=False,
     ),
 ]
@@ -270,14 +272,20 @@ def plan_cmd(
 @app.command("bypass")
 def bypass_cmd(
     avoid: Annotated[
-        list[str], typer.Option("--avoid", "-a", help="Country to avoid (repeatable).")
+        list[str],
+        typer.Option(
+            "--avoid",
+            "-a",
+            help="Country code or passage id (HORMUZ, BOSPORUS) to avoid (repeatable).",
+        ),
     ],
     dataset: DatasetOpt = None,
     year: YearOpt = None,
     physical: PhysicalOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Maximum export avoiding countries (max-flow), with the limiting routes (min cut)."""
+    """Maximum export avoiding countries or passages (max-flow), with the limiting routes
+    (min cut)."""
     from crudeflow.solve.maxflow import bypass
     from crudeflow.units import mtpa_to_kbd
 
@@ -399,7 +407,7 @@ def run_cmd(
 
         args = ["crudeflow", "run", "--report", str(report)]
         if dataset is not None:
-            args += ["--dataset", str(dataset)]
+            args += ["--dataset", dataset_arg(dataset)]
         if year is not None:
             args += ["--year", str(year)]
         report_cases = [

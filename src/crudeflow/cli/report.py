@@ -14,6 +14,7 @@ from crudeflow.cli._common import (
     app,
     console,
     console_err,
+    dataset_arg,
     load,
     output_path,
     report_time,
@@ -72,12 +73,16 @@ def report_cmd(
             cases.append(ReportCase(sc.title, net, run_scenario(sc, net)))
         args = ["crudeflow", "report", *scenarios]
         if dataset is not None:
-            args += ["--dataset", str(dataset)]
+            args += ["--dataset", dataset_arg(dataset)]
         command = shlex.join([*args, "--out", str(out)])
     else:
         cases = default_cases(net, year=year, avoid=avoid or (), require=require or ())
         command = report_command(
-            out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
+            out,
+            dataset=None if dataset is None else dataset_arg(dataset),
+            year=year,
+            avoid=avoid or (),
+            require=require or (),
         )
     title = report_title(cases)
     path = build_report(

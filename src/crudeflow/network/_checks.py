@@ -76,6 +76,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "loss_source",
             "since_year",
             "note",
+            "passages",
         ),
     ),
     "supply.csv": (("node", "year", "mt", "source"), ("note",)),

@@ -24,7 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import cast
 
-from crudeflow.errors import DatasetError, Problem
+from crudeflow.errors import CrudeflowError, DatasetError, Problem
+from crudeflow.ids import did_you_mean
 from crudeflow.network._checks import (
     _AS_OF_RE,
     _ID_RE,
@@ -34,6 +35,13 @@ from crudeflow.network._checks import (
     _read_meta,
 )
 from crudeflow.network._outages import read_outages
+from crudeflow.network._passages import (
+    SHARED_FILE,
+    check_route_passages,
+    passage_warnings,
+    read_passages,
+    shared_passages,
+)
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -63,28 +71,100 @@ MAX_BRENT = 1_000.0
 """Largest Brent price a dataset may state (USD/bbl; several times any price Brent has had)."""
 
 __all__ = [
+    "DEFAULT_DATASET",
+    "UnknownDatasetError",
+    "builtin_dataset_path",
+    "builtin_datasets",
     "check_dataset",
     "default_dataset_path",
     "load_dataset",
     "network_warnings",
+    "resolve_dataset",
     "validate_dataset",
 ]
 
+DEFAULT_DATASET = "kazakhstan"
+"""Name of the built-in dataset used when none is given."""
+
+
+class UnknownDatasetError(CrudeflowError, ValueError):
+    """A ``--dataset`` value that is neither a folder nor a built-in dataset's name (usage)."""
+
+
+def _data_folder() -> Path:
+    return Path(str(resources.files("crudeflow") / "data"))
+
+
+def builtin_datasets() -> tuple[str, ...]:
+    """Names of the datasets shipped inside the package (folders with a dataset.yaml), sorted.
+
+    >>> "kazakhstan" in builtin_datasets()
+    True
+    """
+    root = _data_folder()
+    return tuple(
+        sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "dataset.yaml").is_file())
+    )
+
+
+def builtin_dataset_path(name: str) -> Path:
+    """Folder of the built-in dataset ``name`` (``KeyError`` listing the names if unknown)."""
+    if name not in builtin_datasets():
+        raise KeyError(f"no built-in dataset {name!r} ({', '.join(builtin_datasets())})")
+    return _data_folder() / name
+
 
 def default_dataset_path() -> Path:
-    """Folder of the Kazakhstan dataset shipped inside the package."""
-    return Path(str(resources.files("crudeflow") / "data" / "kazakhstan"))
+    """Folder of the default built-in dataset (:data:`DEFAULT_DATASET`)."""
+    return builtin_dataset_path(DEFAULT_DATASET)
+
+
+def resolve_dataset(value: str | Path | None) -> Path:
+    """The folder a ``--dataset`` value names: a built-in dataset's name, or a folder.
+
+    * ``None``: the default built-in dataset;
+    * a :class:`~pathlib.Path`: that folder, as given;
+    * a string without a path separator that is a built-in name (``iraq``, ``kazakhstan``):
+      the built-in folder, even if the working directory has a folder of that name (write
+      ``./iraq`` for that one);
+    * another string: that folder. A string without a separator that is no folder either is
+      an :class:`UnknownDatasetError` listing the built-in names (a usage error).
+
+    >>> resolve_dataset("kazakhstan") == default_dataset_path()
+    True
+    >>> resolve_dataset("kazakstan")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crudeflow.network.load.UnknownDatasetError: unknown dataset 'kazakstan': not a folder, nor a built-in dataset (...kazakhstan...) (did you mean kazakhstan?)
+    """
+    if value is None:
+        return default_dataset_path()
+    if isinstance(value, Path):
+        return value
+    names = builtin_datasets()
+    plain = "/" not in value and "\\" not in value and value not in ("", ".", "..")
+    if plain and value in names:
+        return _data_folder() / value
+    if plain and not Path(value).exists():
+        raise UnknownDatasetError(
+            f"unknown dataset {value!r}: not a folder, nor a built-in dataset "
+            f"({', '.join(names)})" + did_you_mean(value, names)
+        )
+    return Path(value)
 
 
 def load_dataset(path: str | Path | None = None) -> Network:
-    """Load and validate a dataset folder (the default Kazakhstan dataset when ``None``).
+    """Load and validate a dataset: a folder, or a built-in dataset's name (the default
+    Kazakhstan dataset when ``None``); see :func:`resolve_dataset`.
 
     Raises
     ------
     DatasetError
         With every problem found, each naming file, line, field, value and expectation.
+    UnknownDatasetError
+        A name that is neither a folder nor a built-in dataset.
     """
-    folder = Path(path) if path is not None else default_dataset_path()
+    folder = resolve_dataset(path)
     network, problems = _load(folder)
     if problems or network is None:
         raise DatasetError(problems, folder=str(folder))
@@ -92,8 +172,8 @@ def load_dataset(path: str | Path | None = None) -> Network:
 
 
 def validate_dataset(path: str | Path) -> list[Problem]:
-    """Every problem in a dataset folder (an empty list when it is valid)."""
-    return _load(Path(path))[1]
+    """Every problem in a dataset folder or built-in dataset (an empty list when it is valid)."""
+    return _load(resolve_dataset(path))[1]
 
 
 def check_dataset(path: str | Path) -> tuple[list[Problem], list[Problem]]:
@@ -106,7 +186,7 @@ def check_dataset(path: str | Path) -> tuple[list[Problem], list[Problem]]:
     >>> check_dataset(default_dataset_path())
     ([], [])
     """
-    network, problems = _load(Path(path))
+    network, problems = _load(resolve_dataset(path))
     return problems, list(network.warnings) if network is not None else []
 
 
@@ -243,6 +323,19 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     kind_of = {n.id: n.kind for n in nodes}
     all_node_ids = set(seen_nodes)
 
+    # passages: the shared table, then the dataset's own (docs: "Passages")
+    shared = shared_passages()
+    passages = [
+        *shared,
+        *read_passages(
+            ck,
+            known={
+                p.id: f"the shared passages table (crudeflow/data/{SHARED_FILE})" for p in shared
+            },
+        ),
+    ]
+    passage_ids = [p.id for p in passages]
+
     # routes
     routes: list[Route] = []
     seen_routes: dict[str, int] = {}
@@ -342,6 +435,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                 "ISO codes of the countries crossed, ';'-separated",
             )
         bad_country = [c for c in countries if not ck.country(f, line, "countries", c)]
+        route_passages = check_route_passages(ck, line, row.get("passages", ""), passage_ids)
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
@@ -355,6 +449,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             and tariff is not None
             and not bad_country
             and countries
+            and route_passages is not None
         ):
             routes.append(
                 Route(
@@ -379,6 +474,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     transit_source=row.get("transit_source", ""),
                     loss_source=row.get("loss_source", ""),
                     note=row.get("note", ""),
+                    passages=route_passages,
                 )
             )
 
@@ -595,11 +691,13 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         observed=tuple(observed),
         path=str(folder),
         outages=outages,
+        passages=tuple(passages),
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},
         supply=supply_seen,
         base_year=_line_of(meta_raw, "base_year"),
+        route=dict(seen_routes),
     )
     return dataclasses.replace(net, warnings=tuple(network_warnings(net, lines))), []
 
@@ -611,6 +709,7 @@ class _Lines:
     market: dict[str, int] = field(default_factory=dict)
     supply: dict[tuple[str, int], int] = field(default_factory=dict)
     base_year: int | None = None
+    route: dict[str, int] = field(default_factory=dict)
 
 
 def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]:
@@ -621,7 +720,9 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
     * supply in a year at a node from which no route operating and open in that year leads
       to a market (that supply is shut in unless a scenario opens a route);
     * no supply rows at all, none for the base year, or only rows of 0 Mt in a year (a plan
-      for a year without supply rows is an error, raised by the planner).
+      for a year without supply rows is an error, raised by the planner);
+    * a passage that some path can pass on two legs (``share`` of it counts such a tonne
+      twice; docs/dataset-format.md, "Passages").
 
     Examples
     --------
@@ -692,6 +793,7 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
                         "are shut in unless a scenario opens one)",
                     )
                 )
+    out.extend(passage_warnings(net.routes, lines.route))
     return out
 
 

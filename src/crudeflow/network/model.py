@@ -33,6 +33,7 @@ from crudeflow.montecarlo.outages import OutageModel
 __all__ = [
     "MODES",
     "NODE_KINDS",
+    "PASSAGE_KINDS",
     "STATUSES",
     "Benchmark",
     "DatasetMeta",
@@ -41,6 +42,7 @@ __all__ = [
     "Network",
     "Node",
     "Observation",
+    "Passage",
     "Route",
     "RouteArrays",
     "Source",
@@ -55,6 +57,7 @@ Status = Literal["operating", "planned", "idle"]
 NODE_KINDS: tuple[str, ...] = ("field", "hub", "port", "terminal", "refinery", "market", "border")
 MODES: tuple[str, ...] = ("pipeline", "tanker", "rail")
 STATUSES: tuple[str, ...] = ("operating", "planned", "idle")
+PASSAGE_KINDS: tuple[str, ...] = ("strait", "canal", "pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,23 @@ class Route:
     def open_in(self, year: int) -> bool:
         """True when the route is operating and had opened by ``year``."""
         return self.status == "operating" and (self.since_year is None or self.since_year <= year)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A strait, canal or bypass pipeline that routes may pass (``Route.passages``).
+
+    ``lat``/``lon`` are None when no sourced position exists (the map does not draw it).
+    """
+
+    id: str
+    name: str
+    kind: str
+    lat: float | None = None
+    lon: float | None = None
+    coords_source: str = ""
+    source: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +252,9 @@ class Network:
     """Hazards from ``outages.csv`` (empty when the dataset has none)."""
     projects: tuple[Project, ...] = ()
     """Candidate investments from ``projects.csv`` (empty when the dataset has none)."""
+    passages: tuple[Passage, ...] = ()
+    """Straits, canals and bypass pipelines routes may list: the shared table
+    (``crudeflow/data/passages.csv``) then the dataset's own ``passages.csv``."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see
@@ -405,6 +428,21 @@ class Network:
         """Ids of routes that cross any of ``countries`` (ISO codes)."""
         cs = set(countries)
         return tuple(r.id for r in self.routes if cs.intersection(r.countries))
+
+    def passage_ids(self) -> tuple[str, ...]:
+        """Ids of the passages known to this network (shared table, then the dataset's)."""
+        return tuple(p.id for p in self.passages)
+
+    def routes_passing(self, passages: Iterable[str]) -> tuple[str, ...]:
+        """Ids of routes whose ``passages`` list any of ``passages``.
+
+        >>> net = toy_network()
+        >>> r = dataclasses.replace(net.route("B_M"), passages=("BOSPORUS",))
+        >>> net.replace_routes([r]).routes_passing(["BOSPORUS"])
+        ('B_M',)
+        """
+        ps = set(passages)
+        return tuple(r.id for r in self.routes if ps.intersection(r.passages))
 
     def entering(self, country: str) -> tuple[str, ...]:
         """Routes that carry oil *into* ``country``: they cross it and start outside it.

@@ -431,6 +431,8 @@ def _flow_bounds(
             hit = np.zeros(R, dtype=bool)
             for code in req.countries:
                 hit[arr.crossing.get(code, np.array([], dtype=np.int64))] = True
+            if req.passages:  # exactly the routes listing an avoided passage
+                hit |= np.array([bool(set(req.passages) & set(r.passages)) for r in network.routes])
             if network.meta.producer in req.countries:
                 raise ScenarioError(
                     f"{req}: cannot avoid the producer country {network.meta.producer}"
@@ -620,12 +622,20 @@ def _add_requirement_rows(
             coef_vals.append(np.ones(T * len(idx_m)))
             op = req.op
         elif isinstance(req, Share):
-            crossing = arr.crossing.get(req.country)
-            if crossing is None:
-                raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
-            # entering: crossing routes that start outside the country (see Network.entering)
-            node_country = np.array([n.country for n in network.nodes], dtype=object)
-            idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
+            if req.passage:  # routes listing the passage (docs: "Passages")
+                idx_r = np.array(
+                    [i for i, r in enumerate(network.routes) if req.passage in r.passages],
+                    dtype=np.int64,
+                )
+                if not len(idx_r):
+                    raise ScenarioError(f"{req}: no route in the network lists {req.passage}")
+            else:
+                crossing = arr.crossing.get(req.country)
+                if crossing is None:
+                    raise ScenarioError(f"{req}: no route in the network crosses {req.country}")
+                # entering: crossing routes that start outside the country (Network.entering)
+                node_country = np.array([n.country for n in network.nodes], dtype=object)
+                idx_r = crossing[node_country[arr.frm[crossing]] != req.country]
             coef_cols.append((np.arange(T)[:, None] * R + idx_r[None, :]).ravel())
             coef_vals.append(np.ones(T * len(idx_r)))
             coef_cols.append(lay.base_s + np.arange(lay.n_s))

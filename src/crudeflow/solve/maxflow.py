@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from crudeflow.errors import RequirementError, ScenarioError
+from crudeflow.ids import did_you_mean
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 
@@ -54,7 +55,8 @@ class Bypass:
     """Markets in the cut: their intake limit binds."""
     flows_mtpa: dict[str, float]
     closed_routes: tuple[str, ...]
-    """Routes excluded because they cross an avoided country (or are not open)."""
+    """Routes excluded because they cross an avoided country, list an avoided passage, or
+    are not open."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,8 @@ class Bypass:
 def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = None) -> Bypass:
     """Maximum export (Mt/yr) on routes that do not cross ``avoid``, with the min cut named.
 
+    ``avoid`` holds country codes and passage ids (``HORMUZ``: the routes listing it close).
+
     Raises
     ------
     RequirementError
@@ -81,9 +85,23 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
     ScenarioError
         An avoided code is the producer itself, or there is no supply in ``year``.
     """
-    # "RU,AZ" is two codes, as in plan's "avoid RU,AZ"
+    # "RU,AZ" is two codes, as in plan's "avoid RU,AZ"; 3+ characters name a passage
     avoid_t = tuple(dict.fromkeys(c.strip().upper() for a in avoid for c in a.split(",")))
+    passage_ids = set(network.passage_ids())
     for c in avoid_t:
+        if len(c) != 2:
+            if c not in passage_ids:
+                raise RequirementError(
+                    f"avoid {c}",
+                    len("avoid "),
+                    "an ISO 3166-1 alpha-2 country code such as RU, or a passage of the "
+                    "passages table"
+                    + (
+                        did_you_mean(c, sorted(passage_ids))
+                        or f" ({', '.join(sorted(passage_ids))})"
+                    ),
+                )
+            continue
         if c not in ISO_ALPHA2:
             raise RequirementError(
                 f"avoid {c}", len("avoid "), "an ISO 3166-1 alpha-2 country code such as RU"
@@ -115,7 +133,11 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
     closed = []
     avoided = set(avoid_t)
     for r in network.routes:
-        if not r.open_in(y) or avoided.intersection(r.countries):
+        if (
+            not r.open_in(y)
+            or avoided.intersection(r.countries)
+            or avoided.intersection(r.passages)
+        ):
             closed.append(r.id)
             continue
         g.add_edge(nid("n", r.from_node), nid("r", r.id), capacity=r.capacity_mtpa)
