@@ -70,8 +70,8 @@ def test_risk_section_draws_every_chart_of_the_run(
     assert fan[0]["y"] == list(view.fans[0].p95_mt)  # type: ignore[index]
     assert fan[1]["y"] == list(view.fans[0].p5_mt)  # type: ignore[index]
     # labels say what kind of figure each is
-    assert "Exports lost, Mt over 2025 (a total, not an annual rate)" in html
-    assert "Netback lost, USD m over 2025 (a total)" in html
+    assert "Exports lost, Mt over 2025 (total)" in html
+    assert "Netback lost, USD m over 2025 (total)" in html
     assert "Mt in the month" in html
     assert 'src="http' not in html
 

@@ -140,11 +140,11 @@ class RunView:
 
     @property
     def exports_lost_label(self) -> str:
-        return f"Exports lost, Mt over {self.horizon_label} (a total, not an annual rate)"
+        return f"Exports lost, Mt over {self.horizon_label} (total)"
 
     @property
     def netback_lost_label(self) -> str:
-        return f"Netback lost, USD m over {self.horizon_label} (a total)"
+        return f"Netback lost, USD m over {self.horizon_label} (total)"
 
     @property
     def monthly_label(self) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "binding_figure",
     "exceedance_figure",
     "fan_figure",
+    "figure_titles",
     "hazard_figure",
     "risk_figures",
     "risk_section",
@@ -36,6 +37,8 @@ __all__ = [
 
 GRID = "#e4e7eb"
 ONE_IN_20 = 0.05
+PROBABILITY_TICKS = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2,
+                     0.5, 1.0)  # fmt: skip
 
 
 def _colour(i: int) -> str:
@@ -77,7 +80,8 @@ def exceedance_figure(
             yaxis={
                 "title": {"text": "Probability in a year that the loss is larger"},
                 "type": "log",
-                "tickformat": ".1%",
+                "tickvals": list(PROBABILITY_TICKS),
+                "tickformat": ".2~%",
                 "gridcolor": GRID,
             },
             shapes=[
@@ -111,8 +115,12 @@ def exceedance_figure(
 
 
 def fan_figure(fan: MonthlyFan, colour: str, y_title: str, *, height: int = 340) -> Figure:
-    """Exports month by month: the P5-P95 band, the P50 line and the no-outage plan."""
-    x = list(fan.months)
+    """Exports month by month: the P5-P95 band, the P50 line and the no-outage plan.
+
+    The axis reads ``Jan`` ... ``Dec`` (the year is the axis title): legible on a narrow card.
+    """
+    x = [m.split()[0] for m in fan.months]
+    years = list(dict.fromkeys(m.split()[-1] for m in fan.months if " " in m))
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
@@ -162,7 +170,12 @@ def fan_figure(fan: MonthlyFan, colour: str, y_title: str, *, height: int = 340)
         "data": data,
         "layout": base_layout(
             height=height,
-            xaxis={"type": "category", "categoryorder": "array", "categoryarray": x},
+            xaxis={
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": x,
+                "title": {"text": "-".join(years)},
+            },
             yaxis={"title": {"text": y_title}, "gridcolor": GRID, "rangemode": "tozero"},
             legend={"orientation": "h", "x": 0, "y": 1.14},
             margin={"l": 60, "r": 10, "t": 40, "b": 40},
@@ -275,6 +288,20 @@ def risk_figures(view: RunView) -> dict[str, Figure]:
     return figs
 
 
+def figure_titles(view: RunView) -> dict[str, str]:
+    """The heading of each chart of :func:`risk_figures`, by the same ids."""
+    titles = {
+        "risk-exceed-exports": "How often a year loses more than x Mt of exports",
+        "risk-exceed-netback": "How often a year loses more than x USD m of netback",
+        "risk-hazards": "Expected loss by hazard",
+    }
+    for i, fan in enumerate(view.fans):
+        titles[f"risk-fan-{i}"] = f"Exports month by month, {fan.scenario}"
+    for i, s in enumerate(view.summaries):
+        titles[f"risk-binding-{i}"] = f"Routes at capacity, {s.scenario}"
+    return titles
+
+
 def _table(view: RunView) -> str:
     y = view.horizon_label
     rows = []
@@ -320,6 +347,7 @@ def risk_section(view: RunView, figure: Callable[[str, Figure, str], str]) -> st
     (the report's own helper).
     """
     figs = risk_figures(view)
+    titles = figure_titles(view)
     run = view.run
     names = view.scenarios
     partial = (
@@ -329,34 +357,32 @@ def risk_section(view: RunView, figure: Callable[[str, Figure, str], str]) -> st
         else ""
     )
 
-    def card(fig_id: str, title: str, caption: str, kind: str = "risk") -> str:
+    def card(fig_id: str, caption: str, kind: str = "risk") -> str:
         if fig_id not in figs:
             return ""
         return (
-            f'<div class="card"><h3>{h.esc(title)}</h3>{figure(fig_id, figs[fig_id], kind)}'
-            f'<p class="caption">{caption}</p></div>'
+            f'<div class="card"><h3>{h.esc(titles[fig_id])}</h3>'
+            f'{figure(fig_id, figs[fig_id], kind)}<p class="caption">{caption}</p></div>'
         )
 
     fans = "".join(
         card(
             f"risk-fan-{i}",
-            f"Exports month by month, {fan.scenario}",
             "The band holds the middle 90% of simulated years (P5 to P95) in each month, "
             "the line is the median; the dashed line is the plan without outages. Mt in the "
             "month, not an annual rate.",
         )
-        for i, fan in enumerate(view.fans)
+        for i in range(len(view.fans))
     )
     if view.fans_note:
         fans += f'<p class="note">{h.esc(view.fans_note)}</p>'
     binding = "".join(
         card(
             f"risk-binding-{i}",
-            f"Routes at capacity, {name}",
             "Share of simulated years in which the route runs full in that month: the "
             "routes that bind most often, most frequent at the top.",
         )
-        for i, name in enumerate(names)
+        for i in range(len(names))
     )
     hazard_caption = (
         f"Expected loss of exports attributed to each hazard, over the first "
@@ -376,18 +402,16 @@ def risk_section(view: RunView, figure: Callable[[str, Figure, str], str]) -> st
         '<div class="grid" style="margin-top:16px">'
         + card(
             "risk-exceed-exports",
-            "How often a year loses more than x Mt of exports",
             "Share of simulated years whose lost exports exceed the value on the x axis "
             "(log scale); where a curve crosses the dotted line is the 1-in-20 loss (P95).",
         )
         + card(
             "risk-exceed-netback",
-            "How often a year loses more than x USD m of netback",
             "The same for netback (market value minus transport cost) lost against the "
             "no-outage plan.",
         )
         + fans
-        + card("risk-hazards", "Expected loss by hazard", hazard_caption)
+        + card("risk-hazards", hazard_caption)
         + binding
         + "</div></section>"
     )
