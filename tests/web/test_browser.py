@@ -165,7 +165,7 @@ def test_runs_page_empty_state(page: Page, live_server: object, shots: Path) -> 
     page.goto(url + "/runs")
     wait_ready(page)
     expect(page.locator("#runs-empty")).to_contain_text("No runs stored yet")
-    page.screenshot(path=str(shots / "web-runs.png"), full_page=False)
+    page.screenshot(path=str(shots / "web-runs-empty.png"), full_page=False)
     assert log.outside("127.0.0.1") == []
     assert log.errors == []
 
