@@ -159,6 +159,13 @@ CREATE TABLE events (
     duration_days DOUBLE,
     fraction_lost DOUBLE
 );
+CREATE TABLE draw_months (
+    run_id VARCHAR NOT NULL,
+    scenario_index INTEGER NOT NULL,
+    draw BIGINT NOT NULL,
+    month INTEGER NOT NULL,
+    exported_mt DOUBLE
+);
 CREATE TABLE attribution (
     run_id VARCHAR NOT NULL,
     scenario_index INTEGER NOT NULL,
@@ -174,6 +181,15 @@ CREATE TABLE attribution (
 _TABLES = frozenset(
     {"schema_version", "runs", "batches", "draws", "draw_groups", "events", "attribution"}
 )
+# Added to schema version 1 later (stores written before lack it; a writer adds it, a reader
+# treats it as empty). Older crudeflows ignore it, so it needs no new version number.
+_OPTIONAL_TABLES = {
+    "draw_months": (
+        "CREATE TABLE IF NOT EXISTS draw_months (run_id VARCHAR NOT NULL, "
+        "scenario_index INTEGER NOT NULL, draw BIGINT NOT NULL, month INTEGER NOT NULL, "
+        "exported_mt DOUBLE)"
+    ),
+}
 
 
 def _utcnow() -> datetime:
@@ -311,6 +327,7 @@ class RunsStore:
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._optional: set[str] = set()
         self._con: duckdb.DuckDBPyConnection | None = self._connect(wait_s)
         try:
             self._check_schema()
@@ -397,6 +414,7 @@ class RunsStore:
                 con.execute(_SCHEMA)
                 con.execute("INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, _utcnow()])
                 con.commit()
+            self._optional = set(_OPTIONAL_TABLES)
             return
         if "schema_version" not in tables or not _TABLES.issubset(tables):
             raise StoreError(
@@ -415,6 +433,15 @@ class RunsStore:
             )
         if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
             raise StoreError(f"runs store {self.path} has schema version {version}: no migration")
+        self._optional = {t for t in _OPTIONAL_TABLES if t in tables}
+        missing = [t for t in _OPTIONAL_TABLES if t not in tables]
+        if missing and not self.read_only:
+            with self._errors("add the tables of this crudeflow"):
+                con.begin()
+                for t in missing:
+                    con.execute(_OPTIONAL_TABLES[t])
+                con.commit()
+            self._optional |= set(missing)
 
     # -- context manager --------------------------------------------------------------------
     def __enter__(self) -> RunsStore:
@@ -666,9 +693,17 @@ class RunsStore:
                 "CAST(lost_exports_mt AS DOUBLE), CAST(lost_netback_musd AS DOUBLE) "
                 "FROM _cf_attribution"
             )
+        months = _months_frame(batch)
+        if months is not None:
+            sql.append(
+                f"INSERT INTO draw_months SELECT {key}, CAST(draw AS BIGINT), "
+                "CAST(month AS INTEGER), CAST(exported_mt AS DOUBLE) FROM _cf_months"
+            )
         sql.append(
             f"UPDATE runs SET n_batches_done = n_batches_done + 1 WHERE run_id = {_lit(run_id)}"
         )
+        if months is not None:
+            con.register("_cf_months", months)
         con.register("_cf_draws", batch.draws)
         con.register("_cf_events", events)
         con.register("_cf_attribution", attribution)
@@ -678,6 +713,8 @@ class RunsStore:
             con.unregister("_cf_draws")
             con.unregister("_cf_events")
             con.unregister("_cf_attribution")
+            if months is not None:
+                con.unregister("_cf_months")
 
     # -- reading back -----------------------------------------------------------------------
     def _groups(self, run_id: str) -> list[str]:
@@ -772,6 +809,62 @@ class RunsStore:
             frame = self._db().execute(self._events_sql(run_id)).df()
         return _tidy(frame)
 
+    def monthly_exports(self, run_id: str) -> pd.DataFrame | None:
+        """Per scenario and month, the distribution of the run's exports in that month.
+
+        Columns: ``scenario_index``, ``scenario``, ``month`` (0 = the horizon's first month),
+        ``draws``, ``p5_mt``, ``p50_mt``, ``p95_mt`` (quantiles with linear interpolation,
+        the rule of the run's summaries), ``mean_mt``, and ``no_outage_mt``: that month in
+        the first draw without events (the no-outage plan exactly; NaN when every draw had
+        events). All in Mt in the month. None when some stored draw has no monthly exports
+        (a run stored before ``draw_months`` existed, or resumed across that change).
+        """
+        self._require_run(run_id)
+        if "draw_months" not in self._optional:
+            return None
+        sql = """
+            WITH n AS (
+                SELECT scenario_index, min(scenario) AS scenario, count(*) AS draws
+                FROM draws WHERE run_id = $1 GROUP BY scenario_index
+            ), q AS (
+                SELECT scenario_index, month, count(*) AS draws,
+                       quantile_cont(exported_mt, 0.05) AS p5_mt,
+                       quantile_cont(exported_mt, 0.5) AS p50_mt,
+                       quantile_cont(exported_mt, 0.95) AS p95_mt,
+                       avg(exported_mt) AS mean_mt
+                FROM draw_months WHERE run_id = $1 GROUP BY scenario_index, month
+            ), calm AS (
+                SELECT scenario_index, min(draw) AS draw FROM draws
+                WHERE run_id = $1 AND n_events = 0 GROUP BY scenario_index
+            ), ref AS (
+                SELECT m.scenario_index, m.month, m.exported_mt AS no_outage_mt
+                FROM draw_months m JOIN calm c
+                  ON m.scenario_index = c.scenario_index AND m.draw = c.draw
+                WHERE m.run_id = $1
+            )
+            SELECT q.scenario_index, n.scenario, q.month, q.draws, q.p5_mt, q.p50_mt,
+                   q.p95_mt, q.mean_mt, ref.no_outage_mt, n.draws AS stored
+            FROM q JOIN n ON q.scenario_index = n.scenario_index
+            LEFT JOIN ref ON q.scenario_index = ref.scenario_index AND q.month = ref.month
+            ORDER BY q.scenario_index, q.month
+        """
+        with self._errors("read the monthly exports"):
+            frame = self._db().execute(sql, [run_id]).df()
+            n_scenarios = (
+                self._db()
+                .execute(
+                    "SELECT count(DISTINCT scenario_index) FROM draws WHERE run_id = ?", [run_id]
+                )
+                .fetchone()
+            )
+        if frame.empty or (frame["draws"] != frame["stored"]).any():
+            return None
+        if frame["scenario_index"].nunique() != (int(n_scenarios[0]) if n_scenarios else 0):
+            return None
+        frame["no_outage_mt"] = frame["no_outage_mt"].astype("float64")
+        frame["draws"] = frame["draws"].astype("int64")
+        return _tidy(frame.drop(columns=["stored"]))
+
     def export(
         self,
         run_id: str,
@@ -824,6 +917,27 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(series.dtype) and not series.isna().any():
             frame[column] = series.astype(str)
     return frame.reset_index(drop=True)
+
+
+def _months_frame(batch: BatchResult) -> pd.DataFrame | None:
+    """The batch's exports per month, long: draw, month (0 = first), exported_mt."""
+    m = batch.monthly_exported_mt
+    if m is None:
+        return None
+    values = np.asarray(m, dtype=np.float64)
+    n = len(batch.draws)
+    if values.ndim != 2 or values.shape[0] != n:
+        raise ValueError(
+            f"monthly_exported_mt: expected one row per draw ({n}), not shape {values.shape}"
+        )
+    t = values.shape[1]
+    return pd.DataFrame(
+        {
+            "draw": np.repeat(batch.draws["draw"].to_numpy(dtype=np.int64), t),
+            "month": np.tile(np.arange(t, dtype=np.int32), n),
+            "exported_mt": values.ravel(),
+        }
+    )
 
 
 def _check_batch(batch: BatchResult) -> None:

@@ -32,3 +32,13 @@ def mini() -> Network:
 def kz_cases() -> list[ReportCase]:
     """Base plan and 'avoid RU, via Caspian ports' on the default dataset."""
     return default_cases(load_dataset())
+
+
+@pytest.fixture(scope="session")
+def risk_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A runs store with one small risk run (two scenarios, 120 draws each)."""
+    from tests.montecarlo.risk_helpers import store_run
+
+    path = tmp_path_factory.mktemp("risk") / "runs.duckdb"
+    run_id, _ = store_run(path, scenarios=("base-2025", "trans-caspian-buildout"))
+    return path, run_id

@@ -79,3 +79,33 @@ def test_monthly_bars_read_their_own_month_in_the_browser(tmp_path: Path, mini: 
             "#fig-monthly-0 .xtick text", "els => els.map(e => e.textContent)"
         )
     assert ticks == ["Oct 2025", "Nov 2025", "Dec 2025"]
+
+
+def test_risk_section_renders_its_charts_offline(
+    tmp_path: Path, toy_cases: list[ReportCase], risk_store: tuple[Path, str]
+) -> None:
+    """Issue 9 item 7: ``report --run RUN``'s charts draw from file:// with no request out."""
+    from crudeflow.montecarlo.view import load_run_view
+    from crudeflow.report.risk import risk_figures
+    from crudeflow.store import RunsStore
+
+    path, run_id = risk_store
+    with RunsStore(path, read_only=True) as store:
+        view = load_run_view(store, run_id)
+    out = build_report(toy_cases, title="Risk", out=tmp_path / "risk.html", risk=view)
+    with open_report(out) as rep:
+        assert rep.non_local_requests() == []
+        assert rep.errors == []
+        ids = sorted(risk_figures(view))
+        drawn = rep.page.eval_on_selector_all(
+            "#risk .js-plotly-plot", "els => els.map(e => e.id).sort()"
+        )
+        assert drawn == ids
+        # each kind of chart has its marks: step lines, the fan's band, bars, heatmap cells
+        assert rep.page.locator("#risk-exceed-exports .scatterlayer .js-line").count() == 2
+        assert rep.page.locator("#risk-fan-0 .scatterlayer .js-fill").count() >= 1
+        assert rep.page.locator("#risk-hazards .barlayer .point").count() >= 2
+        assert rep.page.locator("#risk-binding-0 .heatmaplayer image").count() == 1
+        for fig_id in ("#risk-exceed-exports", "#risk-fan-0", "#risk-hazards"):
+            png = rep.page.locator(fig_id).screenshot()
+            assert png_ink(png) > 0.02, fig_id

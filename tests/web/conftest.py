@@ -24,9 +24,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def mini_app() -> FastAPI:
-    """The app on the mini test dataset with default limits."""
-    return create_app(dataset=MINI)
+def mini_app(tmp_path: Path) -> FastAPI:
+    """The app on the mini test dataset with default limits (and an empty runs store)."""
+    return create_app(dataset=MINI, store=tmp_path / "runs.duckdb")
 
 
 def client_for(app: FastAPI, *, raise_app_exceptions: bool = True) -> httpx.AsyncClient:
@@ -81,7 +81,9 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server() -> Iterator[LiveServer]:
-    """The app on the default dataset, served on 127.0.0.1 with a free port."""
-    with LiveServer(create_app()) as server:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on the default dataset, served on 127.0.0.1 with a free port (and an empty
+    runs store)."""
+    store = tmp_path_factory.mktemp("store") / "runs.duckdb"
+    with LiveServer(create_app(store=store)) as server:
         yield server

@@ -100,6 +100,8 @@ async def test_openapi_lists_every_endpoint(client: httpx.AsyncClient) -> None:
         "/api/bypass",
         "/api/presets",
         "/api/runs",
+        "/api/runs/active",
+        "/api/runs/{run_id}",
     }
     plan_op = spec["paths"]["/api/plan"]["post"]
     assert {"200", "400", "409", "413", "422", "503"} <= set(plan_op["responses"])

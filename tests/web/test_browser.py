@@ -165,7 +165,7 @@ def test_runs_page_empty_state(page: Page, live_server: object, shots: Path) -> 
     page.goto(url + "/runs")
     wait_ready(page)
     expect(page.locator("#runs-empty")).to_contain_text("No runs stored yet")
-    page.screenshot(path=str(shots / "web-runs.png"), full_page=False)
+    page.screenshot(path=str(shots / "web-runs-empty.png"), full_page=False)
     assert log.outside("127.0.0.1") == []
     assert log.errors == []
 
@@ -175,7 +175,7 @@ def test_docs_page_lists_operations(page: Page, live_server: object) -> None:
     log = PageLog(page)
     page.goto(url + "/docs")
     wait_ready(page)
-    expect(page.locator(".op")).to_have_count(7)  # with /api/plan/export
+    expect(page.locator(".op")).to_have_count(10)  # with /api/plan/export and the runs API
     expect(page.locator("#operations")).to_contain_text("/api/plan")
     assert log.outside("127.0.0.1") == []
     assert log.errors == []
@@ -304,12 +304,17 @@ def test_no_horizontal_overflow_on_a_phone(browser: Browser, live_server: object
         context.close()
 
 
-def test_monte_carlo_link_stays_hidden(page: Page, live_server: object) -> None:
+def test_monte_carlo_link_is_shown_and_leads_to_the_runs_page(
+    page: Page, live_server: object
+) -> None:
     url = live_server.url  # type: ignore[attr-defined]
     for path in ("/", "/docs"):
         page.goto(url + path)
         wait_ready(page)
-        expect(page.locator("#nav-runs")).to_be_hidden()
+        expect(page.locator("#nav-runs")).to_be_visible()
+    page.click("#nav-runs")
+    wait_ready(page)
+    assert page.url.endswith("/runs")
 
 
 def test_a_doctored_url_is_ignored_not_fatal(page: Page, live_server: object) -> None:
@@ -321,4 +326,70 @@ def test_a_doctored_url_is_ignored_not_fatal(page: Page, live_server: object) ->
     expect(page.locator("#sliders .slider.changed")).to_have_count(0)
     expect(page.locator("#year")).to_be_enabled()
     expect(page.locator("#error-box")).to_be_hidden()
+    assert log.errors == []
+
+
+@pytest.fixture(scope="module")
+def runs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The default dataset's app with a runs store holding one small stored run."""
+    from crudeflow.web.app import create_app
+    from tests.montecarlo.risk_helpers import store_run
+    from tests.web.conftest import LiveServer
+
+    store = tmp_path_factory.mktemp("runs") / "runs.duckdb"
+    run_id, _ = store_run(store, scenarios=("base-2025",), draws=100, batch_size=50)
+    with LiveServer(create_app(store=store)) as server:
+        server.run_id = run_id  # type: ignore[attr-defined]
+        yield server
+
+
+def test_runs_page_shows_a_stored_run_and_starts_one(
+    page: Page, runs_server: object, shots: Path
+) -> None:
+    """Issue 9 item 7: list a stored run, show its charts, start a small run, watch its
+    progress, end on its charts."""
+    import httpx
+
+    url = runs_server.url  # type: ignore[attr-defined]
+    run_id = runs_server.run_id  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/runs")
+    wait_ready(page)
+    rows = page.locator("#runs-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(run_id)
+
+    # its charts: every figure the API sends is drawn
+    figures = httpx.get(f"{url}/api/runs/{run_id}", timeout=60).json()["figures"]
+    rows.first.locator(".show-run").click()
+    wait_ready(page)
+    expect(page.locator("#run-charts .js-plotly-plot")).to_have_count(len(figures))
+    expect(page.locator("#run-sentences li").nth(1)).to_contain_text("In 1 year in 20")
+    expect(page.locator("#run-meta")).to_contain_text(run_id)
+    assert page.locator("#risk-exceed-exports .scatterlayer .js-line").count() == 1
+    assert page.locator("#risk-fan-0 .scatterlayer .js-fill").count() >= 1
+    assert page.url.endswith("#run=" + run_id)
+    page.screenshot(path=str(shots / "web-runs.png"), full_page=True)
+
+    # start a small run: progress first, then the new run's charts
+    page.evaluate(
+        """() => { window.seen = []; const t = document.getElementById('run-progress-text');
+        new MutationObserver(() => window.seen.push(t.textContent))
+          .observe(t, {childList: true, characterData: true, subtree: true}); }"""
+    )
+    page.fill("#run-draws", "200")
+    page.fill("#run-seed", "11")
+    page.check("#scenario-base-2025")
+    page.click("#run-start")
+    expect(page.locator("#run-progress-text")).to_contain_text("Done", timeout=180_000)
+    seen = page.evaluate("window.seen")
+    assert any(s.startswith("Running:") and "of 200 draws" in s for s in seen), seen
+    expect(rows).to_have_count(2)
+    new_id = httpx.get(f"{url}/api/runs/active", timeout=60).json()["run_id"]
+    assert new_id != run_id
+    expect(page.locator("#run-meta")).to_contain_text(new_id)
+    wait_ready(page)
+    expect(page.locator("#run-charts .js-plotly-plot").first).to_be_visible()
+    assert page.locator("#run-charts .js-plotly-plot").count() >= 4
+    assert log.outside("127.0.0.1") == [], log.outside("127.0.0.1")
     assert log.errors == []

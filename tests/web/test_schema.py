@@ -8,6 +8,7 @@ grammar or which route ids exist, so schema-valid bodies may rightly get a 422.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from crudeflow.web.app import create_app
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 
-app = create_app(dataset=MINI, solve_time_limit_s=10, allowed_hosts=["testserver"])
+STORE = Path(tempfile.mkdtemp(prefix="crudeflow-schema-")) / "runs.duckdb"
+app = create_app(dataset=MINI, solve_time_limit_s=10, allowed_hosts=["testserver"], store=STORE)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
@@ -46,6 +48,9 @@ def test_schema_covers_every_api_route() -> None:
         ("get", "/api/network"),
         ("get", "/api/presets"),
         ("get", "/api/runs"),
+        ("post", "/api/runs"),
+        ("get", "/api/runs/active"),
+        ("get", "/api/runs/{run_id}"),
         ("post", "/api/plan"),
         ("post", "/api/plan/export"),
         ("post", "/api/bypass"),

@@ -20,6 +20,7 @@ from crudeflow.cli._common import (
     report_time,
 )
 from crudeflow.cli.plan import AvoidOpt, RequireOpt, YearOpt
+from crudeflow.cli.runs import StoreOpt, open_store
 
 
 @app.command("report")
@@ -45,13 +46,25 @@ def report_cmd(
         ),
     ] = Path("report.html"),
     force: ForceOpt = False,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            help="Add a disruption-risk section for this stored run (`crudeflow runs list`): "
+            "loss exceedance curves, monthly fan charts, loss by hazard, routes at capacity.",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Write one offline HTML file: maps, Sankey diagrams, comparison, tables.
 
     With scenarios (files or preset names), one case per scenario, side by side with monthly
     charts. Without, the base plan against the plan under --avoid/--require (default: avoid RU
-    and via AKTAU,KURYK >= 20 Mt/yr). Prints the file's path. An existing file is replaced
-    only with --force, and atomically: a failed write leaves it as it was.
+    and via AKTAU,KURYK >= 20 Mt/yr). With --run, a risk section for that stored run too
+    (the run's dataset and year unless --dataset/--year are given). Prints the file's path.
+    An existing file is replaced only with --force, and atomically: a failed write leaves it
+    as it was.
     """
     import shlex
 
@@ -60,6 +73,20 @@ def report_cmd(
     from crudeflow.report.build import report_title
 
     check_output_file(out, force=force)  # before the solves: a bad --out fails at once
+    risk = None
+    if run is not None:
+        from crudeflow.montecarlo.view import load_run_view
+
+        with open_store(store) as opened:
+            risk = load_run_view(opened, run)
+        run_dataset = str(risk.run.spec.get("dataset", ""))
+        if dataset is None and run_dataset:
+            dataset = Path(run_dataset)
+        if year is None and risk.year and not scenarios:
+            year = risk.year
+    elif store is not None:
+        console_err.print("error: --store goes with --run (the runs store to read it from)")
+        raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
     if scenarios:
         if avoid or require or year is not None:
@@ -84,8 +111,17 @@ def report_cmd(
             avoid=avoid or (),
             require=require or (),
         )
+    if run is not None:
+        extra = ["--run", run] + (["--store", str(store)] if store is not None else [])
+        command += " " + shlex.join(extra)
     title = report_title(cases)
     path = build_report(
-        cases, title=title, out=out, command=command, force=force, generated=report_time()
+        cases,
+        title=title,
+        out=out,
+        command=command,
+        force=force,
+        generated=report_time(),
+        risk=risk,
     )
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from crudeflow.cli._common import EXIT_DATA, EXIT_USAGE, DatasetOpt, app, console_err
+from crudeflow.cli.runs import StoreOpt
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -91,8 +92,14 @@ def serve_cmd(
             "other names get 400 (DNS rebinding). Loopback names are always accepted.",
         ),
     ] = None,
+    store: StoreOpt = None,
 ) -> None:
-    """Serve the planner page and JSON API (OpenAPI at /openapi.json, docs at /docs)."""
+    """Serve the planner page and JSON API (OpenAPI at /openapi.json, docs at /docs).
+
+    The runs page (/runs) lists the Monte Carlo runs of the runs store (--store, default
+    ./crudeflow-runs.duckdb as for `crudeflow risk`), shows their charts, and starts small
+    runs (at most 2,000 draws, one at a time) that it stores there.
+    """
     import signal
 
     import uvicorn
@@ -115,6 +122,7 @@ def serve_cmd(
         "max_concurrent_solves": max_concurrent_solves,
         "solve_time_limit_s": solve_time_limit,
         "allowed_hosts": list(allow_host or []),
+        "store": None if store is None else str(store.resolve()),
     }
     # built here too: a bad dataset fails now, once, with its message
     web = create_app(
@@ -122,6 +130,7 @@ def serve_cmd(
         max_concurrent_solves=max_concurrent_solves,
         solve_time_limit_s=solve_time_limit,
         allowed_hosts=list(allow_host or []),
+        store=None if store is None else store.resolve(),
     )
     title = web.state.network.meta.title
     problem = port_problem(bind, port)

@@ -332,10 +332,14 @@ class ScenarioModel:
             self.session.change_col_bounds(diff, lo[diff], hi[diff])
             self.cur_lo, self.cur_hi = lo.copy(), hi.copy()
 
-    def _measures(self, x: FloatArray, factors: FloatArray) -> tuple[float, float, FloatArray, str]:
-        """(exported Mt, netback USD m, flow Mt per group, binding months JSON) of a plan."""
+    def _measures(
+        self, x: FloatArray, factors: FloatArray
+    ) -> tuple[float, float, FloatArray, str, FloatArray]:
+        """(exported Mt, netback USD m, flow Mt per group, binding months JSON, exported Mt per
+        month) of a plan."""
         flows = x[self.x_slice]
-        exported = float(x[self.s_slice].sum())
+        taken = x[self.s_slice]
+        exported = float(taken.sum())
         owed = float(x[self.short].sum() + x[self.g_last].sum())  # 0 unless a fallback ran
         netback = float(x[self.d_slice] @ self.price - flows @ self.tariff) - self.p_max * owed
         f = flows.reshape(self.T, self.R)
@@ -346,7 +350,8 @@ class ScenarioModel:
             f'"{rid}":{_mask_text(m)}' for rid, m in zip(self.lp.route_ids, masks, strict=True) if m
         )
         binding = "{" + binding + "}" if binding else ""
-        return exported, netback, f.sum(axis=0) @ self.G, binding
+        monthly = taken.reshape(self.T, -1).sum(axis=1) if taken.size else np.zeros(self.T)
+        return exported, netback, f.sum(axis=0) @ self.G, binding, monthly
 
     def _solve_stage(self, factors: FloatArray, month: int, x_done: FloatArray) -> FloatArray:
         cap = (self.x_ub * factors.T).ravel()
@@ -399,10 +404,11 @@ class ScenarioModel:
 
     def solve_draws(
         self, sample: OutageSample, stages: RollingStages, foresight: Foresight
-    ) -> tuple[FloatArray, FloatArray, FloatArray, list[str]]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, list[str], FloatArray]:
         """Re-solve every draw of ``sample`` with events; the others keep the reference.
 
-        Returns per draw: exported Mt, netback USD m, flow per group [n, G], binding JSON.
+        Returns per draw: exported Mt, netback USD m, flow per group [n, G], binding JSON,
+        exported Mt per month [n, T].
         """
         n = sample.draws.size
         first = int(sample.draws[0]) if n else 0
@@ -410,6 +416,7 @@ class ScenarioModel:
         netback = np.full(n, self.ref[1])
         flows = np.tile(self.ref[2], (n, 1))
         binding = [self.ref[3]] * n
+        monthly = np.tile(self.ref[4], (n, 1))
         k_draw = stages.draw - first
         starts: list[int] = []
         if k_draw.size:
@@ -424,9 +431,11 @@ class ScenarioModel:
                 x = self.ref_x
                 for j in range(b, e):
                     x = self._solve_stage(stages.factors[j], int(stages.month[j]), x)
-            exported[k], netback[k], flows[k], binding[k] = self._measures(x, sample.factors[k])
+            exported[k], netback[k], flows[k], binding[k], monthly[k] = self._measures(
+                x, sample.factors[k]
+            )
         self._set_bounds(self.base_lo, self.ref_hi)  # leave the session at the reference
-        return exported, netback, flows, binding
+        return exported, netback, flows, binding, monthly
 
     def run_draws(
         self,
@@ -449,7 +458,7 @@ class ScenarioModel:
             draws=draws,
             batch_size=batch_size,
         )
-        exported, netback, flows, binding = self.solve_draws(sample, stages, foresight)
+        exported, netback, flows, binding, monthly = self.solve_draws(sample, stages, foresight)
         ev = sample.events
         first = draws.start
         n = len(draws)
@@ -474,6 +483,7 @@ class ScenarioModel:
             events=events_df,
             batch_index=batch_index,
             scenario_index=scenario_index,
+            monthly_exported_mt=monthly,
         )
         if attribution and len(ev) and (attribution_draws == 0 or draws.start < attribution_draws):
             att = _attribution(self, sample, seed, draws, batch_size, foresight, attribution_draws)
@@ -640,7 +650,7 @@ def _attribution(
         )
         keep = np.isin(st2.draw, struck)
         st2 = RollingStages(st2.draw[keep], st2.month[keep], st2.factors[keep])
-        exported, netback, _, _ = model.solve_draws(s2, st2, foresight)
+        exported, netback, *_ = model.solve_draws(s2, st2, foresight)
         k = struck - rng.start
         parts.append(
             pd.DataFrame(

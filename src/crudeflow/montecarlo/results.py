@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 __all__ = ["ATTRIBUTION_COLUMNS", "DRAW_COLUMNS", "EVENT_COLUMNS", "GROUP_PREFIX", "BatchResult"]
@@ -76,6 +78,10 @@ class BatchResult:
     attribution : pandas.DataFrame
         Only when the run attributes losses: for each draw and each hazard that struck in it,
         the draw's losses re-solved without that hazard's events (:data:`ATTRIBUTION_COLUMNS`).
+    monthly_exported_mt : numpy.ndarray, optional
+        Crude exported in each month of the horizon, Mt in the month: one row per row of
+        ``draws`` (same order), one column per month (0 = the horizon's first month); each row
+        sums to the draw's ``exported_mt``. None when the producer did not record it.
 
     Examples
     --------
@@ -94,6 +100,7 @@ class BatchResult:
     batch_index: int
     scenario_index: int
     attribution: pd.DataFrame = field(default_factory=_no_attribution)
+    monthly_exported_mt: npt.NDArray[np.float64] | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crudeflow._io import atomic_write_text, check_output_file
 from crudeflow.compare import compare_plans
@@ -42,6 +42,9 @@ from crudeflow.report.figures import (
 )
 from crudeflow.report.flows import TracedFlows, short_name, trace
 from crudeflow.solve.plan import Plan
+
+if TYPE_CHECKING:
+    from crudeflow.montecarlo.view import RunView
 
 __all__ = [
     "ReportCase",
@@ -237,6 +240,7 @@ def build_report(
     command: str | None = None,
     generated: _dt.datetime | None = None,
     force: bool = False,
+    risk: RunView | None = None,
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -255,6 +259,10 @@ def build_report(
         Time stamp shown in the report (default: now, UTC).
     force : bool
         Replace ``out`` when it exists; without it an existing file is an error.
+    risk : RunView, optional
+        A stored risk run (:func:`crudeflow.montecarlo.view.load_run_view`): adds the
+        "Disruption risk" section (exceedance curves, monthly fan charts, loss by hazard,
+        routes at capacity).
 
     Returns
     -------
@@ -291,6 +299,10 @@ def build_report(
     parts = [_summary(cases, traced)]
     if len(cases) > 1:
         parts.append(_comparison(cases, traced, figure))
+    if risk is not None:
+        from crudeflow.report.risk import risk_section
+
+        parts.append(risk_section(risk, figure))
     parts.append(_maps(cases, max_flow, figure))
     parts.append(_sankeys(cases, traced, figure))
     monthly = [c for c in cases if c.plan.periods.n > 1]

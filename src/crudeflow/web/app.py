@@ -9,7 +9,10 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
   the route table as ``crudeflow plan --csv`` prints it; JSON: the ``/api/plan`` answer);
 * ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
 * ``GET /api/presets`` — the dataset's scenario presets (apply one with ``preset``);
-* ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
+* ``GET /api/runs`` — the Monte Carlo runs of the server's runs store, newest first;
+* ``GET /api/runs/{run_id}`` — one run's summaries, sentences and charts (plotly figures);
+* ``POST /api/runs`` — start a small run (at most ``MAX_RUN_DRAWS`` draws, one at a time per
+  server); ``GET /api/runs/active`` — its progress, then its run id (:mod:`.runs`);
 * ``GET /openapi.json`` and ``GET /docs`` — the schema and an offline page that reads it;
 * ``GET /`` (planner page), ``GET /runs`` (runs page), ``/static/...`` (their assets,
   plotly.js from the installed ``plotly`` package, and country outlines when shipped).
@@ -25,11 +28,12 @@ Examples
 >>> from crudeflow.network.model import toy_network
 >>> app = create_app(network=toy_network())
 >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # type: ignore[attr-defined]
-['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
+['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs', '/api/runs', '/api/runs/active', '/api/runs/{run_id}']
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import inspect
@@ -44,12 +48,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Query
+from fastapi import Path as Path_
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from crudeflow.network.model import Network
 from crudeflow.web.cache import PlanCache, RawAnswerCache, canonical_request, dataset_hash
-from crudeflow.web.errors import SOLVE_RESPONSES, ApiError, install_error_handlers
+from crudeflow.web.errors import (
+    ERROR_RESPONSES,
+    SOLVE_RESPONSES,
+    ApiError,
+    install_error_handlers,
+)
 from crudeflow.web.geojson import network_geojson
 from crudeflow.web.limits import BodySizeLimit, HostAllowList, SolveGate
 from crudeflow.web.models import (
@@ -60,7 +71,10 @@ from crudeflow.web.models import (
     PlanRequest,
     PlanResponse,
     Preset,
+    RunJob,
+    RunRequest,
     RunSummary,
+    RunView,
 )
 from crudeflow.web.service import (
     apply_overrides,
@@ -142,6 +156,7 @@ def create_app(
     allowed_hosts: Sequence[str] = (),
     cache_entries: int = 512,
     cache_bytes: int = 64 * 1024 * 1024,
+    store: Path | None = None,
 ) -> FastAPI:
     """Build the FastAPI app; the network is loaded once, here.
 
@@ -169,6 +184,10 @@ def create_app(
         (``127.0.0.1``, ``localhost``, ``::1``); any other gets 400 ``host_not_allowed``.
     cache_entries, cache_bytes : int
         Bounds of the cache of solved plans (entries, total bytes); 0 entries: no cache.
+    store : Path, optional
+        The runs store the runs page lists and writes (default: ``crudeflow-runs.duckdb`` in
+        the working folder, as for ``crudeflow risk``). Runs started from the page use the
+        server's dataset.
 
     Returns
     -------
@@ -197,6 +216,15 @@ def create_app(
     data_hash = dataset_hash(net)
     safe_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", net.meta.name) or "dataset"  # file names
     cache = PlanCache(cache_entries, cache_bytes)
+    from crudeflow.store import DEFAULT_STORE
+    from crudeflow.web.runs import WebRuns
+
+    if network is not None:
+        folder = Path(network.path) if network.path else None
+        run_dataset = str(folder.resolve()) if folder is not None and folder.is_dir() else None
+    else:
+        run_dataset = "" if dataset is None else str(dataset.resolve())
+    web_runs = WebRuns(DEFAULT_STORE if store is None else store, run_dataset)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -204,6 +232,7 @@ def create_app(
             yield
         finally:
             gate.close()
+            web_runs.close()
 
     app = FastAPI(
         **_no_telemetry(),
@@ -220,6 +249,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.network = net
+    app.state.runs = web_runs
     app.state.gate = gate
     app.state.cache = cache
     raw_paths = ("/api/plan", "/api/plan/export", "/api/bypass")
@@ -404,9 +434,64 @@ def create_app(
         return out
 
     @app.get("/api/runs", response_model=list[RunSummary], tags=["runs"])
-    async def runs() -> list[RunSummary]:
-        """Stored Monte Carlo runs, newest first (none are stored yet)."""
-        return []
+    async def runs() -> Response:
+        """The Monte Carlo runs of the server's runs store, newest first (``crudeflow risk``
+        runs and runs started here); ``[]`` before the store exists."""
+        listed = await run_in_threadpool(web_runs.list_runs)
+        return Response(encode_json(listed), media_type="application/json")
+
+    @app.post(
+        "/api/runs",
+        response_model=RunJob,
+        status_code=202,
+        tags=["runs"],
+        responses={
+            **ERROR_RESPONSES,
+            409: {"model": ErrorBody, "description": "a run is already computing"},
+            422: {"model": ErrorBody, "description": "bad request or unknown preset"},
+            500: {"model": ErrorBody, "description": "the runs store cannot be written"},
+        },
+    )
+    async def start_run(req: RunRequest) -> Response:
+        """Start a small risk run on the server's dataset (at most ``MAX_RUN_DRAWS`` draws per
+        scenario, one run at a time per server); poll ``GET /api/runs/active``."""
+
+        def check() -> None:
+            from crudeflow.scenario import list_presets
+
+            known = [Path(sc.path).stem for sc in list_presets(net)]
+            for ref in req.scenarios:
+                if ref not in known:
+                    close = difflib.get_close_matches(ref, known, n=1)
+                    hint = f"; did you mean {close[0]}?" if close else ""
+                    raise ApiError(422, "scenario_error", f"no preset {ref!r}{hint}")
+
+        job = await run_in_threadpool(
+            web_runs.start, list(req.scenarios), req.draws, req.seed, check=check
+        )
+        return Response(encode_json(job), status_code=202, media_type="application/json")
+
+    @app.get("/api/runs/active", response_model=RunJob, tags=["runs"])
+    async def active_run() -> Response:
+        """The latest run started from the page: ``running`` (``draws_done`` of
+        ``draws_total``), ``saving``, ``done`` (with ``run_id``) or ``failed`` (``error``)."""
+        job = await run_in_threadpool(web_runs.status)
+        return Response(encode_json(job), media_type="application/json")
+
+    @app.get(
+        "/api/runs/{run_id}",
+        response_model=RunView,
+        tags=["runs"],
+        responses={
+            404: {"model": ErrorBody, "description": "no such run"},
+            503: {"model": ErrorBody, "description": "another process is writing the store"},
+        },
+    )
+    async def run_view(run_id: str = Path_(max_length=64)) -> Response:
+        """One stored run: summaries and sentences (those of ``crudeflow risk``) and its
+        charts as plotly figures by element id, the same as ``crudeflow report --run``."""
+        view = await run_in_threadpool(web_runs.view, run_id)
+        return Response(encode_json(view), media_type="application/json")
 
     # -- pages and assets ----------------------------------------------------------------
     def page(name: str) -> FileResponse:
@@ -455,6 +540,7 @@ def app_from_env() -> FastAPI:
     ``dataset`` is a folder path or null.
     """
     kwargs: dict[str, Any] = json.loads(os.environ.get(CONFIG_ENV, "{}"))
-    if kwargs.get("dataset") is not None:
-        kwargs["dataset"] = Path(kwargs["dataset"])
+    for key in ("dataset", "store"):
+        if kwargs.get(key) is not None:
+            kwargs[key] = Path(kwargs[key])
     return create_app(**kwargs)

@@ -158,12 +158,23 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return error_response(422, "validation_error", _validation_message(raw), details=details)
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(
-            exc.status_code, kind, str(exc.detail), headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path only; a path served
+            # by several routes (GET and POST /api/runs) allows all of theirs
+            path = request.url.path
+            allowed = {
+                m
+                for r in request.app.router.routes
+                if getattr(r, "path_regex", None) is not None and r.path_regex.match(path)
+                for m in (getattr(r, "methods", None) or ())
+            }
+            if allowed:
+                headers["Allow"] = ", ".join(sorted(allowed))
+        return error_response(exc.status_code, kind, str(exc.detail), headers=headers)
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)

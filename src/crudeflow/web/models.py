@@ -16,6 +16,8 @@ __all__ = [
     "MAX_OVERRIDES",
     "MAX_REQUIREMENTS",
     "MAX_REQUIREMENT_CHARS",
+    "MAX_RUN_DRAWS",
+    "MAX_RUN_SCENARIOS",
     "BypassRequest",
     "BypassResponse",
     "ErrorBody",
@@ -24,7 +26,10 @@ __all__ = [
     "PlanRequest",
     "PlanResponse",
     "Preset",
+    "RunJob",
+    "RunRequest",
     "RunSummary",
+    "RunView",
 ]
 
 MAX_AVOID = 30
@@ -34,6 +39,9 @@ MAX_OVERRIDES = 500
 MAX_CAPACITY_MTPA = 1000.0
 MIN_YEAR = 1900
 MAX_YEAR = 2200
+MAX_RUN_DRAWS = 2000
+"""Most draws per scenario of a run started from the web page (a small run; the CLI has none)."""
+MAX_RUN_SCENARIOS = 3
 
 CountryCode = Annotated[
     str,
@@ -152,14 +160,57 @@ class Preset(BaseModel):
 
 
 class RunSummary(BaseModel):
-    """A stored Monte Carlo run (none are stored yet)."""
+    """A stored Monte Carlo run of the server's runs store (``crudeflow risk`` or the page)."""
 
-    id: str
-    title: str
-    created_at: str = Field(description="ISO 8601 timestamp.")
-    status: Literal["queued", "running", "done", "failed"]
-    draws: int = Field(ge=0)
-    progress: float = Field(ge=0.0, le=1.0)
+    id: str = Field(description="The run id, e.g. 20261202-062443-3d8b.")
+    title: str = Field(description="Its scenarios, the first the reference.")
+    created_at: str = Field(description="ISO 8601 timestamp (UTC).")
+    status: Literal["running", "done", "failed", "interrupted"] = Field(
+        description="interrupted: stopped before its last batch (`crudeflow risk resume RUN`)."
+    )
+    scenarios: list[str]
+    draws: int = Field(ge=0, description="Draws per scenario the run was started with.")
+    draws_stored: int = Field(ge=0, description="Draws per scenario stored so far.")
+    seed: int = Field(ge=0)
+    progress: float = Field(ge=0.0, le=1.0, description="Share of its batches stored.")
+    elapsed_s: float = Field(ge=0.0, description="Seconds of computing so far.")
+
+
+class RunRequest(_Strict):
+    """A small risk run to start on the server (one at a time per server)."""
+
+    scenarios: list[PresetId] = Field(
+        default_factory=list,
+        max_length=MAX_RUN_SCENARIOS,
+        description="Preset ids (GET /api/presets), the first the reference; empty: the "
+        "dataset as it is.",
+    )
+    draws: int = Field(
+        default=500,
+        strict=True,
+        ge=1,
+        le=MAX_RUN_DRAWS,
+        description=f"Simulated years per scenario, at most {MAX_RUN_DRAWS:,} (the CLI has no "
+        "bound). Runs from the page use batches of 100 draws, part of the seed.",
+    )
+    seed: int = Field(default=0, strict=True, ge=0, le=2**31 - 1, description="Random seed.")
+
+
+class RunJob(BaseModel):
+    """The server's latest run started from the page, and how far it has got."""
+
+    state: Literal["idle", "running", "saving", "done", "failed"] = Field(
+        description="saving: computed, being written to the store; done: see run_id."
+    )
+    job_id: str | None = None
+    started_at: str | None = None
+    scenarios: list[str] = Field(default_factory=list)
+    draws: int | None = None
+    seed: int | None = None
+    draws_done: int = Field(default=0, ge=0, description="Draws computed, all scenarios.")
+    draws_total: int = Field(default=0, ge=0)
+    run_id: str | None = Field(default=None, description="The stored run, once done.")
+    error: str | None = None
 
 
 class _Open(BaseModel):
@@ -172,6 +223,22 @@ def _total(what: str, unit: str = "Mt") -> Any:
 
 def _rate(what: str, unit: str = "Mt/yr") -> Any:
     return Field(description=f"{what}: annual rate ({unit}), the horizon total / horizon_years.")
+
+
+class RunView(_Open):
+    """A stored run as its pictures show it (``crudeflow.montecarlo.view.RunView.to_dict``)
+    and ``figures``: plotly figures by element id, the charts of ``crudeflow report --run``.
+
+    Losses are totals over the run's year (``_mt``, ``_musd``); the monthly fan is Mt in each
+    month. ``labels`` carries the axis titles that say so.
+    """
+
+    run: dict[str, Any]
+    title: str
+    sentences: list[str]
+    summaries: list[dict[str, Any]]
+    figures: dict[str, Any]
+    labels: dict[str, str]
 
 
 class PlanResponse(_Open):
