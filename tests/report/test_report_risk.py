@@ -88,9 +88,12 @@ def test_report_run_cli_writes_the_risk_section(
     assert f"--run {run_id} --store {path}" in html  # the command that regenerates it
 
 
-def test_report_run_unknown_id_exits_1_with_did_you_mean(risk_store: tuple[Path, str]) -> None:
+def test_report_run_unknown_id_exits_1_with_did_you_mean(
+    tmp_path: Path, risk_store: tuple[Path, str]
+) -> None:
     path, run_id = risk_store
-    r = _cli("report", "--run", run_id[:-1] + "x", "--store", str(path))
+    out = tmp_path / "never-written.html"  # not the working folder: a report.html there is not ours
+    r = _cli("report", "--run", run_id[:-1] + "x", "--store", str(path), "--out", str(out))
     assert r.returncode == 1
     assert "did you mean" in r.stderr and run_id in r.stderr
     assert "Traceback" not in r.stderr
