@@ -133,8 +133,13 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]
+        what = (
+            f"route is {b.name}"
+            if b.kind == "route"
+            else f"limit is the loading limit of {b.name}, shared by every route leaving it,"
+        )
         out.append(
-            f"The binding route is {b.name} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
+            f"The binding {what} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
             f"capacity there would add {b.value_usd_per_t:,.0f} USD per tonne, "
             f"USD {b.value_usd_per_t:,.0f} m a year{_holds(b.holds_for_mtpa)}."
         )

@@ -96,7 +96,27 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
     for i, row in enumerate(rows):
         for k, v in row.items():
             A[i, k] = v
-    res = linprog(cost, A_eq=A, b_eq=rhs, bounds=list(zip([0.0] * len(cost), upper, strict=True)))
+    # "Node loading limits": the routes leaving a node share its throughput_mtpa
+    ub_rows: list[list[float]] = []
+    ub_rhs: list[float] = []
+    for n in net.nodes:
+        if n.throughput_mtpa is None:
+            continue
+        for t in range(T):
+            ub = [0.0] * len(cost)
+            for r in net.routes:
+                if r.from_node == n.id:
+                    ub[var[("x", t, r.id)]] = 1.0
+            ub_rows.append(ub)
+            ub_rhs.append(n.throughput_mtpa * f[t])
+    res = linprog(
+        cost,
+        A_ub=np.array(ub_rows) if ub_rows else None,
+        b_ub=ub_rhs or None,
+        A_eq=A,
+        b_eq=rhs,
+        bounds=list(zip([0.0] * len(cost), upper, strict=True)),
+    )
     assert res.status == 0
     return float(res.fun)
 
@@ -124,6 +144,26 @@ def test_doc_model_reproduces_a_steady_calendar_year() -> None:
 )
 def test_doc_model_reproduces_an_open_horizon(opening: InitialState) -> None:
     net = rich_toy()
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+def with_loading_limit(net: Network, node: str, limit: float) -> Network:
+    nodes = tuple(
+        dataclasses.replace(n, throughput_mtpa=limit) if n.id == node else n for n in net.nodes
+    )
+    return dataclasses.replace(net, nodes=nodes)
+
+
+@pytest.mark.parametrize(("node", "limit"), [("A", 9.0), ("B", 7.5), ("A", 0.0)])
+def test_doc_model_reproduces_node_loading_limits(node: str, limit: float) -> None:
+    net = with_loading_limit(rich_toy(), node, limit)
+    months = [(2025, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
     months = [(2025, 10), (2025, 11), (2025, 12)]
     periods = Periods.monthly(2025, start_month=10, months=3)
     assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)

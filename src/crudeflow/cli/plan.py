@@ -117,10 +117,11 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
         )
         lines.append(f"  Short because capacity binds on: {names}")
     for i, b in enumerate(p.bottlenecks[:4]):
-        route = net.route(b.route)
-        kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(route.grade).bbl_per_t)
+        grade = net.route(b.route).grade if b.kind == "route" else ""
+        kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(grade).bbl_per_t)
+        what = b.name if b.kind == "route" else f"{b.name}: loading limit of all routes leaving it"
         lines.append(
-            f"  {'Binding' if i == 0 else '':<11} {b.name} {_fmt(b.capacity_mtpa)} Mt/yr "
+            f"  {'Binding' if i == 0 else '':<11} {what} {_fmt(b.capacity_mtpa)} Mt/yr "
             f"({_fmt(kbd, 0)} kb/d) — one more Mt/yr is worth {_fmt(b.value_usd_per_t)} USD/t"
             + _holds_text(b.holds_for_mtpa)
         )

@@ -30,7 +30,12 @@ _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
 
 # numeric column -> the column that names its source (else the row's `source`)
 _SOURCE_OF: dict[str, dict[str, str]] = {
-    "nodes.csv": {"lat": "coords_source", "lon": "coords_source", "storage_mt": "storage_source"},
+    "nodes.csv": {
+        "lat": "coords_source",
+        "lon": "coords_source",
+        "storage_mt": "storage_source",
+        "throughput_mtpa": "throughput_source",
+    },
     "routes.csv": {
         "capacity_mtpa": "capacity_source",
         "physical_capacity_mtpa": "physical_capacity_source",
@@ -49,7 +54,14 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sources.csv": (("id", "title", "url", "as_of", "quote"), ()),
     "nodes.csv": (
         ("id", "name", "kind", "country", "lat", "lon", "source"),
-        ("coords_source", "storage_mt", "storage_source", "note"),
+        (
+            "coords_source",
+            "storage_mt",
+            "storage_source",
+            "throughput_mtpa",
+            "throughput_source",
+            "note",
+        ),
     ),
     "routes.csv": (
         (

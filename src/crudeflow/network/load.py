@@ -220,6 +220,24 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             high=MAX_MT,
             what=f"storage in Mt, 0 to {MAX_MT:,.0f}",
         )
+        throughput = ck.number(
+            f,
+            line,
+            row,
+            "throughput_mtpa",
+            required=False,
+            low=0,
+            high=MAX_MT,
+            what=f"a loading limit in Mt/yr, 0 to {MAX_MT:,.0f} (or empty)",
+        )
+        if throughput is not None and kind == "market":
+            ck.add(
+                f,
+                line,
+                "throughput_mtpa",
+                row["throughput_mtpa"],
+                "empty for a market (no route leaves a market)",
+            )
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
@@ -238,6 +256,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     row.get("coords_source", ""),
                     row.get("storage_source", ""),
                     row.get("note", ""),
+                    throughput,
+                    row.get("throughput_source", ""),
                 )
             )
     kind_of = {n.id: n.kind for n in nodes}

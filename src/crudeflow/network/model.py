@@ -93,6 +93,9 @@ class Node:
     coords_source: str = ""
     storage_source: str = ""
     note: str = ""
+    throughput_mtpa: float | None = None
+    """Loading limit shared by every route leaving the node (Mt/yr; None: no limit)."""
+    throughput_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ Columns, in order (t-major inside each block)::
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
-= 0``), then one row per requirement. Arrivals are ``(1 - loss) x``; with monthly periods a
+= 0``), then one row per requirement, then one row per period for each node with a loading
+limit (``sum of x leaving the node <= throughput_mtpa * f_t``). Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
 
@@ -59,6 +60,7 @@ __all__ = [
     "PeriodOverrides",
     "Periods",
     "RequirementRow",
+    "ThroughputRow",
     "build_lp",
     "period_states",
 ]
@@ -206,6 +208,19 @@ class RequirementRow:
 
 
 @dataclass(frozen=True)
+class ThroughputRow:
+    """A node's loading limit in the LP: rows ``first_row ... first_row + T - 1``, one per
+    period, each ``sum of x[t, r] over the routes leaving the node <= limit_mtpa[t] * f_t``."""
+
+    node: str
+    first_row: int
+    routes: IntArray
+    """Indices of the routes leaving the node."""
+    limit_mtpa: FloatArray
+    """[T] the limit in force in each period (Mt/yr)."""
+
+
+@dataclass(frozen=True)
 class LinearProgram:
     """An LP in array form plus the layout needed to read its solution."""
 
@@ -245,6 +260,8 @@ class LinearProgram:
     """[R] crude arriving in the first period from before an open horizon (None: steady)."""
     held_routes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Routes with opening in-transit crude; column ``q`` holds what each cannot deliver."""
+    throughput_rows: tuple[ThroughputRow, ...] = ()
+    """Nodes with a loading limit (``throughput_mtpa``); their rows follow the requirements'."""
 
     @property
     def steady(self) -> bool:
@@ -651,6 +668,25 @@ def _add_requirement_rows(
     return out
 
 
+def _add_throughput_rows(
+    ent: _Entries, lay: _Layout, network: Network, periods: Periods, first_row: int
+) -> tuple[ThroughputRow, ...]:
+    """One row per node with a loading limit and period: the routes leaving it share it."""
+    arr = network.arrays
+    T, R = lay.T, lay.R
+    out: list[ThroughputRow] = []
+    row = first_row
+    for k, node in enumerate(network.nodes):
+        if node.throughput_mtpa is None:
+            continue
+        leaving = np.flatnonzero(arr.frm == k).astype(np.int64)
+        cols = (np.arange(T)[:, None] * R + leaving[None, :]).ravel()
+        ent.add(np.repeat(row + np.arange(T), len(leaving)), cols, np.ones(len(cols)))
+        out.append(ThroughputRow(node.id, row, leaving, np.full(T, node.throughput_mtpa)))
+        row += T
+    return tuple(out)
+
+
 def build_lp(
     network: Network,
     periods: Periods,
@@ -741,14 +777,17 @@ def build_lp(
         ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
     )
     n_u = reqs.n_cols
+    thru = _add_throughput_rows(ent, lay, network, periods, lay.n_cons + len(reqs.rows))
+    thru_upper = [tr.limit_mtpa * periods.fraction for tr in thru]
+    n_rows = lay.n_cons + len(reqs.rows) + T * len(thru)
     held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
         c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs)]),
-        A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
+        A=ent.matrix((n_rows, lay.base_u + n_u)),
         col_lower=np.zeros(lay.base_u + n_u),
         col_upper=np.concatenate([col_upper, held_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower)]),
-        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper)]),
+        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower), np.full(T * len(thru), -np.inf)]),
+        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper), *thru_upper]),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,
@@ -768,6 +807,7 @@ def build_lp(
         opening_stock_mt=h_open,
         opening_in_transit_mt=tau,
         held_routes=held,
+        throughput_rows=thru,
     )
 
 

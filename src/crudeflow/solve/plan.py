@@ -75,6 +75,10 @@ class Bottleneck:
     """Extra Mt/yr over which the value surely holds (HiGHS bound ranging: the optimal basis
     stays the same that far; it may hold further, since a basis can change without the value
     changing). Annual plans only; ``inf`` when no other limit would ever bind."""
+    kind: str = "route"
+    """``route`` (a route's capacity), or ``node``: a node's loading limit
+    (``throughput_mtpa``) shared by every route leaving it; ``route`` then holds the node id,
+    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +402,7 @@ class Plan:
                         "utilisation": b.utilisation,
                         "value_usd_per_t": b.value_usd_per_t,
                         "holds_for_mtpa": b.holds_for_mtpa,
+                        "kind": b.kind,
                     }
                     for b in self.bottlenecks
                 ],
@@ -960,6 +965,7 @@ def _assemble(
         for i in order
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
     )
+    bottlenecks = _with_node_bottlenecks(network, lp, res, flows, bottlenecks)
     return Plan(
         dataset=network.meta.name,
         title=network.meta.title,
@@ -994,6 +1000,47 @@ def _assemble(
         states=period_states(lp, x),
         node_balance=node_balance,
     )
+
+
+def _with_node_bottlenecks(
+    network: Network,
+    lp: LinearProgram,
+    res: LPResult,
+    flows: FloatArray,
+    route_bottlenecks: tuple[Bottleneck, ...],
+) -> tuple[Bottleneck, ...]:
+    """Route bottlenecks and nodes whose loading limit binds, most valuable first.
+
+    A node's value is read from the duals of its rows as a route's is from its reduced costs:
+    netback per extra Mt/yr of limit in every period it is in force, as an annual rate.
+    """
+    if not lp.throughput_rows:
+        return route_bottlenecks
+    frac = lp.periods.fraction
+    years = lp.periods.horizon_years
+    T = lp.periods.n
+    found = list(route_bottlenecks)
+    for tr in lp.throughput_rows:
+        rows = tr.first_row + np.arange(T)
+        limit_mt = tr.limit_mtpa * frac
+        flow_mt = flows[:, tr.routes].sum(axis=1)
+        dual = res.row_dual[rows] if lp.objective == "netback" else np.zeros(T)
+        value = float((np.maximum(-dual, 0.0) * (tr.limit_mtpa > 0) * frac).sum() / years)
+        total_limit = float(limit_mt.sum())
+        util = float(flow_mt.sum()) / total_limit if total_limit > _TOL else float("nan")
+        if value > 1e-6 and np.isfinite(util) and util > 1 - 1e-6:
+            found.append(
+                Bottleneck(
+                    route=tr.node,
+                    name=network.node(tr.node).name,
+                    flow_mtpa=float(flow_mt.sum()) / years,
+                    capacity_mtpa=total_limit / years,
+                    utilisation=util,
+                    value_usd_per_t=value,
+                    kind="node",
+                )
+            )
+    return tuple(sorted(found, key=lambda b: -b.value_usd_per_t))
 
 
 def _ledger(
