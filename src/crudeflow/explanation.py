@@ -130,6 +130,13 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             # the library's wording: sign and direction differ by kind (>=, <=, ==, avoid)
             what = r.margin_text.removeprefix("binding: ")
             out.append(f"The requirement '{r.text}' binds: {what}.")
+    for c in plan.commitment_status:
+        if not c.met:
+            out.append(
+                f"The commitment {c.text} cannot be met: {_mt(c.achieved_mtpa)} Mt/yr, "
+                f"{_mt(c.shortfall_mtpa)} Mt/yr short, costing USD {c.penalty_musd:,.0f} m at "
+                f"{c.penalty_usd_per_t:,.0f} USD per tonne short."
+            )
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]

@@ -48,7 +48,14 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
     }
     for t, (y, _) in enumerate(months):
         for r in net.routes:
-            cap = r.capacity_mtpa if r.open_in(y) else 0.0
+            # "Values by year": C(r, y) and S(r, y) from route_years, else routes.csv
+            row = {(ry.route, ry.year): ry for ry in net.route_years}.get((r.id, y))
+            c_ry = row.capacity_mtpa if row and row.capacity_mtpa is not None else None
+            s_ry = row.status if row and row.status is not None else r.status
+            live = r.since_year is None or r.since_year <= y
+            cap = (
+                (r.capacity_mtpa if c_ry is None else c_ry) if s_ry == "operating" and live else 0.0
+            )
             new("x", t, r.id, r.tariff_usd_per_t, cap * f[t])
         for node, mt in net.supply_in(y).items():
             new("s", t, node, 0.0, mt * f[t])
@@ -109,6 +116,25 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
                     ub[var[("x", t, r.id)]] = 1.0
             ub_rows.append(ub)
             ub_rhs.append(n.throughput_mtpa * f[t])
+    # "Minimum commitments": per commitment and year, flows + m >= min * F, m priced
+    for cm in net.commitments:
+        for y in dict.fromkeys(y for y, _ in months):
+            if cm.year is not None and cm.year != y:
+                continue
+            ts = [t for t, (yy, _) in enumerate(months) if yy == y]
+            m_col = len(cost)
+            cost.append(cm.penalty_usd_per_t)
+            upper.append(np.inf)
+            for row_ in ub_rows:
+                row_.append(0.0)
+            ub = [0.0] * len(cost)
+            for t in ts:
+                for rid in cm.routes:
+                    ub[var[("x", t, rid)]] = -1.0
+            ub[m_col] = -1.0
+            ub_rows.append(ub)
+            ub_rhs.append(-cm.min_mtpa * sum(f[t] for t in ts))
+    A = np.hstack([A, np.zeros((A.shape[0], len(cost) - A.shape[1]))])
     res = linprog(
         cost,
         A_ub=np.array(ub_rows) if ub_rows else None,
@@ -159,6 +185,47 @@ def with_loading_limit(net: Network, node: str, limit: float) -> Network:
 @pytest.mark.parametrize(("node", "limit"), [("A", 9.0), ("B", 7.5), ("A", 0.0)])
 def test_doc_model_reproduces_node_loading_limits(node: str, limit: float) -> None:
     net = with_loading_limit(rich_toy(), node, limit)
+    months = [(2025, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+def test_doc_model_reproduces_values_by_year() -> None:
+    from crudeflow.network.model import Benchmark, RouteYear, Supply
+
+    net = rich_toy()
+    net = dataclasses.replace(
+        net,
+        supply=(*net.supply, Supply("A", 2026, 9.0)),
+        benchmarks=(*net.benchmarks, Benchmark(2026, 70.0)),
+        route_years=(
+            RouteYear("A_M", 2025, 1.0),
+            RouteYear("B_M", 2026, 6.0),
+            RouteYear("A_B", 2026, None, "idle"),
+        ),
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 11), (2025, 12), (2026, 1), (2026, 2)]
+    periods = Periods.monthly(2025, start_month=11, months=4)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+@pytest.mark.parametrize("minimum", [1.0, 6.0])  # met; cannot be met (A_M carries 4 at most)
+def test_doc_model_reproduces_minimum_commitments(minimum: float) -> None:
+    from crudeflow.network.model import Commitment
+
+    net = dataclasses.replace(
+        rich_toy(),
+        commitments=(
+            Commitment("c", ("A_M",), "route:A_M", 2025, minimum, 50.0),
+            Commitment("g", ("A_B", "A_M"), "group:g", None, 11.5, 7.0),
+        ),
+    )
     months = [(2025, m) for m in range(1, 13)]
     assert ours(net, Periods.monthly(2025), None) == pytest.approx(
         doc_lp(net, months, None), rel=1e-9

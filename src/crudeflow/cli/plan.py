@@ -110,6 +110,14 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
             lines.append(
                 f"  Requirement {r.text}: [bold red]SHORT by {_fmt(r.shortfall)} {unit}[/]"
             )
+    for c in p.commitment_status:
+        if c.met:
+            lines.append(f"  Commitment {c.text}: met ({_fmt(c.achieved_mtpa)} Mt/yr)")
+        else:
+            lines.append(
+                f"  Commitment {c.text}: [bold red]SHORT by {_fmt(c.shortfall_mtpa)} Mt/yr[/], "
+                f"costs USD {_fmt(c.penalty_musd)} m at {_fmt(c.penalty_usd_per_t)} USD/t"
+            )
     if p.shortfalls and p.shortfall_routes:
         names = ", ".join(
             f"{net.route(rid).name} ({p.routes['capacity_mtpa'].get(rid, 0.0):g} Mt/yr)"

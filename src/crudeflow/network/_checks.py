@@ -169,6 +169,16 @@ _SOURCE_OF["outages.csv"] = {
     "month_weights": "season_source",
 }
 
+# route_years.csv (optional; issue 11): read by crudeflow.network._years
+_COLUMNS["route_years.csv"] = (("route", "year", "source"), ("capacity_mtpa", "status", "note"))
+_SOURCE_OF["route_years.csv"] = {"capacity_mtpa": "source"}
+# commitments.csv (optional; issue 11): read by crudeflow.network._years
+_COLUMNS["commitments.csv"] = (
+    ("id", "target", "min_mtpa", "penalty_usd_per_t", "source"),
+    ("year", "min_source", "penalty_source", "note"),
+)
+_SOURCE_OF["commitments.csv"] = {"min_mtpa": "min_source", "penalty_usd_per_t": "penalty_source"}
+
 
 # ---------------------------------------------------------------------------------------
 class _Checker:

@@ -546,7 +546,9 @@ def _write_pypsa(
                 "bus0": r.from_node,
                 "bus1": r.to_node,
                 "carrier": r.mode,
-                "p_nom": r.capacity_mtpa if r.open_in(y) else 0.0,
+                "p_nom": network.route_capacity_in(r.id, y)
+                if network.route_open_in(r.id, y)
+                else 0.0,
                 "efficiency": 1.0 - r.loss_pct / 100.0,
                 "marginal_cost": r.tariff_usd_per_t,
                 "p_min_pu": 0.0,

@@ -34,6 +34,7 @@ from crudeflow.network._checks import (
     _read_meta,
 )
 from crudeflow.network._outages import read_outages
+from crudeflow.network._years import read_commitments, read_route_years
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -570,6 +571,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     outages = read_outages(
         ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
     )
+    route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
+    commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
 
     # whole-network checks
     if nodes and routes and supply:
@@ -615,6 +618,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         observed=tuple(observed),
         path=str(folder),
         outages=outages,
+        route_years=route_years,
+        commitments=commitments,
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},
@@ -699,7 +704,7 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
             )
     markets = [n for n in net.nodes if n.kind == "market"]
     for year in net.years:
-        reach = _reaches_market(markets, [r for r in net.routes if r.open_in(year)])
+        reach = _reaches_market(markets, [r for r in net.routes if net.route_open_in(r.id, year)])
         for s in net.supply:
             if s.year == year and s.mt > 0 and s.node not in reach:
                 out.append(

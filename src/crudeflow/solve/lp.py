@@ -12,7 +12,9 @@ Columns, in order (t-major inside each block)::
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
 = 0``), then one row per requirement, then one row per period for each node with a loading
-limit (``sum of x leaving the node <= throughput_mtpa * f_t``). Arrivals are ``(1 - loss) x``; with monthly periods a
+limit (``sum of x leaving the node <= throughput_mtpa * f_t``), then one row per minimum
+commitment and year (``sum of x on its routes in the year + m >= min_mtpa * share of the year``,
+``m`` a shortfall column priced at the commitment's penalty, after ``u``). Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
 
@@ -55,6 +57,7 @@ from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 
 __all__ = [
+    "CommitmentRow",
     "InitialState",
     "LinearProgram",
     "PeriodOverrides",
@@ -221,6 +224,23 @@ class ThroughputRow:
 
 
 @dataclass(frozen=True)
+class CommitmentRow:
+    """A minimum commitment in one year of the horizon: row ``row``,
+    ``sum of x over its routes and the year's periods + m >= min_mtpa * (sum of f_t)``, with
+    the shortfall column ``col`` (block ``m``) priced at ``penalty_usd_per_t``."""
+
+    commitment: str
+    year: int
+    row: int
+    col: int
+    min_mt: float
+    """The right-hand side: the minimum over the year's periods in the horizon (Mt)."""
+    years: float
+    """The share of the year the horizon covers (sum of f_t over its periods)."""
+    penalty_usd_per_t: float
+
+
+@dataclass(frozen=True)
 class LinearProgram:
     """An LP in array form plus the layout needed to read its solution."""
 
@@ -262,6 +282,8 @@ class LinearProgram:
     """Routes with opening in-transit crude; column ``q`` holds what each cannot deliver."""
     throughput_rows: tuple[ThroughputRow, ...] = ()
     """Nodes with a loading limit (``throughput_mtpa``); their rows follow the requirements'."""
+    commitment_rows: tuple[CommitmentRow, ...] = ()
+    """Minimum commitments per year; rows after the loading limits, columns block ``m``."""
 
     @property
     def steady(self) -> bool:
@@ -277,7 +299,8 @@ class LinearProgram:
         return self.periods.n * len(self.route_ids)
 
     def block(self, name: str) -> slice:
-        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q`` or ``u``."""
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q``, ``u`` or
+        ``m`` (commitment shortfalls)."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
         sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H, "q": len(self.held_routes)}
@@ -286,8 +309,11 @@ class LinearProgram:
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
+        n_m = len(self.commitment_rows)
         if name == "u":
-            return slice(start, len(self.c))
+            return slice(start, len(self.c) - n_m)
+        if name == "m":
+            return slice(len(self.c) - n_m, len(self.c))
         raise KeyError(name)
 
 
@@ -428,15 +454,13 @@ def _flow_bounds(
     """Capacity of every route in every period, and the routes an ``avoid`` closes."""
     arr = network.arrays
     T, R = periods.n, len(arr.route_ids)
-    years_t = np.asarray(periods.years, dtype=float)
-    open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
-        float
-    )  # [T, R]
+    by_year = {y: network.capacity_in(y) * network.open_mask(y) for y in set(periods.years)}
     factor = np.ones((T, R))
     if capacity_factor is not None:
         cf = np.asarray(capacity_factor, dtype=float)
         factor = np.broadcast_to(cf, (T, R)).copy()
-    base_mtpa = arr.capacity_mtpa[None, :] * open_t
+    # [T, R] the capacity in force in each period's year (route_years.csv), 0 where closed
+    base_mtpa = np.array([by_year[y] for y in periods.years]).reshape(T, R)
     if ov.capacity_mtpa is not None:
         base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
     cap_mtpa = base_mtpa * factor
@@ -687,6 +711,35 @@ def _add_throughput_rows(
     return tuple(out)
 
 
+def _add_commitment_rows(
+    ent: _Entries,
+    lay: _Layout,
+    network: Network,
+    periods: Periods,
+    first_row: int,
+    first_col: int,
+) -> tuple[CommitmentRow, ...]:
+    """One row per commitment and year of the horizon it applies in, with its shortfall."""
+    R = lay.R
+    pos = network._route_index
+    years_t = np.asarray(periods.years)
+    out: list[CommitmentRow] = []
+    for cm in network.commitments:
+        idx_r = np.array(sorted({pos[r] for r in cm.routes}), dtype=np.int64)
+        for y in dict.fromkeys(periods.years):
+            if not cm.applies_in(y):
+                continue
+            tt = np.flatnonzero(years_t == y)
+            row, col = first_row + len(out), first_col + len(out)
+            cols = (tt[:, None] * R + idx_r[None, :]).ravel()
+            ent.add(np.full(len(cols) + 1, row), np.r_[cols, col], np.ones(len(cols) + 1))
+            share = float(periods.fraction[tt].sum())
+            out.append(
+                CommitmentRow(cm.id, y, row, col, cm.min_mtpa * share, share, cm.penalty_usd_per_t)
+            )
+    return tuple(out)
+
+
 def build_lp(
     network: Network,
     periods: Periods,
@@ -780,14 +833,30 @@ def build_lp(
     thru = _add_throughput_rows(ent, lay, network, periods, lay.n_cons + len(reqs.rows))
     thru_upper = [tr.limit_mtpa * periods.fraction for tr in thru]
     n_rows = lay.n_cons + len(reqs.rows) + T * len(thru)
+    cms = _add_commitment_rows(ent, lay, network, periods, n_rows, lay.base_u + n_u)
+    n_rows += len(cms)
+    n_cols = lay.base_u + n_u + len(cms)
+    # the volume objective counts tonnes, not money: a shortfall there costs nothing
+    cm_cost = [cr.penalty_usd_per_t if objective == "netback" else 0.0 for cr in cms]
     held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
-        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs)]),
-        A=ent.matrix((n_rows, lay.base_u + n_u)),
-        col_lower=np.zeros(lay.base_u + n_u),
-        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower), np.full(T * len(thru), -np.inf)]),
-        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper), *thru_upper]),
+        c=np.concatenate(
+            [c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs), np.array(cm_cost)]
+        ),
+        A=ent.matrix((n_rows, n_cols)),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u + len(cms), np.inf)]),
+        row_lower=np.concatenate(
+            [
+                cons_rhs,
+                np.array(reqs.lower),
+                np.full(T * len(thru), -np.inf),
+                np.array([cr.min_mt for cr in cms]),
+            ]
+        ),
+        row_upper=np.concatenate(
+            [cons_rhs, np.array(reqs.upper), *thru_upper, np.full(len(cms), np.inf)]
+        ),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,
@@ -808,6 +877,7 @@ def build_lp(
         opening_in_transit_mt=tau,
         held_routes=held,
         throughput_rows=thru,
+        commitment_rows=cms,
     )
 
 

@@ -125,11 +125,11 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
             start[n.id] = nid("o", n.id)
             g.add_edge(nid("n", n.id), start[n.id], capacity=n.throughput_mtpa)
     for r in network.routes:
-        if not r.open_in(y) or avoided.intersection(r.countries):
+        if not network.route_open_in(r.id, y) or avoided.intersection(r.countries):
             closed.append(r.id)
             continue
         frm = start.get(r.from_node) or nid("n", r.from_node)
-        g.add_edge(frm, nid("r", r.id), capacity=r.capacity_mtpa)
+        g.add_edge(frm, nid("r", r.id), capacity=network.route_capacity_in(r.id, y))
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)

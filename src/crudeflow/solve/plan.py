@@ -31,6 +31,7 @@ from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
     STORAGE_START_FILL,
+    CommitmentRow,
     InitialState,
     LinearProgram,
     Objective,
@@ -43,6 +44,7 @@ from crudeflow.units import mtpa_to_kbd
 
 __all__ = [
     "Bottleneck",
+    "CommitmentStatus",
     "Plan",
     "RequirementStatus",
     "horizon_label",
@@ -136,6 +138,37 @@ class RequirementStatus:
         return "binding: it cannot be met in full"
 
 
+@dataclass(frozen=True, slots=True)
+class CommitmentStatus:
+    """How a minimum commitment (``commitments.csv``) fared in one year of the horizon."""
+
+    id: str
+    target: str
+    year: int
+    min_mtpa: float
+    achieved_mtpa: float
+    """Flow on the commitment's routes in that year's periods, as an annual rate."""
+    shortfall_mtpa: float
+    penalty_usd_per_t: float
+    penalty_musd: float
+    """What the shortfall costs over the horizon (USD m): shortfall tonnes x penalty."""
+
+    @property
+    def met(self) -> bool:
+        return self.shortfall_mtpa <= 1e-6
+
+    @property
+    def text(self) -> str:
+        """The commitment in words.
+
+        Examples
+        --------
+        >>> CommitmentStatus("c1", "route:BTC", 2025, 0.24, 0.1, 0.14, 24.0, 3.36).text
+        'c1 (route:BTC >= 0.24 Mt/yr in 2025)'
+        """
+        return f"{self.id} ({self.target} >= {self.min_mtpa:g} Mt/yr in {self.year})"
+
+
 @dataclass(frozen=True)
 class Plan:
     """A solved export plan. Every table converts to a tidy DataFrame with units in names.
@@ -185,6 +218,13 @@ class Plan:
     node_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per node and period: crude taken from supply, arrived, departed, delivered, and the
     stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
+    commitment_status: tuple[CommitmentStatus, ...] = ()
+    """Minimum commitments (``commitments.csv``), one per commitment and year of the horizon."""
+
+    @property
+    def commitment_cost_musd(self) -> float:
+        """What unmet commitments cost over the horizon (USD m; not part of netback)."""
+        return float(sum(c.penalty_musd for c in self.commitment_status))
 
     # -- the horizon ----------------------------------------------------------------------
     @property
@@ -391,6 +431,20 @@ class Plan:
                         "unit": "fraction of exports" if r.kind == "share" else "Mt/yr",
                     }
                     for r in self.requirement_status
+                ],
+                "commitments": [
+                    {
+                        "id": c.id,
+                        "target": c.target,
+                        "year": c.year,
+                        "min_mtpa": c.min_mtpa,
+                        "achieved_mtpa": c.achieved_mtpa,
+                        "shortfall_mtpa": c.shortfall_mtpa,
+                        "met": c.met,
+                        "penalty_usd_per_t": c.penalty_usd_per_t,
+                        "penalty_musd": c.penalty_musd,
+                    }
+                    for c in self.commitment_status
                 ],
                 "shortfall_routes": list(self.shortfall_routes),
                 "bottlenecks": [
@@ -966,6 +1020,7 @@ def _assemble(
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
     )
     bottlenecks = _with_node_bottlenecks(network, lp, res, flows, bottlenecks)
+    commitments = tuple(_commitment_status(network, cr, res) for cr in lp.commitment_rows)
     return Plan(
         dataset=network.meta.name,
         title=network.meta.title,
@@ -999,6 +1054,24 @@ def _assemble(
         iterations=iterations,
         states=period_states(lp, x),
         node_balance=node_balance,
+        commitment_status=commitments,
+    )
+
+
+def _commitment_status(network: Network, cr: CommitmentRow, res: LPResult) -> CommitmentStatus:
+    """Flow, shortfall and penalty of one commitment in one year (its row and column)."""
+    short_mt = max(float(res.x[cr.col]), 0.0)
+    flow_mt = float(res.row_value[cr.row]) - float(res.x[cr.col])
+    cm = next(c for c in network.commitments if c.id == cr.commitment)
+    return CommitmentStatus(
+        id=cm.id,
+        target=cm.target,
+        year=cr.year,
+        min_mtpa=cm.min_mtpa,
+        achieved_mtpa=flow_mt / cr.years,
+        shortfall_mtpa=short_mt / cr.years if short_mt > _TOL else 0.0,
+        penalty_usd_per_t=cr.penalty_usd_per_t,
+        penalty_musd=short_mt * cr.penalty_usd_per_t if short_mt > _TOL else 0.0,
     )
 
 
