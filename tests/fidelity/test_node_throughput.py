@@ -118,3 +118,20 @@ def test_bypass_max_flow_respects_a_node_limit_and_names_it_in_the_cut() -> None
     lp_max = plan(net, requirements=["avoid RU"], objective="volume").exported_mtpa
     assert lp_max == pytest.approx(b.max_mtpa)
     assert b.to_dict()["cut_nodes"] == ["A"]
+
+
+def test_cli_plan_and_bypass_name_a_binding_node_limit(broken_dataset) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from crudeflow.cli import app
+
+    copy = broken_dataset()
+    add_column(copy.path, "nodes.csv", "throughput_mtpa", {"HUB_X": "10"})
+    runner = CliRunner()
+    out = runner.invoke(app, ["plan", "--dataset", str(copy.path)])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert "X test hub: loading limit of all routes leaving it 10.0 Mt/yr" in text
+    cut = runner.invoke(app, ["bypass", "--avoid", "CN", "--dataset", str(copy.path)])
+    assert cut.exit_code == 0, cut.output
+    assert "X test hub: loading limit (10 Mt/yr)" in " ".join(cut.output.split())

@@ -309,9 +309,18 @@ def bypass_cmd(
         console.print(
             f"  No chain of open routes from a supply node to a market avoids {', '.join(b.avoid)}."
         )
-    if b.cut_routes:
+    if b.cut_routes or b.cut_nodes:
         names = ", ".join(
-            f"{net.route(r).name} ({net.route(r).capacity_mtpa:g} Mt/yr)" for r in b.cut_routes
+            [
+                *(
+                    f"{net.route(r).name} ({net.route_capacity_in(r, b.year):g} Mt/yr)"
+                    for r in b.cut_routes
+                ),
+                *(
+                    f"{net.node(n).name}: loading limit ({net.node(n).throughput_mtpa:g} Mt/yr)"
+                    for n in b.cut_nodes
+                ),
+            ]
         )
         console.print(f"  Limited by (minimum cut): {names}")
     if b.cut_supply:
@@ -324,7 +333,8 @@ def bypass_cmd(
     for rid, f in sorted(b.flows_mtpa.items(), key=lambda kv: -kv[1]):
         if f > 1e-9:
             r = net.route(rid)
-            t.add_row(rid, _fmt(f, 2), f"{r.capacity_mtpa:g}", "→".join(r.countries))
+            cap = net.route_capacity_in(rid, b.year)
+            t.add_row(rid, _fmt(f, 2), f"{cap:g}", "→".join(r.countries))
     console.print(t)
 
 
