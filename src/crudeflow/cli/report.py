@@ -44,6 +44,14 @@ def report_cmd(
         ),
     ] = Path("report.html"),
     force: ForceOpt = False,
+    with_sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Add tornado charts of the estimates that move the base plan most "
+            "(crudeflow sensitivity).",
+        ),
+    ] = False,
 ) -> None:
     """Write one offline HTML file: maps, Sankey diagrams, comparison, tables.
 
@@ -80,7 +88,19 @@ def report_cmd(
             out, dataset=dataset, year=year, avoid=avoid or (), require=require or ()
         )
     title = report_title(cases)
+    sens = None
+    if with_sensitivity:
+        from crudeflow.sensitivity import sensitivity
+
+        sens = sensitivity(net, year=cases[0].plan.periods.years[0])
+        command += " --sensitivity"
     path = build_report(
-        cases, title=title, out=out, command=command, force=force, generated=report_time()
+        cases,
+        title=title,
+        out=out,
+        command=command,
+        force=force,
+        generated=report_time(),
+        sensitivity=sens,
     )
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)

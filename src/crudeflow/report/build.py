@@ -41,6 +41,8 @@ from crudeflow.report.figures import (
     undrawn_routes,
 )
 from crudeflow.report.flows import TracedFlows, short_name, trace
+from crudeflow.report.sensitivity import sensitivity_section
+from crudeflow.sensitivity import Sensitivity
 from crudeflow.solve.plan import Plan
 
 __all__ = [
@@ -237,6 +239,7 @@ def build_report(
     command: str | None = None,
     generated: _dt.datetime | None = None,
     force: bool = False,
+    sensitivity: Sensitivity | None = None,
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -255,6 +258,8 @@ def build_report(
         Time stamp shown in the report (default: now, UTC).
     force : bool
         Replace ``out`` when it exists; without it an existing file is an error.
+    sensitivity : Sensitivity, optional
+        Adds the section "Which estimates matter" (tornado charts, :mod:`crudeflow.sensitivity`).
 
     Returns
     -------
@@ -296,6 +301,8 @@ def build_report(
     monthly = [c for c in cases if c.plan.periods.n > 1]
     if monthly:
         parts.append(_monthly(monthly, figure))
+    if sensitivity is not None:
+        parts.append(sensitivity_section(sensitivity, figure))
     parts.append(_details(cases))
     parts.append(_reproduce(cases, command, generated))
 
