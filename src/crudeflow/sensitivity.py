@@ -297,7 +297,7 @@ def _inputs(net: Network, lp: LinearProgram, year: int) -> list[_Input]:
     by_id = {c.id: c for c in net.commitments}
     for cr in lp.commitment_rows:
         cm = by_id[cr.commitment]
-        row, col = np.array([cr.row]), np.array([cr.col])
+        row, col = cr.rows, cr.cols
         lo = lp.row_lower[row]
         out.append(
             _Input(

@@ -116,24 +116,23 @@ def doc_lp(net: Network, months: list[tuple[int, int]], opening: InitialState | 
                     ub[var[("x", t, r.id)]] = 1.0
             ub_rows.append(ub)
             ub_rhs.append(n.throughput_mtpa * f[t])
-    # "Minimum commitments": per commitment and year, flows + m >= min * F, m priced
+    # "Minimum commitments": per commitment and period of a year it applies in,
+    # flows + m >= min * f_t, m priced at the penalty
     for cm in net.commitments:
-        for y in dict.fromkeys(y for y, _ in months):
+        for t, (y, _) in enumerate(months):
             if cm.year is not None and cm.year != y:
                 continue
-            ts = [t for t, (yy, _) in enumerate(months) if yy == y]
             m_col = len(cost)
             cost.append(cm.penalty_usd_per_t)
             upper.append(np.inf)
             for row_ in ub_rows:
                 row_.append(0.0)
             ub = [0.0] * len(cost)
-            for t in ts:
-                for rid in cm.routes:
-                    ub[var[("x", t, rid)]] = -1.0
+            for rid in cm.routes:
+                ub[var[("x", t, rid)]] = -1.0
             ub[m_col] = -1.0
             ub_rows.append(ub)
-            ub_rhs.append(-cm.min_mtpa * sum(f[t] for t in ts))
+            ub_rhs.append(-cm.min_mtpa * f[t])
     A = np.hstack([A, np.zeros((A.shape[0], len(cost) - A.shape[1]))])
     res = linprog(
         cost,

@@ -119,6 +119,8 @@ def test_toy_matches_network_simplex() -> None:
 
 
 def test_default_dataset_matches_network_simplex(kz) -> None:
+    # a min-cost flow has no priced lower bounds: compare without the minimum commitments
+    kz = dataclasses.replace(kz, commitments=())
     for year in kz.years:
         assert all(r.loss_pct == 0 for r in kz.routes), "reference ignores losses"
         p = plan(kz, year=year)

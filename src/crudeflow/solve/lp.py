@@ -13,7 +13,7 @@ Columns, in order (t-major inside each block)::
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
 = 0``), then one row per requirement, then one row per period for each node with a loading
 limit (``sum of x leaving the node <= throughput_mtpa * f_t``), then one row per minimum
-commitment and year (``sum of x on its routes in the year + m >= min_mtpa * share of the year``,
+commitment and period of a year it applies in (``sum of x on its routes + m >= min_mtpa * f_t``,
 ``m`` a shortfall column priced at the commitment's penalty, after ``u``). Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
@@ -225,16 +225,16 @@ class ThroughputRow:
 
 @dataclass(frozen=True)
 class CommitmentRow:
-    """A minimum commitment in one year of the horizon: row ``row``,
-    ``sum of x over its routes and the year's periods + m >= min_mtpa * (sum of f_t)``, with
-    the shortfall column ``col`` (block ``m``) priced at ``penalty_usd_per_t``."""
+    """A minimum commitment in one year of the horizon: one row per period ``t`` of that year,
+    ``sum of x[t, r] over its routes + m[t] >= min_mtpa * f_t``, each with its shortfall
+    column (block ``m``) priced at ``penalty_usd_per_t``."""
 
     commitment: str
     year: int
-    row: int
-    col: int
-    min_mt: float
-    """The right-hand side: the minimum over the year's periods in the horizon (Mt)."""
+    rows: IntArray
+    cols: IntArray
+    min_mt: FloatArray
+    """[periods of the year] the right-hand sides (Mt)."""
     years: float
     """The share of the year the horizon covers (sum of f_t over its periods)."""
     penalty_usd_per_t: float
@@ -309,7 +309,7 @@ class LinearProgram:
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
-        n_m = len(self.commitment_rows)
+        n_m = sum(len(cr.cols) for cr in self.commitment_rows)
         if name == "u":
             return slice(start, len(self.c) - n_m)
         if name == "m":
@@ -719,24 +719,37 @@ def _add_commitment_rows(
     first_row: int,
     first_col: int,
 ) -> tuple[CommitmentRow, ...]:
-    """One row per commitment and year of the horizon it applies in, with its shortfall."""
+    """Per commitment and year of the horizon it applies in, one row and one priced shortfall
+    column per period: the minimum holds at its annual rate in every period."""
     R = lay.R
     pos = network._route_index
     years_t = np.asarray(periods.years)
     out: list[CommitmentRow] = []
+    n = 0
     for cm in network.commitments:
         idx_r = np.array(sorted({pos[r] for r in cm.routes}), dtype=np.int64)
         for y in dict.fromkeys(periods.years):
             if not cm.applies_in(y):
                 continue
             tt = np.flatnonzero(years_t == y)
-            row, col = first_row + len(out), first_col + len(out)
-            cols = (tt[:, None] * R + idx_r[None, :]).ravel()
-            ent.add(np.full(len(cols) + 1, row), np.r_[cols, col], np.ones(len(cols) + 1))
-            share = float(periods.fraction[tt].sum())
+            rows = first_row + n + np.arange(len(tt))
+            cols = first_col + n + np.arange(len(tt))
+            x_cols = (tt[:, None] * R + idx_r[None, :]).ravel()
+            ent.add(np.repeat(rows, len(idx_r)), x_cols, np.ones(len(x_cols)))
+            ent.add(rows, cols, np.ones(len(tt)))
+            frac = periods.fraction[tt]
             out.append(
-                CommitmentRow(cm.id, y, row, col, cm.min_mtpa * share, share, cm.penalty_usd_per_t)
+                CommitmentRow(
+                    cm.id,
+                    y,
+                    rows.astype(np.int64),
+                    cols.astype(np.int64),
+                    cm.min_mtpa * frac,
+                    float(frac.sum()),
+                    cm.penalty_usd_per_t,
+                )
             )
+            n += len(tt)
     return tuple(out)
 
 
@@ -834,28 +847,29 @@ def build_lp(
     thru_upper = [tr.limit_mtpa * periods.fraction for tr in thru]
     n_rows = lay.n_cons + len(reqs.rows) + T * len(thru)
     cms = _add_commitment_rows(ent, lay, network, periods, n_rows, lay.base_u + n_u)
-    n_rows += len(cms)
-    n_cols = lay.base_u + n_u + len(cms)
+    n_m = sum(len(cr.rows) for cr in cms)
+    n_rows += n_m
+    n_cols = lay.base_u + n_u + n_m
     # the volume objective counts tonnes, not money: a shortfall there costs nothing
-    cm_cost = [cr.penalty_usd_per_t if objective == "netback" else 0.0 for cr in cms]
+    cm_cost = [
+        np.full(len(cr.cols), cr.penalty_usd_per_t if objective == "netback" else 0.0) for cr in cms
+    ]
     held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
-        c=np.concatenate(
-            [c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs), np.array(cm_cost)]
-        ),
+        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs), *cm_cost]),
         A=ent.matrix((n_rows, n_cols)),
         col_lower=np.zeros(n_cols),
-        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u + len(cms), np.inf)]),
+        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u + n_m, np.inf)]),
         row_lower=np.concatenate(
             [
                 cons_rhs,
                 np.array(reqs.lower),
                 np.full(T * len(thru), -np.inf),
-                np.array([cr.min_mt for cr in cms]),
+                *(cr.min_mt for cr in cms),
             ]
         ),
         row_upper=np.concatenate(
-            [cons_rhs, np.array(reqs.upper), *thru_upper, np.full(len(cms), np.inf)]
+            [cons_rhs, np.array(reqs.upper), *thru_upper, np.full(n_m, np.inf)]
         ),
         periods=periods,
         objective=objective,

@@ -1060,8 +1060,9 @@ def _assemble(
 
 def _commitment_status(network: Network, cr: CommitmentRow, res: LPResult) -> CommitmentStatus:
     """Flow, shortfall and penalty of one commitment in one year (its row and column)."""
-    short_mt = max(float(res.x[cr.col]), 0.0)
-    flow_mt = float(res.row_value[cr.row]) - float(res.x[cr.col])
+    m = np.maximum(res.x[cr.cols], 0.0)
+    short_mt = float(m.sum())
+    flow_mt = float(res.row_value[cr.rows].sum() - res.x[cr.cols].sum())
     cm = next(c for c in network.commitments if c.id == cr.commitment)
     return CommitmentStatus(
         id=cm.id,
