@@ -14,9 +14,9 @@ Examples
 >>> from crudeflow.network.model import toy_network
 >>> net = toy_network()
 >>> bm = dataclasses.replace(net.route("B_M"), capacity_source="estimate: a round number")
->>> s = sensitivity(net.replace_routes([bm]))
->>> s.rows[0].input, s.rows[0].delta_low["exported_mt"], s.rows[0].delta_high["exported_mt"]
-('routes.csv:B_M:capacity_mtpa', -2.0, 0.0)
+>>> s = sensitivity(net.replace_routes([bm]), by="netback_musd")
+>>> [(r.input, r.delta_low["netback_musd"], r.delta_high["netback_musd"]) for r in s.rows]
+[('dataset.yaml:grades.G:bbl_per_t', -1440.0, 1440.0), ('routes.csv:B_M:capacity_mtpa', -24.0, 12.0)]
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ Examples
 >>> net = toy_network()
 >>> bm = dataclasses.replace(net.route("B_M"), capacity_source="estimate: a round number")
 >>> fig = tornado_figure(sensitivity(net.replace_routes([bm])), "netback_musd")
->>> [t["name"] for t in fig["data"]], fig["data"][0]["y"][-1]
-(['-20%', '+20%'], 'routes.csv:B_M:capacity_mtpa')
+>>> [t["name"] for t in fig["data"]], fig["data"][0]["y"]
+(['-20%', '+20%'], ['routes.csv:B_M:capacity_mtpa', 'dataset.yaml:grades.G:bbl_per_t'])
 """
 
 from __future__ import annotations
