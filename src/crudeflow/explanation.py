@@ -130,11 +130,23 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             # the library's wording: sign and direction differ by kind (>=, <=, ==, avoid)
             what = r.margin_text.removeprefix("binding: ")
             out.append(f"The requirement '{r.text}' binds: {what}.")
+    for c in plan.commitment_status:
+        if not c.met:
+            out.append(
+                f"The commitment {c.text} cannot be met: {_mt(c.achieved_mtpa)} Mt/yr, "
+                f"{_mt(c.shortfall_mtpa)} Mt/yr short, costing USD {c.penalty_musd:,.0f} m at "
+                f"{c.penalty_usd_per_t:,.0f} USD per tonne short."
+            )
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]
+        what = (
+            f"route is {b.name}"
+            if b.kind == "route"
+            else f"limit is the loading limit of {b.name}, shared by every route leaving it,"
+        )
         out.append(
-            f"The binding route is {b.name} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
+            f"The binding {what} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
             f"capacity there would add {b.value_usd_per_t:,.0f} USD per tonne, "
             f"USD {b.value_usd_per_t:,.0f} m a year{_holds(b.holds_for_mtpa)}."
         )

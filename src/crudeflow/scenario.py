@@ -512,14 +512,12 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
     route_pos = network._route_index
     by_year = {y: i for i, y in enumerate(dict.fromkeys(years))}
     t_year = np.array([by_year[y] for y in years], dtype=np.intp)
-    open_y = np.array([[r.open_in(y) for r in routes] for y in by_year], dtype=np.float64)
-    live_y = np.array(
-        [[r.since_year is None or r.since_year <= y for r in routes] for y in by_year],
-        dtype=np.float64,
-    )
-    route_cap = np.array([r.capacity_mtpa for r in routes], dtype=np.float64)
-    base_cap = network.arrays.capacity_mtpa[None, :] * open_y[t_year]
-    operating = route_cap[None, :] * live_y[t_year]
+    # each year's own capacity and status (route_years.csv): a change multiplies or replaces it
+    open_y = np.array([network.open_mask(y) for y in by_year], dtype=np.float64)
+    live_y = np.array([network.live_in(y) for y in by_year], dtype=np.float64)
+    route_cap = np.array([network.capacity_in(y) for y in by_year], dtype=np.float64)
+    base_cap = route_cap[t_year] * open_y[t_year]
+    operating = route_cap[t_year] * live_y[t_year]
     base_tariff = np.tile(network.arrays.tariff_usd_per_t, (periods.n, 1))
     markets = [m.node for m in network.markets]
     market_pos = {m: j for j, m in enumerate(markets)}

@@ -76,6 +76,8 @@ def test_every_source_is_used_and_well_formed() -> None:
             "benchmarks.csv",
             "observed.csv",
             "outages.csv",
+            "route_years.csv",
+            "commitments.csv",
             "dataset.yaml",
         )
     )

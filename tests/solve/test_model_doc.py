@@ -62,7 +62,14 @@ def doc_lp(
     }
     for t, (y, _) in enumerate(months):
         for r in net.routes:
-            cap = r.capacity_mtpa if r.open_in(y) else 0.0
+            # "Values by year": C(r, y) and S(r, y) from route_years, else routes.csv
+            row = {(ry.route, ry.year): ry for ry in net.route_years}.get((r.id, y))
+            c_ry = row.capacity_mtpa if row and row.capacity_mtpa is not None else None
+            s_ry = row.status if row and row.status is not None else r.status
+            live = r.since_year is None or r.since_year <= y
+            cap = (
+                (r.capacity_mtpa if c_ry is None else c_ry) if s_ry == "operating" and live else 0.0
+            )
             if set(avoid_passages) & set(r.passages):
                 cap = 0.0
             new("x", t, r.id, r.tariff_usd_per_t, cap * f[t])
@@ -112,20 +119,52 @@ def doc_lp(
     for i, row in enumerate(rows):
         for k, v in row.items():
             A[i, k] = v
-    A_ub, b_ub = None, None
+    # "Node loading limits": the routes leaving a node share its throughput_mtpa
+    ub_rows: list[list[float]] = []
+    ub_rhs: list[float] = []
+    # "Passages": share PASSAGE <= P is sum of x over listing routes - P * sum of s <= 0
     if share_passage is not None:
         pid, frac = share_passage
-        A_ub = np.zeros((1, len(cost)))
+        share_row = [0.0] * len(cost)
         for (kind, _t, key), k in var.items():
             if kind == "x" and pid in net.route(key).passages:
-                A_ub[0, k] += 1.0
+                share_row[k] += 1.0
             elif kind == "s":
-                A_ub[0, k] -= frac
-        b_ub = [0.0]
+                share_row[k] -= frac
+        ub_rows.append(share_row)
+        ub_rhs.append(0.0)
+    for n in net.nodes:
+        if n.throughput_mtpa is None:
+            continue
+        for t in range(T):
+            ub = [0.0] * len(cost)
+            for r in net.routes:
+                if r.from_node == n.id:
+                    ub[var[("x", t, r.id)]] = 1.0
+            ub_rows.append(ub)
+            ub_rhs.append(n.throughput_mtpa * f[t])
+    # "Minimum commitments": per commitment and period of a year it applies in,
+    # flows + m >= min * f_t, m priced at the penalty
+    for cm in net.commitments:
+        for t, (y, _) in enumerate(months):
+            if cm.year is not None and cm.year != y:
+                continue
+            m_col = len(cost)
+            cost.append(cm.penalty_usd_per_t)
+            upper.append(np.inf)
+            for row_ in ub_rows:
+                row_.append(0.0)
+            ub = [0.0] * len(cost)
+            for rid in cm.routes:
+                ub[var[("x", t, rid)]] = -1.0
+            ub[m_col] = -1.0
+            ub_rows.append(ub)
+            ub_rhs.append(-cm.min_mtpa * f[t])
+    A = np.hstack([A, np.zeros((A.shape[0], len(cost) - A.shape[1]))])
     res = linprog(
         cost,
-        A_ub=A_ub,
-        b_ub=b_ub,
+        A_ub=np.array(ub_rows) if ub_rows else None,
+        b_ub=ub_rhs or None,
         A_eq=A,
         b_eq=rhs,
         bounds=list(zip([0.0] * len(cost), upper, strict=True)),
@@ -197,3 +236,64 @@ def test_doc_model_reproduces_avoid_of_a_passage() -> None:
     months = [(2025, m) for m in range(1, 13)]
     got = ours(net, Periods.monthly(2025), None, ("avoid BOSPORUS",))
     assert got == pytest.approx(doc_lp(net, months, None, avoid_passages=("BOSPORUS",)), rel=1e-9)
+
+
+def with_loading_limit(net: Network, node: str, limit: float) -> Network:
+    nodes = tuple(
+        dataclasses.replace(n, throughput_mtpa=limit) if n.id == node else n for n in net.nodes
+    )
+    return dataclasses.replace(net, nodes=nodes)
+
+
+@pytest.mark.parametrize(("node", "limit"), [("A", 9.0), ("B", 7.5), ("A", 0.0)])
+def test_doc_model_reproduces_node_loading_limits(node: str, limit: float) -> None:
+    net = with_loading_limit(rich_toy(), node, limit)
+    months = [(2025, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+def test_doc_model_reproduces_values_by_year() -> None:
+    from crudeflow.network.model import Benchmark, RouteYear, Supply
+
+    net = rich_toy()
+    net = dataclasses.replace(
+        net,
+        supply=(*net.supply, Supply("A", 2026, 9.0)),
+        benchmarks=(*net.benchmarks, Benchmark(2026, 70.0)),
+        route_years=(
+            RouteYear("A_M", 2025, 1.0),
+            RouteYear("B_M", 2026, 6.0),
+            RouteYear("A_B", 2026, None, "idle"),
+        ),
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 11), (2025, 12), (2026, 1), (2026, 2)]
+    periods = Periods.monthly(2025, start_month=11, months=4)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+@pytest.mark.parametrize("minimum", [1.0, 6.0])  # met; cannot be met (A_M carries 4 at most)
+def test_doc_model_reproduces_minimum_commitments(minimum: float) -> None:
+    from crudeflow.network.model import Commitment
+
+    net = dataclasses.replace(
+        rich_toy(),
+        commitments=(
+            Commitment("c", ("A_M",), "route:A_M", 2025, minimum, 50.0),
+            Commitment("g", ("A_B", "A_M"), "group:g", None, 11.5, 7.0),
+        ),
+    )
+    months = [(2025, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)

@@ -36,6 +36,7 @@ from crudeflow.cli import report as _report  # noqa: F401
 from crudeflow.cli import risk as _risk  # noqa: F401 - registers commands
 from crudeflow.cli import runs as _runs  # noqa: F401 - registers commands
 from crudeflow.cli import scenario as _scenario
+from crudeflow.cli import sensitivity as _sensitivity  # noqa: F401 - registers commands
 from crudeflow.cli import serve as _serve  # noqa: F401
 from crudeflow.cli._common import (
     GLOSSARY,

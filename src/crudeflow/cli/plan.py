@@ -112,6 +112,14 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
             lines.append(
                 f"  Requirement {r.text}: [bold red]SHORT by {_fmt(r.shortfall)} {unit}[/]"
             )
+    for c in p.commitment_status:
+        if c.met:
+            lines.append(f"  Commitment {c.text}: met ({_fmt(c.achieved_mtpa)} Mt/yr)")
+        else:
+            lines.append(
+                f"  Commitment {c.text}: [bold red]SHORT by {_fmt(c.shortfall_mtpa)} Mt/yr[/], "
+                f"costs USD {_fmt(c.penalty_musd)} m at {_fmt(c.penalty_usd_per_t)} USD/t"
+            )
     if p.shortfalls and p.shortfall_routes:
         names = ", ".join(
             f"{net.route(rid).name} ({p.routes['capacity_mtpa'].get(rid, 0.0):g} Mt/yr)"
@@ -119,10 +127,11 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
         )
         lines.append(f"  Short because capacity binds on: {names}")
     for i, b in enumerate(p.bottlenecks[:4]):
-        route = net.route(b.route)
-        kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(route.grade).bbl_per_t)
+        grade = net.route(b.route).grade if b.kind == "route" else ""
+        kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(grade).bbl_per_t)
+        what = b.name if b.kind == "route" else f"{b.name}: loading limit of all routes leaving it"
         lines.append(
-            f"  {'Binding' if i == 0 else '':<11} {b.name} {_fmt(b.capacity_mtpa)} Mt/yr "
+            f"  {'Binding' if i == 0 else '':<11} {what} {_fmt(b.capacity_mtpa)} Mt/yr "
             f"({_fmt(kbd, 0)} kb/d) — one more Mt/yr is worth {_fmt(b.value_usd_per_t)} USD/t"
             + _holds_text(b.holds_for_mtpa)
         )
@@ -308,9 +317,18 @@ def bypass_cmd(
         console.print(
             f"  No chain of open routes from a supply node to a market avoids {', '.join(b.avoid)}."
         )
-    if b.cut_routes:
+    if b.cut_routes or b.cut_nodes:
         names = ", ".join(
-            f"{net.route(r).name} ({net.route(r).capacity_mtpa:g} Mt/yr)" for r in b.cut_routes
+            [
+                *(
+                    f"{net.route(r).name} ({net.route_capacity_in(r, b.year):g} Mt/yr)"
+                    for r in b.cut_routes
+                ),
+                *(
+                    f"{net.node(n).name}: loading limit ({net.node(n).throughput_mtpa:g} Mt/yr)"
+                    for n in b.cut_nodes
+                ),
+            ]
         )
         console.print(f"  Limited by (minimum cut): {names}")
     if b.cut_supply:
@@ -323,7 +341,8 @@ def bypass_cmd(
     for rid, f in sorted(b.flows_mtpa.items(), key=lambda kv: -kv[1]):
         if f > 1e-9:
             r = net.route(rid)
-            t.add_row(rid, _fmt(f, 2), f"{r.capacity_mtpa:g}", "→".join(r.countries))
+            cap = net.route_capacity_in(rid, b.year)
+            t.add_row(rid, _fmt(f, 2), f"{cap:g}", "→".join(r.countries))
     console.print(t)
 
 

@@ -56,6 +56,14 @@ def report_cmd(
         ),
     ] = None,
     store: StoreOpt = None,
+    with_sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Add tornado charts of the estimates that move the base plan most "
+            "(crudeflow sensitivity).",
+        ),
+    ] = False,
 ) -> None:
     """Write one offline HTML file: maps, Sankey diagrams, comparison, tables.
 
@@ -115,6 +123,12 @@ def report_cmd(
         extra = ["--run", run] + (["--store", str(store)] if store is not None else [])
         command += " " + shlex.join(extra)
     title = report_title(cases)
+    sens = None
+    if with_sensitivity:
+        from crudeflow.sensitivity import sensitivity
+
+        sens = sensitivity(net, year=cases[0].plan.periods.years[0])
+        command += " --sensitivity"
     path = build_report(
         cases,
         title=title,
@@ -123,5 +137,6 @@ def report_cmd(
         force=force,
         generated=report_time(),
         risk=risk,
+        sensitivity=sens,
     )
     console.print(str(path), markup=False, highlight=False, soft_wrap=True)

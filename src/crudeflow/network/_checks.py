@@ -30,7 +30,12 @@ _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
 
 # numeric column -> the column that names its source (else the row's `source`)
 _SOURCE_OF: dict[str, dict[str, str]] = {
-    "nodes.csv": {"lat": "coords_source", "lon": "coords_source", "storage_mt": "storage_source"},
+    "nodes.csv": {
+        "lat": "coords_source",
+        "lon": "coords_source",
+        "storage_mt": "storage_source",
+        "throughput_mtpa": "throughput_source",
+    },
     "routes.csv": {
         "capacity_mtpa": "capacity_source",
         "physical_capacity_mtpa": "physical_capacity_source",
@@ -49,7 +54,14 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sources.csv": (("id", "title", "url", "as_of", "quote"), ()),
     "nodes.csv": (
         ("id", "name", "kind", "country", "lat", "lon", "source"),
-        ("coords_source", "storage_mt", "storage_source", "note"),
+        (
+            "coords_source",
+            "storage_mt",
+            "storage_source",
+            "throughput_mtpa",
+            "throughput_source",
+            "note",
+        ),
     ),
     "routes.csv": (
         (
@@ -157,6 +169,16 @@ _SOURCE_OF["outages.csv"] = {
     "months": "season_source",
     "month_weights": "season_source",
 }
+
+# route_years.csv (optional; issue 11): read by crudeflow.network._years
+_COLUMNS["route_years.csv"] = (("route", "year", "source"), ("capacity_mtpa", "status", "note"))
+_SOURCE_OF["route_years.csv"] = {"capacity_mtpa": "source"}
+# commitments.csv (optional; issue 11): read by crudeflow.network._years
+_COLUMNS["commitments.csv"] = (
+    ("id", "target", "min_mtpa", "penalty_usd_per_t", "source"),
+    ("year", "min_source", "penalty_source", "note"),
+)
+_SOURCE_OF["commitments.csv"] = {"min_mtpa": "min_source", "penalty_usd_per_t": "penalty_source"}
 
 
 # ---------------------------------------------------------------------------------------

@@ -546,7 +546,9 @@ def _write_pypsa(
                 "bus0": r.from_node,
                 "bus1": r.to_node,
                 "carrier": r.mode,
-                "p_nom": r.capacity_mtpa if r.open_in(y) else 0.0,
+                "p_nom": network.route_capacity_in(r.id, y)
+                if network.route_open_in(r.id, y)
+                else 0.0,
                 "efficiency": 1.0 - r.loss_pct / 100.0,
                 "marginal_cost": r.tariff_usd_per_t,
                 "p_min_pu": 0.0,
@@ -606,10 +608,11 @@ def _pypsa_readme(network: Network, year: int) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in network.routes:
-        kbd = _kbd(network, r, r.capacity_mtpa)
+        cap = network.route_capacity_in(r.id, year)
+        kbd = _kbd(network, r, cap)
         lines.append(
-            f"| {r.id} | {r.status} | {'yes' if r.open_in(year) else 'no'} | "
-            f"{_grade_id(network, r)} | {r.capacity_mtpa:g} | {kbd:.1f} |"
+            f"| {r.id} | {r.status} | {'yes' if network.route_open_in(r.id, year) else 'no'} | "
+            f"{_grade_id(network, r)} | {cap:g} | {kbd:.1f} |"
         )
     return "\n".join(lines) + "\n"
 

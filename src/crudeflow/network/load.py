@@ -42,6 +42,7 @@ from crudeflow.network._passages import (
     read_passages,
     shared_passages,
 )
+from crudeflow.network._years import read_commitments, read_route_years
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -300,6 +301,24 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             high=MAX_MT,
             what=f"storage in Mt, 0 to {MAX_MT:,.0f}",
         )
+        throughput = ck.number(
+            f,
+            line,
+            row,
+            "throughput_mtpa",
+            required=False,
+            low=0,
+            high=MAX_MT,
+            what=f"a loading limit in Mt/yr, 0 to {MAX_MT:,.0f} (or empty)",
+        )
+        if throughput is not None and kind == "market":
+            ck.add(
+                f,
+                line,
+                "throughput_mtpa",
+                row["throughput_mtpa"],
+                "empty for a market (no route leaves a market)",
+            )
         if not row["source"]:
             ck.add(f, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
@@ -318,6 +337,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     row.get("coords_source", ""),
                     row.get("storage_source", ""),
                     row.get("note", ""),
+                    throughput,
+                    row.get("throughput_source", ""),
                 )
             )
     kind_of = {n.id: n.kind for n in nodes}
@@ -646,6 +667,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     outages = read_outages(
         ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
     )
+    route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
+    commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
 
     # whole-network checks
     if nodes and routes and supply:
@@ -692,6 +715,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         path=str(folder),
         outages=outages,
         passages=tuple(passages),
+        route_years=route_years,
+        commitments=commitments,
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},
@@ -780,7 +805,7 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
             )
     markets = [n for n in net.nodes if n.kind == "market"]
     for year in net.years:
-        reach = _reaches_market(markets, [r for r in net.routes if r.open_in(year)])
+        reach = _reaches_market(markets, [r for r in net.routes if net.route_open_in(r.id, year)])
         for s in net.supply:
             if s.year == year and s.mt > 0 and s.node not in reach:
                 out.append(

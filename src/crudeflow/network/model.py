@@ -36,6 +36,7 @@ __all__ = [
     "PASSAGE_KINDS",
     "STATUSES",
     "Benchmark",
+    "Commitment",
     "DatasetMeta",
     "Grade",
     "Market",
@@ -45,6 +46,7 @@ __all__ = [
     "Passage",
     "Route",
     "RouteArrays",
+    "RouteYear",
     "Source",
     "Supply",
     "toy_network",
@@ -96,6 +98,9 @@ class Node:
     coords_source: str = ""
     storage_source: str = ""
     note: str = ""
+    throughput_mtpa: float | None = None
+    """Loading limit shared by every route leaving the node (Mt/yr; None: no limit)."""
+    throughput_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +151,42 @@ class Passage:
     coords_source: str = ""
     source: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RouteYear:
+    """A route's capacity and/or status in one year (``route_years.csv``), replacing the
+    ``routes.csv`` value in that year only (``None``: the routes.csv value)."""
+
+    route: str
+    year: int
+    capacity_mtpa: float | None = None
+    status: Status | None = None
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A minimum yearly volume on a route or route group (``commitments.csv``): a take-or-pay
+    or ship-or-pay contract. Each tonne short costs ``penalty_usd_per_t``."""
+
+    id: str
+    routes: tuple[str, ...]
+    """Route ids whose flows count towards it (one route, or a group's routes)."""
+    target: str
+    """As written: ``route:ID`` or ``group:NAME``."""
+    year: int | None
+    """The year it applies in; None: every year."""
+    min_mtpa: float
+    penalty_usd_per_t: float
+    source: str = ""
+    min_source: str = ""
+    penalty_source: str = ""
+    note: str = ""
+
+    def applies_in(self, year: int) -> bool:
+        return self.year is None or self.year == year
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +296,10 @@ class Network:
     passages: tuple[Passage, ...] = ()
     """Straits, canals and bypass pipelines routes may list: the shared table
     (``crudeflow/data/passages.csv``) then the dataset's own ``passages.csv``."""
+    route_years: tuple[RouteYear, ...] = ()
+    """Capacities and statuses by year from ``route_years.csv`` (empty when none)."""
+    commitments: tuple[Commitment, ...] = ()
+    """Minimum yearly volumes from ``commitments.csv`` (empty when none)."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see
@@ -353,6 +398,60 @@ class Network:
             known = ", ".join(sorted(self.meta.groups)) or "none"
             raise KeyError(f"no route group {name!r} (groups: {known})") from None
 
+    # -- values by year (route_years.csv) ------------------------------------------------
+    @cached_property
+    def _year_rows(self) -> dict[int, list[tuple[int, RouteYear]]]:
+        out: dict[int, list[tuple[int, RouteYear]]] = {}
+        for ry in self.route_years:
+            if ry.route in self._route_index:
+                out.setdefault(ry.year, []).append((self._route_index[ry.route], ry))
+        return out
+
+    def capacity_in(self, year: int) -> npt.NDArray[np.float64]:
+        """``[R]`` each route's capacity in ``year`` (Mt/yr): its ``route_years.csv`` value for
+        that year, else ``capacity_mtpa``; whatever its status.
+
+        Examples
+        --------
+        >>> net = toy_network()
+        >>> net = dataclasses.replace(net, route_years=(RouteYear("A_M", 2024, 1.5),))
+        >>> net.capacity_in(2024).tolist(), net.capacity_in(2025).tolist()
+        ([11.0, 10.0, 1.5], [11.0, 10.0, 4.0])
+        """
+        cap = self.arrays.capacity_mtpa
+        rows = self._year_rows.get(year)
+        if not rows:
+            return cap
+        cap = cap.copy()
+        for i, ry in rows:
+            if ry.capacity_mtpa is not None:
+                cap[i] = ry.capacity_mtpa
+        return cap
+
+    def live_in(self, year: int) -> npt.NDArray[np.bool_]:
+        """``[R]`` routes whose ``since_year`` (if any) is at most ``year``."""
+        return np.asarray(self.arrays.since_year <= year, dtype=np.bool_)
+
+    def open_mask(self, year: int) -> npt.NDArray[np.bool_]:
+        """``[R]`` routes that carry oil in ``year``: the status in force that year
+        (``route_years.csv``, else ``routes.csv``) is ``operating`` and the route is live."""
+        operating = self.arrays.operating
+        rows = self._year_rows.get(year)
+        if rows:
+            operating = operating.copy()
+            for i, ry in rows:
+                if ry.status is not None:
+                    operating[i] = ry.status == "operating"
+        return np.asarray(operating & self.live_in(year), dtype=np.bool_)
+
+    def route_open_in(self, route_id: str, year: int) -> bool:
+        """True when the route carries oil in ``year`` (see :meth:`open_mask`)."""
+        return bool(self.open_mask(year)[self._route_index[route_id]])
+
+    def route_capacity_in(self, route_id: str, year: int) -> float:
+        """The route's capacity in ``year`` (see :meth:`capacity_in`), Mt/yr."""
+        return float(self.capacity_in(year)[self._route_index[route_id]])
+
     # -- columns for the optimiser ------------------------------------------------------
     @cached_property
     def arrays(self) -> RouteArrays:
@@ -418,11 +517,20 @@ class Network:
         >>> net.replace_routes([r]).with_physical_capacities().route("A_M").capacity_mtpa
         6.0
         """
-        return self.replace_routes(
+        physical = {r.id for r in self.routes if r.physical_capacity_mtpa is not None}
+        # a yearly allocation (route_years.csv) gives way to the physical limit too
+        kept = tuple(
+            ry
+            if ry.route not in physical or ry.capacity_mtpa is None
+            else dataclasses.replace(ry, capacity_mtpa=None)
+            for ry in self.route_years
+        )
+        net = self.replace_routes(
             dataclasses.replace(r, capacity_mtpa=r.physical_capacity_mtpa)
             for r in self.routes
             if r.physical_capacity_mtpa is not None
         )
+        return dataclasses.replace(net, route_years=kept) if self.route_years else net
 
     def routes_crossing(self, countries: Iterable[str]) -> tuple[str, ...]:
         """Ids of routes that cross any of ``countries`` (ISO codes)."""

@@ -41,6 +41,8 @@ from crudeflow.report.figures import (
     undrawn_routes,
 )
 from crudeflow.report.flows import TracedFlows, short_name, trace
+from crudeflow.report.sensitivity import sensitivity_section
+from crudeflow.sensitivity import Sensitivity
 from crudeflow.solve.plan import Plan
 
 if TYPE_CHECKING:
@@ -241,6 +243,7 @@ def build_report(
     generated: _dt.datetime | None = None,
     force: bool = False,
     risk: RunView | None = None,
+    sensitivity: Sensitivity | None = None,
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -263,6 +266,8 @@ def build_report(
         A stored risk run (:func:`crudeflow.montecarlo.view.load_run_view`): adds the
         "Disruption risk" section (exceedance curves, monthly fan charts, loss by hazard,
         routes at capacity).
+    sensitivity : Sensitivity, optional
+        Adds the section "Which estimates matter" (tornado charts, :mod:`crudeflow.sensitivity`).
 
     Returns
     -------
@@ -308,6 +313,8 @@ def build_report(
     monthly = [c for c in cases if c.plan.periods.n > 1]
     if monthly:
         parts.append(_monthly(monthly, figure))
+    if sensitivity is not None:
+        parts.append(sensitivity_section(sensitivity, figure))
     parts.append(_details(cases))
     parts.append(_reproduce(cases, command, generated))
 

@@ -26,7 +26,8 @@ __all__ = ["plan_violations"]
 def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[str]:
     """Every broken invariant of ``plan`` on ``network`` (empty when the plan is valid).
 
-    Checked: flows within [0, capacity] in every period; conservation at every node over the
+    Checked: flows within [0, capacity] in every period; flows leaving a node within its
+    loading limit in every period; conservation at every node over the
     horizon (supply taken + arrivals after losses + opening stocks and in-transit = departures
     + deliveries + closing stocks and in-transit, see ``Plan.states``); supply taken within what is available; deliveries within market
     limits; each requirement either met or reported with a shortfall; totals add up.
@@ -40,6 +41,15 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
         out.append(
             f"route {row.route} in {row.period}: flow {row.flow_mt} outside [0, {row.capacity_mt}]"
         )
+    frac = dict(zip(plan.periods.labels, plan.periods.fraction, strict=True))
+    for n in network.nodes:
+        if n.throughput_mtpa is None:
+            continue
+        leaving = {r.id for r in network.routes if r.from_node == n.id}
+        out_t = flows[flows["route"].isin(leaving)].groupby("period", sort=False)["flow_mt"].sum()
+        for period, mt in out_t.items():
+            if mt > n.throughput_mtpa * frac[str(period)] + eps:
+                out.append(f"node {n.id} in {period}: {mt} Mt leave, above its loading limit")
     per_route = flows.groupby("route", sort=False)["flow_mt"].sum()
     balance: dict[str, float] = {n.id: 0.0 for n in network.nodes}
     for r in network.routes:

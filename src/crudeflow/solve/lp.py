@@ -11,7 +11,10 @@ Columns, in order (t-major inside each block)::
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
-= 0``), then one row per requirement. Arrivals are ``(1 - loss) x``; with monthly periods a
+= 0``), then one row per requirement, then one row per period for each node with a loading
+limit (``sum of x leaving the node <= throughput_mtpa * f_t``), then one row per minimum
+commitment and period of a year it applies in (``sum of x on its routes + m >= min_mtpa * f_t``,
+``m`` a shortfall column priced at the commitment's penalty, after ``u``). Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
 
@@ -54,11 +57,13 @@ from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 
 __all__ = [
+    "CommitmentRow",
     "InitialState",
     "LinearProgram",
     "PeriodOverrides",
     "Periods",
     "RequirementRow",
+    "ThroughputRow",
     "build_lp",
     "period_states",
 ]
@@ -206,6 +211,36 @@ class RequirementRow:
 
 
 @dataclass(frozen=True)
+class ThroughputRow:
+    """A node's loading limit in the LP: rows ``first_row ... first_row + T - 1``, one per
+    period, each ``sum of x[t, r] over the routes leaving the node <= limit_mtpa[t] * f_t``."""
+
+    node: str
+    first_row: int
+    routes: IntArray
+    """Indices of the routes leaving the node."""
+    limit_mtpa: FloatArray
+    """[T] the limit in force in each period (Mt/yr)."""
+
+
+@dataclass(frozen=True)
+class CommitmentRow:
+    """A minimum commitment in one year of the horizon: one row per period ``t`` of that year,
+    ``sum of x[t, r] over its routes + m[t] >= min_mtpa * f_t``, each with its shortfall
+    column (block ``m``) priced at ``penalty_usd_per_t``."""
+
+    commitment: str
+    year: int
+    rows: IntArray
+    cols: IntArray
+    min_mt: FloatArray
+    """[periods of the year] the right-hand sides (Mt)."""
+    years: float
+    """The share of the year the horizon covers (sum of f_t over its periods)."""
+    penalty_usd_per_t: float
+
+
+@dataclass(frozen=True)
 class LinearProgram:
     """An LP in array form plus the layout needed to read its solution."""
 
@@ -245,6 +280,10 @@ class LinearProgram:
     """[R] crude arriving in the first period from before an open horizon (None: steady)."""
     held_routes: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Routes with opening in-transit crude; column ``q`` holds what each cannot deliver."""
+    throughput_rows: tuple[ThroughputRow, ...] = ()
+    """Nodes with a loading limit (``throughput_mtpa``); their rows follow the requirements'."""
+    commitment_rows: tuple[CommitmentRow, ...] = ()
+    """Minimum commitments per year; rows after the loading limits, columns block ``m``."""
 
     @property
     def steady(self) -> bool:
@@ -260,7 +299,8 @@ class LinearProgram:
         return self.periods.n * len(self.route_ids)
 
     def block(self, name: str) -> slice:
-        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q`` or ``u``."""
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q``, ``u`` or
+        ``m`` (commitment shortfalls)."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
         sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H, "q": len(self.held_routes)}
@@ -269,8 +309,11 @@ class LinearProgram:
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
+        n_m = sum(len(cr.cols) for cr in self.commitment_rows)
         if name == "u":
-            return slice(start, len(self.c))
+            return slice(start, len(self.c) - n_m)
+        if name == "m":
+            return slice(len(self.c) - n_m, len(self.c))
         raise KeyError(name)
 
 
@@ -411,15 +454,13 @@ def _flow_bounds(
     """Capacity of every route in every period, and the routes an ``avoid`` closes."""
     arr = network.arrays
     T, R = periods.n, len(arr.route_ids)
-    years_t = np.asarray(periods.years, dtype=float)
-    open_t = (arr.operating[None, :] & (arr.since_year[None, :] <= years_t[:, None])).astype(
-        float
-    )  # [T, R]
+    by_year = {y: network.capacity_in(y) * network.open_mask(y) for y in set(periods.years)}
     factor = np.ones((T, R))
     if capacity_factor is not None:
         cf = np.asarray(capacity_factor, dtype=float)
         factor = np.broadcast_to(cf, (T, R)).copy()
-    base_mtpa = arr.capacity_mtpa[None, :] * open_t
+    # [T, R] the capacity in force in each period's year (route_years.csv), 0 where closed
+    base_mtpa = np.array([by_year[y] for y in periods.years]).reshape(T, R)
     if ov.capacity_mtpa is not None:
         base_mtpa = np.asarray(ov.capacity_mtpa, dtype=float).reshape(T, R)
     cap_mtpa = base_mtpa * factor
@@ -661,6 +702,67 @@ def _add_requirement_rows(
     return out
 
 
+def _add_throughput_rows(
+    ent: _Entries, lay: _Layout, network: Network, periods: Periods, first_row: int
+) -> tuple[ThroughputRow, ...]:
+    """One row per node with a loading limit and period: the routes leaving it share it."""
+    arr = network.arrays
+    T, R = lay.T, lay.R
+    out: list[ThroughputRow] = []
+    row = first_row
+    for k, node in enumerate(network.nodes):
+        if node.throughput_mtpa is None:
+            continue
+        leaving = np.flatnonzero(arr.frm == k).astype(np.int64)
+        cols = (np.arange(T)[:, None] * R + leaving[None, :]).ravel()
+        ent.add(np.repeat(row + np.arange(T), len(leaving)), cols, np.ones(len(cols)))
+        out.append(ThroughputRow(node.id, row, leaving, np.full(T, node.throughput_mtpa)))
+        row += T
+    return tuple(out)
+
+
+def _add_commitment_rows(
+    ent: _Entries,
+    lay: _Layout,
+    network: Network,
+    periods: Periods,
+    first_row: int,
+    first_col: int,
+) -> tuple[CommitmentRow, ...]:
+    """Per commitment and year of the horizon it applies in, one row and one priced shortfall
+    column per period: the minimum holds at its annual rate in every period."""
+    R = lay.R
+    pos = network._route_index
+    years_t = np.asarray(periods.years)
+    out: list[CommitmentRow] = []
+    n = 0
+    for cm in network.commitments:
+        idx_r = np.array(sorted({pos[r] for r in cm.routes}), dtype=np.int64)
+        for y in dict.fromkeys(periods.years):
+            if not cm.applies_in(y):
+                continue
+            tt = np.flatnonzero(years_t == y)
+            rows = first_row + n + np.arange(len(tt))
+            cols = first_col + n + np.arange(len(tt))
+            x_cols = (tt[:, None] * R + idx_r[None, :]).ravel()
+            ent.add(np.repeat(rows, len(idx_r)), x_cols, np.ones(len(x_cols)))
+            ent.add(rows, cols, np.ones(len(tt)))
+            frac = periods.fraction[tt]
+            out.append(
+                CommitmentRow(
+                    cm.id,
+                    y,
+                    rows.astype(np.int64),
+                    cols.astype(np.int64),
+                    cm.min_mtpa * frac,
+                    float(frac.sum()),
+                    cm.penalty_usd_per_t,
+                )
+            )
+            n += len(tt)
+    return tuple(out)
+
+
 def build_lp(
     network: Network,
     periods: Periods,
@@ -751,14 +853,34 @@ def build_lp(
         ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
     )
     n_u = reqs.n_cols
+    thru = _add_throughput_rows(ent, lay, network, periods, lay.n_cons + len(reqs.rows))
+    thru_upper = [tr.limit_mtpa * periods.fraction for tr in thru]
+    n_rows = lay.n_cons + len(reqs.rows) + T * len(thru)
+    cms = _add_commitment_rows(ent, lay, network, periods, n_rows, lay.base_u + n_u)
+    n_m = sum(len(cr.rows) for cr in cms)
+    n_rows += n_m
+    n_cols = lay.base_u + n_u + n_m
+    # the volume objective counts tonnes, not money: a shortfall there costs nothing
+    cm_cost = [
+        np.full(len(cr.cols), cr.penalty_usd_per_t if objective == "netback" else 0.0) for cr in cms
+    ]
     held_upper = tau[held] if tau is not None else np.zeros(0)
     return LinearProgram(
-        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs)]),
-        A=ent.matrix((lay.n_cons + len(reqs.rows), lay.base_u + n_u)),
-        col_lower=np.zeros(lay.base_u + n_u),
-        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u, np.inf)]),
-        row_lower=np.concatenate([cons_rhs, np.array(reqs.lower)]),
-        row_upper=np.concatenate([cons_rhs, np.array(reqs.upper)]),
+        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs), *cm_cost]),
+        A=ent.matrix((n_rows, n_cols)),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u + n_m, np.inf)]),
+        row_lower=np.concatenate(
+            [
+                cons_rhs,
+                np.array(reqs.lower),
+                np.full(T * len(thru), -np.inf),
+                *(cr.min_mt for cr in cms),
+            ]
+        ),
+        row_upper=np.concatenate(
+            [cons_rhs, np.array(reqs.upper), *thru_upper, np.full(n_m, np.inf)]
+        ),
         periods=periods,
         objective=objective,
         route_ids=arr.route_ids,
@@ -778,6 +900,8 @@ def build_lp(
         opening_stock_mt=h_open,
         opening_in_transit_mt=tau,
         held_routes=held,
+        throughput_rows=thru,
+        commitment_rows=cms,
     )
 
 

@@ -2,7 +2,8 @@
 
 The network becomes a flow graph: a source feeds every supply node (capacity: its supply),
 every open route not crossing an avoided country is an arc (capacity: Mt/yr), every market
-drains to a sink (capacity: its intake limit). The maximum flow is the exportable volume; the
+drains to a sink (capacity: its intake limit); a node with a loading limit
+(``throughput_mtpa``) sends its routes through one arc of that capacity. The maximum flow is the exportable volume; the
 minimum cut names what limits it. Each route gets its own middle node so parallel routes
 between the same two places stay separate arcs. Losses are ignored here (a max-flow is
 lossless); the planner's volume LP with losses is the exact answer on lossy networks.
@@ -57,6 +58,8 @@ class Bypass:
     closed_routes: tuple[str, ...]
     """Routes excluded because they cross an avoided country, list an avoided passage, or
     are not open."""
+    cut_nodes: tuple[str, ...] = ()
+    """Nodes in the cut: their loading limit (``throughput_mtpa``) binds."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +72,7 @@ class Bypass:
             "cut_markets": list(self.cut_markets),
             "flows_mtpa": self.flows_mtpa,
             "closed_routes": list(self.closed_routes),
+            "cut_nodes": list(self.cut_nodes),
         }
 
 
@@ -132,19 +136,26 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         g.add_edge(nid("n", m.node), _SINK, **attrs)
     closed = []
     avoided = set(avoid_t)
+    # a node's loading limit: its routes leave from an "o" node behind one arc of that size
+    start: dict[str, int] = {}
+    for n in network.nodes:
+        if n.throughput_mtpa is not None:
+            start[n.id] = nid("o", n.id)
+            g.add_edge(nid("n", n.id), start[n.id], capacity=n.throughput_mtpa)
     for r in network.routes:
         if (
-            not r.open_in(y)
+            not network.route_open_in(r.id, y)
             or avoided.intersection(r.countries)
             or avoided.intersection(r.passages)
         ):
             closed.append(r.id)
             continue
-        g.add_edge(nid("n", r.from_node), nid("r", r.id), capacity=r.capacity_mtpa)
+        frm = start.get(r.from_node) or nid("n", r.from_node)
+        g.add_edge(frm, nid("r", r.id), capacity=network.route_capacity_in(r.id, y))
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)
-    cut_routes, cut_supply, cut_markets = [], [], []
+    cut_routes, cut_supply, cut_markets, cut_nodes = [], [], [], []
     for u in sorted(reach):
         for v, data in g[u].items():
             if v in reach or "capacity" not in data:
@@ -155,8 +166,12 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
                 cut_markets.append(labels[u][1])
             elif labels[v][0] == "r":
                 cut_routes.append(labels[v][1])
+            elif labels[v][0] == "o":
+                cut_nodes.append(labels[v][1])
     flows = {
-        r.id: float(flow[ids[("n", r.from_node)]].get(ids[("r", r.id)], 0.0))
+        r.id: float(
+            flow[start.get(r.from_node) or ids[("n", r.from_node)]].get(ids[("r", r.id)], 0.0)
+        )
         for r in network.routes
         if ("r", r.id) in ids
     }
@@ -170,4 +185,5 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         cut_markets=tuple(sorted(cut_markets)),
         flows_mtpa=flows,
         closed_routes=tuple(closed),
+        cut_nodes=tuple(sorted(cut_nodes)),
     )

@@ -32,6 +32,7 @@ from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
     STORAGE_START_FILL,
+    CommitmentRow,
     InitialState,
     LinearProgram,
     Objective,
@@ -45,6 +46,7 @@ from crudeflow.units import mtpa_to_kbd
 
 __all__ = [
     "Bottleneck",
+    "CommitmentStatus",
     "Plan",
     "RequirementStatus",
     "horizon_label",
@@ -80,6 +82,10 @@ class Bottleneck:
     """Extra Mt/yr over which the value surely holds (HiGHS bound ranging: the optimal basis
     stays the same that far; it may hold further, since a basis can change without the value
     changing). Annual plans only; ``inf`` when no other limit would ever bind."""
+    kind: str = "route"
+    """``route`` (a route's capacity), or ``node``: a node's loading limit
+    (``throughput_mtpa``) shared by every route leaving it; ``route`` then holds the node id,
+    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +141,37 @@ class RequirementStatus:
         if c < 0:
             return f"binding: each tonne more it demanded would add {money}"
         return "binding: it cannot be met in full"
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentStatus:
+    """How a minimum commitment (``commitments.csv``) fared in one year of the horizon."""
+
+    id: str
+    target: str
+    year: int
+    min_mtpa: float
+    achieved_mtpa: float
+    """Flow on the commitment's routes in that year's periods, as an annual rate."""
+    shortfall_mtpa: float
+    penalty_usd_per_t: float
+    penalty_musd: float
+    """What the shortfall costs over the horizon (USD m): shortfall tonnes x penalty."""
+
+    @property
+    def met(self) -> bool:
+        return self.shortfall_mtpa <= 1e-6
+
+    @property
+    def text(self) -> str:
+        """The commitment in words.
+
+        Examples
+        --------
+        >>> CommitmentStatus("c1", "route:BTC", 2025, 0.24, 0.1, 0.14, 24.0, 3.36).text
+        'c1 (route:BTC >= 0.24 Mt/yr in 2025)'
+        """
+        return f"{self.id} ({self.target} >= {self.min_mtpa:g} Mt/yr in {self.year})"
 
 
 @dataclass(frozen=True)
@@ -193,6 +230,13 @@ class Plan:
     """Without foresight: the periods from which the plan was re-optimised, in order."""
     solution: FloatArray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
     """The LP's column values (``crudeflow.solve.lp`` order): what a re-plan fixes."""
+    commitment_status: tuple[CommitmentStatus, ...] = ()
+    """Minimum commitments (``commitments.csv``), one per commitment and year of the horizon."""
+
+    @property
+    def commitment_cost_musd(self) -> float:
+        """What unmet commitments cost over the horizon (USD m; not part of netback)."""
+        return float(sum(c.penalty_musd for c in self.commitment_status))
 
     # -- the horizon ----------------------------------------------------------------------
     @property
@@ -404,6 +448,20 @@ class Plan:
                     }
                     for r in self.requirement_status
                 ],
+                "commitments": [
+                    {
+                        "id": c.id,
+                        "target": c.target,
+                        "year": c.year,
+                        "min_mtpa": c.min_mtpa,
+                        "achieved_mtpa": c.achieved_mtpa,
+                        "shortfall_mtpa": c.shortfall_mtpa,
+                        "met": c.met,
+                        "penalty_usd_per_t": c.penalty_usd_per_t,
+                        "penalty_musd": c.penalty_musd,
+                    }
+                    for c in self.commitment_status
+                ],
                 "shortfall_routes": list(self.shortfall_routes),
                 "bottlenecks": [
                     {
@@ -414,6 +472,7 @@ class Plan:
                         "utilisation": b.utilisation,
                         "value_usd_per_t": b.value_usd_per_t,
                         "holds_for_mtpa": b.holds_for_mtpa,
+                        "kind": b.kind,
                     }
                     for b in self.bottlenecks
                 ],
@@ -998,6 +1057,8 @@ def _assemble(
         for i in order
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
     )
+    bottlenecks = _with_node_bottlenecks(network, lp, res, flows, bottlenecks)
+    commitments = tuple(_commitment_status(network, cr, res) for cr in lp.commitment_rows)
     return Plan(
         dataset=network.meta.name,
         title=network.meta.title,
@@ -1032,7 +1093,67 @@ def _assemble(
         states=period_states(lp, x),
         node_balance=node_balance,
         solution=x,
+        commitment_status=commitments,
     )
+
+
+def _commitment_status(network: Network, cr: CommitmentRow, res: LPResult) -> CommitmentStatus:
+    """Flow, shortfall and penalty of one commitment in one year (its row and column)."""
+    m = np.maximum(res.x[cr.cols], 0.0)
+    short_mt = float(m.sum())
+    flow_mt = float(res.row_value[cr.rows].sum() - res.x[cr.cols].sum())
+    cm = next(c for c in network.commitments if c.id == cr.commitment)
+    return CommitmentStatus(
+        id=cm.id,
+        target=cm.target,
+        year=cr.year,
+        min_mtpa=cm.min_mtpa,
+        achieved_mtpa=flow_mt / cr.years,
+        shortfall_mtpa=short_mt / cr.years if short_mt > _TOL else 0.0,
+        penalty_usd_per_t=cr.penalty_usd_per_t,
+        penalty_musd=short_mt * cr.penalty_usd_per_t if short_mt > _TOL else 0.0,
+    )
+
+
+def _with_node_bottlenecks(
+    network: Network,
+    lp: LinearProgram,
+    res: LPResult,
+    flows: FloatArray,
+    route_bottlenecks: tuple[Bottleneck, ...],
+) -> tuple[Bottleneck, ...]:
+    """Route bottlenecks and nodes whose loading limit binds, most valuable first.
+
+    A node's value is read from the duals of its rows as a route's is from its reduced costs:
+    netback per extra Mt/yr of limit in every period it is in force, as an annual rate.
+    """
+    if not lp.throughput_rows:
+        return route_bottlenecks
+    frac = lp.periods.fraction
+    years = lp.periods.horizon_years
+    T = lp.periods.n
+    found = list(route_bottlenecks)
+    for tr in lp.throughput_rows:
+        rows = tr.first_row + np.arange(T)
+        limit_mt = tr.limit_mtpa * frac
+        flow_mt = flows[:, tr.routes].sum(axis=1)
+        dual = res.row_dual[rows] if lp.objective == "netback" else np.zeros(T)
+        value = float((np.maximum(-dual, 0.0) * (tr.limit_mtpa > 0) * frac).sum() / years)
+        total_limit = float(limit_mt.sum())
+        util = float(flow_mt.sum()) / total_limit if total_limit > _TOL else float("nan")
+        if value > 1e-6 and np.isfinite(util) and util > 1 - 1e-6:
+            found.append(
+                Bottleneck(
+                    route=tr.node,
+                    name=network.node(tr.node).name,
+                    flow_mtpa=float(flow_mt.sum()) / years,
+                    capacity_mtpa=total_limit / years,
+                    utilisation=util,
+                    value_usd_per_t=value,
+                    kind="node",
+                )
+            )
+    return tuple(sorted(found, key=lambda b: -b.value_usd_per_t))
 
 
 def _ledger(

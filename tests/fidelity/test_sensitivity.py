@@ -1,0 +1,138 @@
+"""crudeflow sensitivity: each estimate moved +-20% on its own, re-solved warm on one LP,
+inputs ranked by how far they move the headline outputs (issue 11 item 6)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from crudeflow.cli import app
+from crudeflow.errors import CrudeflowError
+from crudeflow.network.model import Network, toy_network
+from crudeflow.sensitivity import sensitivity
+
+EST = "estimate: planted for the test"
+
+
+def planted() -> Network:
+    """Three estimates; the A_M capacity dominates: A_M is the only route out of A once A_B
+    closes, so +-20% of it moves exports and netback by 20%."""
+    net = toy_network()
+    routes = [
+        dataclasses.replace(net.route("A_B"), status="idle"),
+        dataclasses.replace(net.route("A_M"), capacity_source=EST, tariff_source=EST),
+        dataclasses.replace(net.route("B_M"), tariff_source=EST),
+    ]
+    grades = {"G": dataclasses.replace(net.grades["G"], source="src_assay")}  # sourced
+    return dataclasses.replace(net.replace_routes(routes), grades=grades)
+
+
+def test_a_planted_dominant_input_ranks_first() -> None:
+    s = sensitivity(planted())
+    assert s.rows[0].input == "routes.csv:A_M:capacity_mtpa"
+    top = s.rows[0]
+    assert (top.delta_low["exported_mt"], top.delta_high["exported_mt"]) == (
+        pytest.approx(-0.8),
+        pytest.approx(0.8),
+    )
+    assert top.delta_low["netback_musd"] == pytest.approx(-0.8 * 580.0)
+    # the tariff moves netback by 20% of 4 Mt x 20 USD/t, and nothing else
+    tariff = next(r for r in s.rows if r.input == "routes.csv:A_M:tariff_usd_per_t")
+    assert tariff.delta_low["netback_musd"] == pytest.approx(16.0)
+    assert tariff.delta_high["exported_mt"] == 0.0
+    # a route that carries nothing moves nothing
+    idle = next(r for r in s.rows if r.input == "routes.csv:B_M:tariff_usd_per_t")
+    assert idle.score == 0.0
+
+
+def test_only_estimates_move_unless_all() -> None:
+    s = sensitivity(planted())
+    assert all(r.estimate for r in s.rows)
+    assert {r.input for r in s.rows} >= {"routes.csv:A_M:capacity_mtpa"}
+    every = sensitivity(planted(), include_sourced=True)
+    assert "benchmarks.csv:2025:brent_usd_per_bbl" in {r.input for r in every.rows}
+    assert every.n_inputs > s.n_inputs
+
+
+def test_the_lp_is_built_once_and_only_bounds_and_costs_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import crudeflow.sensitivity as mod
+
+    calls = []
+    real = mod.build_lp
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mod, "build_lp", counting)
+    s = sensitivity(planted())
+    assert len(calls) == 1
+    assert s.solves == 1 + 2 * s.n_inputs
+
+
+def test_moved_inputs_are_restored_between_solves() -> None:
+    """Ranking is independent of the order inputs are tried: each is undone before the next."""
+    s = sensitivity(planted())
+    again = sensitivity(planted())
+    assert [r.delta_low for r in s.rows] == [r.delta_low for r in again.rows]
+    alone = sensitivity(planted(), by="exported_mt")
+    assert alone.rows[0].input == "routes.csv:A_M:capacity_mtpa"
+
+
+def test_rank_by_one_output_uses_its_absolute_swing() -> None:
+    s = sensitivity(planted(), by="netback_musd")
+    assert [r.score for r in s.rows] == sorted((r.score for r in s.rows), reverse=True)
+    assert s.rows[0].score == pytest.approx(0.8 * 580.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rel": 1.5}, "between 0 and 100%"),
+        ({"groups": ["nope"]}, "no route group"),
+        ({"by": "nope"}, "expected all or one of"),
+    ],
+)
+def test_bad_arguments_are_clear_errors(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(CrudeflowError, match=message):
+        sensitivity(planted(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_default_dataset_ranks_the_caspian_tanker_shuttle_first() -> None:
+    from crudeflow import load_dataset
+
+    s = sensitivity(load_dataset())
+    assert s.outputs == ("netback_musd", "exported_mt", "via_russia_mt", "trans_caspian_mt")
+    assert s.rows[0].input == "routes.csv:AKTAU_SANGACHAL:capacity_mtpa"
+
+
+def test_cli_table_json_and_usage_errors() -> None:
+    runner = CliRunner()
+    out = runner.invoke(app, ["sensitivity", "--top", "3"])
+    assert out.exit_code == 0, out.output
+    assert "AKTAU_SANGACHAL:capacity_mtpa" in out.output
+    js = runner.invoke(app, ["sensitivity", "--top", "2", "--json"])
+    data = json.loads(js.output)
+    assert [r["rank"] for r in data["rows"]] == [1, 2] and data["range"] == 0.2
+    assert runner.invoke(app, ["sensitivity", "--range", "150%"]).exit_code == 2
+    assert runner.invoke(app, ["sensitivity", "--by", "nope"]).exit_code == 2
+
+
+def test_dataset_readme_lists_the_ten_estimates_that_matter_most() -> None:
+    """The dataset README's table is what `crudeflow sensitivity --top 10` computes."""
+    import re
+
+    from crudeflow import load_dataset
+    from crudeflow.network.load import default_dataset_path
+
+    text = (default_dataset_path() / "README.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| (\d+) \| `([^`]+)`", text, flags=re.M)
+    s = sensitivity(load_dataset())
+    assert [name for _, name in listed] == [r.input for r in s.rows[:10]]
+    # "No other estimate moves a 2025 output by more than 0.1%"
+    assert all(r.score <= 0.001 for r in s.rows[10:])
