@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from crudeflow.invest.projects import Project, capital_recovery_factor
 
 if TYPE_CHECKING:
+    from crudeflow.invest.deterministic import plan_portfolio
     from crudeflow.invest.results import Build, NextProject, Portfolio
 
 __all__ = [
@@ -19,12 +20,14 @@ __all__ = [
     "Portfolio",
     "Project",
     "capital_recovery_factor",
+    "plan_portfolio",
 ]
 
 _LAZY = {
     "Build": "crudeflow.invest.results",
     "NextProject": "crudeflow.invest.results",
     "Portfolio": "crudeflow.invest.results",
+    "plan_portfolio": "crudeflow.invest.deterministic",
 }
 
 

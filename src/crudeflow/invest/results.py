@@ -117,6 +117,8 @@ class Portfolio:
     seconds: float = 0.0
     candidates: int = 0
     """How many projects the run could choose from."""
+    node_names: dict[str, str] = field(default_factory=dict)
+    """Short names of the network's nodes (for sentences: "Sangachal's outlets bind")."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Model-specific figures (the stochastic model's draws, CVaR weight...)."""
 

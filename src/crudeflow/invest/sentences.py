@@ -34,6 +34,25 @@ def _names(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _binding_words(p: Portfolio, routes: list[str]) -> str:
+    """Routes named by their place when several leave one node ("Sangachal terminal's outlets
+    (BTC, ...)"), else by their own names."""
+    frame = p.plan.routes
+    names = dict(zip(frame.index, frame["name"], strict=True))
+    origin = dict(zip(frame.index, frame["from"], strict=True))
+    groups: dict[str, list[str]] = {}
+    for rid in routes:
+        groups.setdefault(origin.get(rid, rid), []).append(rid)
+    words = []
+    for node, members in groups.items():
+        if len(members) > 1:
+            place = p.node_names.get(node, node)
+            words.append(f"{place}'s outlets ({', '.join(members)})")
+        else:
+            words.append(names.get(members[0], members[0]))
+    return _names(words)
+
+
 def portfolio_sentences(p: Portfolio) -> list[str]:
     """Plain sentences an adviser could quote: what to build, what it costs, what binds."""
     out: list[str] = []
@@ -48,8 +67,8 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
         out.append(
             f"Cheapest portfolio for {reqs}: {_names(parts)}, adding "
             f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr for {_money(p.capex_musd)} of capital, "
-            f"{_money(p.annualised_cost_musd_per_yr)} a year at a {fmt(p.discount_rate * 100, 0)}% "
-            f"discount rate"
+            f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "
+            f"{fmt(p.discount_rate * 100, 0)}%"
             + (f" ({fmt(per_t, 1)} USD per tonne of new capacity)" if per_t is not None else "")
             + (
                 f"; in service from {p.in_service_year} at the earliest."
@@ -77,10 +96,9 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
             if p.requirements
             else "No listed project pays for itself on these volumes and prices."
         )
-    names = dict(zip(p.plan.routes.index, p.plan.routes["name"], strict=True))
     for r in p.shortfalls:
         routes = list(p.shortfall_routes) or [b.route for b in p.binding]
-        bind = _names([names.get(x, x) for x in routes[:3]])
+        bind = _binding_words(p, routes[:4])
         lead = "cannot be reached with the listed projects" if p.builds else "cannot be reached"
         out.append(
             f"{r.text} {lead}: the most is {fmt(r.achieved, 1)} Mt/yr "
