@@ -244,7 +244,7 @@ class Portfolio:
             "objective_musd": self.objective_musd,
             "bound_musd": self.bound_musd,
             "solver": self.solver,
-            "seconds": self.seconds,
+            "timings_s": {"total_s": self.seconds},
             "candidates": self.candidates,
             "left_out": list(self.left_out),
             "builds": [
