@@ -553,6 +553,7 @@ def _next_project(model: InvestmentModel, modules: IntArray) -> NextProject | No
             netback_gain_musd_per_yr=gain,
             shortfall_reduction_mtpa=max(shortfall(base.x) - shortfall(moved.x), 0.0),
             with_requires=tuple(projects[kk].id for kk in step if kk != k),
+            with_requires_names=tuple(projects[kk].name for kk in step if kk != k),
         )
         if best is None or delta < best[0] - 1e-9:
             best = (delta, cand)

@@ -76,7 +76,8 @@ class NextProject:
     shortfall_reduction_mtpa: float
     """How much it reduces the requirements' total shortfall (Mt/yr)."""
     with_requires: tuple[str, ...] = ()
-    """Projects it requires that are built with it (not yet in the portfolio)."""
+    """Ids of the projects it requires that are built with it (not yet in the portfolio)."""
+    with_requires_names: tuple[str, ...] = ()
 
     @property
     def net_cost_musd_per_yr(self) -> float:
@@ -292,6 +293,7 @@ class Portfolio:
                 "name": nxt.name,
                 "modules": nxt.modules,
                 "with_requires": list(nxt.with_requires),
+                "with_requires_names": list(nxt.with_requires_names),
                 "capacity_added_mtpa": nxt.capacity_added_mtpa,
                 "annualised_cost_musd_per_yr": nxt.annualised_cost_musd_per_yr,
                 "netback_gain_musd_per_yr": nxt.netback_gain_musd_per_yr,
