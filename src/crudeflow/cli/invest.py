@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,12 +14,15 @@ from rich.table import Table
 from crudeflow.cli._common import (
     EXIT_USAGE,
     DatasetOpt,
+    ForceOpt,
     app,
     console,
     console_err,
     fail,
     json_text,
     load,
+    output_path,
+    report_time,
 )
 from crudeflow.cli.plan import RequireOpt, YearOpt
 from crudeflow.output import fmt
@@ -81,6 +86,17 @@ def invest_cmd(
     ] = None,
     dataset: DatasetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the portfolio as JSON.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write an offline HTML report: the portfolio, then maps and Sankeys of "
+            "the plans without and with it (not replaced without --force).",
+            parser=output_path,
+            show_default=False,
+        ),
+    ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Choose projects from projects.csv that meet the requirements at least annualised cost.
 
@@ -95,6 +111,10 @@ def invest_cmd(
         rate = parse_rate(discount)
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
+    if report is not None:
+        from crudeflow._io import check_output_file
+
+        check_output_file(report, force=force)  # before the solves: a bad path fails at once
     if scenario is not None and year is not None:
         fail("choose one of SCENARIO and --year (a scenario has its own horizon)", EXIT_USAGE)
     net = load(dataset)
@@ -115,6 +135,31 @@ def invest_cmd(
         time_limit=time_limit,
         progress=progress,
     )
+    if report is not None:
+        from crudeflow.report import build_report
+        from crudeflow.report.portfolio import portfolio_cases, portfolio_section
+
+        progress("writing the report")
+        args = ["crudeflow", "invest", *([scenario] if scenario else [])]
+        for r in require or []:
+            args += ["--require", r]
+        args += ["--discount", discount]
+        if year is not None:
+            args += ["--year", str(year)]
+        if in_service_by is not None:
+            args += ["--in-service-by", str(in_service_by)]
+        if dataset is not None:
+            args += ["--dataset", str(dataset)]
+        path = build_report(
+            portfolio_cases(portfolio, net),
+            title=f"Investment portfolio: {', '.join(portfolio.requirements) or 'no target'}",
+            out=report,
+            command=shlex.join([*args, "--report", str(report)]),
+            generated=report_time(),
+            force=force,
+            lead_sections=[portfolio_section(portfolio)],
+        )
+        console_err.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         sys.stdout.write(json_text(portfolio.to_dict()))
         return

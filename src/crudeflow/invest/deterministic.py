@@ -467,6 +467,7 @@ def plan_portfolio(
         solver=res.solver,
         seconds=time.perf_counter() - t0,
         candidates=len(candidates),
+        built_network=net_built,
         node_names={n.id: short_name(n.name or n.id) for n in network.nodes},
     )
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from crudeflow.output import clean
 
 if TYPE_CHECKING:
+    from crudeflow.network.model import Network
     from crudeflow.solve.highs import SolveStatus
     from crudeflow.solve.plan import Bottleneck, Plan, RequirementStatus
 
@@ -118,6 +119,8 @@ class Portfolio:
     seconds: float = 0.0
     candidates: int = 0
     """How many projects the run could choose from."""
+    built_network: Network | None = None
+    """The network with the portfolio built (what :attr:`plan` was solved on; for maps)."""
     node_names: dict[str, str] = field(default_factory=dict)
     """Short names of the network's nodes (for sentences: "Sangachal's outlets bind")."""
     extra: dict[str, Any] = field(default_factory=dict)
