@@ -57,6 +57,7 @@ from crudeflow.web.models import (
     BypassResponse,
     ErrorBody,
     Health,
+    InvestRequest,
     PlanRequest,
     PlanResponse,
     Preset,
@@ -371,6 +372,41 @@ def create_app(
         def work() -> bytes:
             changed = apply_overrides(net, overrides)
             return encode_json(solve_bypass(changed, avoid=avoid, year=req.year))
+
+        async def solve() -> bytes:
+            return await gate.run(work)
+
+        body = await cache.get_or_solve((data_hash, key), solve)
+        return Response(body, media_type="application/json")
+
+    @app.post("/api/invest", tags=["plan"], responses=SOLVE_RESPONSES)
+    async def post_invest(req: InvestRequest) -> Response:
+        """The cheapest portfolio of the dataset's projects for the requirements (what
+        ``crudeflow invest --json`` prints: ``crudeflow.invest.Portfolio.to_dict()``)."""
+        texts = check_requirements(req.requirements)
+        check_year(req.year)
+        key = canonical_request(
+            {
+                "kind": "invest",
+                "requirements": texts,
+                "year": req.year,
+                "discount_rate": req.discount_rate,
+                "in_service_by": req.in_service_by,
+            }
+        )
+
+        def work() -> bytes:
+            from crudeflow.invest import plan_portfolio
+
+            p = plan_portfolio(
+                net,
+                requirements=texts,
+                year=req.year,
+                discount_rate=req.discount_rate,
+                in_service_by=req.in_service_by,
+                time_limit=float(solve_time_limit_s),
+            )
+            return encode_json(p.to_dict())
 
         async def solve() -> bytes:
             return await gate.run(work)
