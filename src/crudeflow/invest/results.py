@@ -163,9 +163,31 @@ class Portfolio:
 
     @property
     def cost_usd_per_t(self) -> float | None:
-        """Annualised cost per tonne of new capacity a year (USD/t); None when nothing is built."""
+        """Annualised cost per tonne a year of capacity added (USD/t), each route counted (a
+        feeder and the terminal it feeds both count); None when nothing is built."""
         cap = self.capacity_added_mtpa
         return self.annualised_cost_musd_per_yr / cap if cap > 0 else None
+
+    @property
+    def target_gain_mtpa(self) -> float | None:
+        """Mt/yr more that the ``>=`` via/route requirements reach with the portfolio than
+        without it (None without such a requirement)."""
+        gains = [
+            r1.achieved - r0.achieved
+            for r0 in self.baseline.requirement_status
+            for r1 in self.plan.requirement_status
+            if r0.text == r1.text and r0.op == ">=" and r0.kind in ("via", "routelimit")
+        ]
+        return float(sum(gains)) if gains else None
+
+    @property
+    def cost_usd_per_t_moved(self) -> float | None:
+        """Annualised cost per extra tonne a year that the targets reach (USD/t); None when
+        there is no ``>=`` target or the portfolio moves nothing more towards it."""
+        gain = self.target_gain_mtpa
+        if gain is None or gain <= 1e-9 or not self.builds:
+            return None
+        return self.annualised_cost_musd_per_yr / gain
 
     @property
     def in_service_year(self) -> int | None:
@@ -273,6 +295,8 @@ class Portfolio:
             "annualised_cost_musd_per_yr": self.annualised_cost_musd_per_yr,
             "annualised_cost_musd": self.annualised_cost_musd,
             "cost_usd_per_t": self.cost_usd_per_t,
+            "target_gain_mtpa": self.target_gain_mtpa,
+            "cost_usd_per_t_moved": self.cost_usd_per_t_moved,
             "in_service_year": self.in_service_year,
             "netback_gain_musd_per_yr": self.netback_gain_musd_per_yr,
             "net_cost_musd_per_yr": self.net_cost_musd_per_yr,

@@ -63,13 +63,21 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
             + (" (hypothetical)" if b.hypothetical else "")
             for b in p.builds
         ]
-        per_t = p.cost_usd_per_t
+        moved = p.cost_usd_per_t_moved
+        per_t = (
+            f" ({fmt(moved, 1)} USD per extra tonne a year reaching the target)"
+            if moved is not None
+            else f" ({fmt(p.cost_usd_per_t, 1)} USD per tonne a year of capacity added)"
+            if p.cost_usd_per_t is not None
+            else ""
+        )
         out.append(
             f"Cheapest portfolio for {reqs}: {_names(parts)}, adding "
-            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr for {_money(p.capex_musd)} of capital, "
+            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of route capacity for {_money(p.capex_musd)} of "
+            "capital, "
             f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "
             f"{fmt(p.discount_rate * 100, 0)}%"
-            + (f" ({fmt(per_t, 1)} USD per tonne of new capacity)" if per_t is not None else "")
+            + per_t
             + (
                 f"; in service from {p.in_service_year} at the earliest."
                 if p.in_service_year
