@@ -246,3 +246,32 @@ def test_solve_mip_reports_an_infeasible_model_without_a_solution() -> None:
     )  # fmt: skip
     assert res.status is SolveStatus.INFEASIBLE and not res.has_solution
     assert np.isnan(res.x).all() and res.gap == float("inf")
+
+
+BAN = """name: az-ban
+title: AZ ban
+horizon: {{year: 2025}}
+changes:
+  - ban: AZ
+    from: 2025-01
+{until}    source: "estimate: a ban for the test"
+"""
+
+
+@pytest.mark.parametrize(
+    ("until", "reached"),
+    [("", 0.0), ("    to: 2025-06\n", 8.0 * 184 / 365)],  # open July-December
+    ids=["whole-year", "january-june"],
+)
+def test_a_scenario_ban_closes_project_capacity_too(until: str, reached: float) -> None:
+    from crudeflow.scenario import parse_scenario
+
+    # A-M crosses AZ: 4 Mt/yr, and a project doubling it; the route must carry 6 Mt/yr
+    alt = project("ALT", "A_M", 4.0, 20.0)
+    sc = parse_scenario(BAN.format(until=until))
+    p = plan_portfolio(
+        toy(alt), scenario=sc, requirements=["route A_M >= 6 Mt/yr"], discount_rate=0
+    )
+    (short,) = p.shortfalls
+    assert short.achieved == pytest.approx(reached, abs=1e-6)
+    assert built(p) == ({} if reached == 0 else {"ALT": 1})
