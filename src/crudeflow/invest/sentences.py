@@ -71,8 +71,13 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
             if p.cost_usd_per_t is not None
             else ""
         )
+        head = (
+            f"Cheapest portfolio for {reqs}"
+            if p.requirements
+            else "Projects that pay for themselves on these volumes and prices"
+        )
         out.append(
-            f"Cheapest portfolio for {reqs}: {_names(parts)}, adding "
+            f"{head}: {_names(parts)}, adding "
             f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of route capacity for {_money(p.capex_musd)} of "
             "capital, "
             f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "

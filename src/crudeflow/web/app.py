@@ -8,6 +8,8 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 * ``POST /api/plan/export?format=csv|json`` — the same plan as a file to download (CSV:
   the route table as ``crudeflow plan --csv`` prints it; JSON: the ``/api/plan`` answer);
 * ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
+* ``POST /api/invest`` — the cheapest portfolio of the dataset's projects for requirements
+  (``crudeflow invest --json``);
 * ``GET /api/presets`` — the dataset's scenario presets (apply one with ``preset``);
 * ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
 * ``GET /openapi.json`` and ``GET /docs`` — the schema and an offline page that reads it;
@@ -25,7 +27,7 @@ Examples
 >>> from crudeflow.network.model import toy_network
 >>> app = create_app(network=toy_network())
 >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # type: ignore[attr-defined]
-['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
+['/api/bypass', '/api/health', '/api/invest', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
 """
 
 from __future__ import annotations
