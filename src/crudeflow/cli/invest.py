@@ -24,13 +24,24 @@ from crudeflow.cli._common import (
     output_path,
     report_time,
 )
-from crudeflow.cli.plan import RequireOpt, YearOpt
+from crudeflow.cli.plan import YearOpt
 from crudeflow.output import fmt
 
 if TYPE_CHECKING:
     from crudeflow.invest.results import Portfolio
 
 __all__ = ["invest_cmd", "parse_rate"]
+
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        "-r",
+        help="A requirement the portfolio must meet, as for plan: e.g. via AKTAU,KURYK >= 20 "
+        "Mt/yr (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 def parse_rate(text: str) -> float:
