@@ -78,6 +78,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "outages.csv",
             "route_years.csv",
             "commitments.csv",
+            "projects.csv",
             "dataset.yaml",
         )
     )

@@ -42,6 +42,7 @@ from crudeflow.network._passages import (
     read_passages,
     shared_passages,
 )
+from crudeflow.network._projects import read_projects
 from crudeflow.network._years import read_commitments, read_route_years
 from crudeflow.network.model import (
     MODES,
@@ -669,6 +670,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     )
     route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
     commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
+    projects = read_projects(ck, route_ids=seen_routes)
 
     # whole-network checks
     if nodes and routes and supply:
@@ -717,6 +719,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         passages=tuple(passages),
         route_years=route_years,
         commitments=commitments,
+        projects=projects,
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},

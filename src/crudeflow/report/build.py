@@ -244,6 +244,7 @@ def build_report(
     force: bool = False,
     risk: RunView | None = None,
     sensitivity: Sensitivity | None = None,
+    lead_sections: Sequence[str] = (),
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -268,6 +269,9 @@ def build_report(
         routes at capacity).
     sensitivity : Sensitivity, optional
         Adds the section "Which estimates matter" (tornado charts, :mod:`crudeflow.sensitivity`).
+    lead_sections : sequence of str
+        Ready HTML sections placed before the summary (the investment portfolio:
+        :func:`crudeflow.report.portfolio.portfolio_section`).
 
     Returns
     -------
@@ -301,7 +305,7 @@ def build_report(
         scripts.append(h.figure_script(fig_id, fig, PLOT_CONFIG))
         return h.figure_div(fig_id, height=height, kind=kind)
 
-    parts = [_summary(cases, traced)]
+    parts = [*lead_sections, _summary(cases, traced)]
     if len(cases) > 1:
         parts.append(_comparison(cases, traced, figure))
     if risk is not None:
