@@ -40,6 +40,7 @@ from crudeflow.solve.lp import (
     period_states,
 )
 from crudeflow.units import mtpa_to_kbd
+from crudeflow.watch import watch_name, watch_routes
 
 __all__ = [
     "Bottleneck",
@@ -171,6 +172,11 @@ class Plan:
     """The dataset's default grade, used for headline kb/d figures."""
     producer: str = ""
     market_countries: tuple[str, ...] = ()
+    watch: str = ""
+    """The dataset's watched country or passage (dataset.yaml ``watch``; crudeflow.watch)."""
+    watch_name: str = ""
+    watch_routes: tuple[str, ...] = ()
+    """Routes whose flow is the flow via the watch (entering the country, listing the passage)."""
     shortfall_routes: tuple[str, ...] = ()
     """With a shortfall: routes whose extra capacity would shrink it (most valuable first)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -183,6 +189,18 @@ class Plan:
     stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
 
     # -- the horizon ----------------------------------------------------------------------
+    @property
+    def watch_mtpa(self) -> float:
+        """Flow via the watched country or passage, Mt/yr (0 without a watch).
+
+        >>> from crudeflow.network.model import toy_network
+        >>> plan(toy_network()).watch_mtpa  # A_B enters Russia
+        10.0
+        """
+        if not self.watch_routes:
+            return 0.0
+        return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+
     @property
     def horizon_years(self) -> float:
         """Length of the horizon in years (turns horizon totals into annual rates)."""
@@ -987,6 +1005,9 @@ def _assemble(
         bbl_per_t=network.default_bbl_per_t,
         producer=network.meta.producer,
         market_countries=tuple(sorted({network.node(m).country for m in lp.market_nodes} - {""})),
+        watch=network.meta.watch,
+        watch_name=watch_name(network),
+        watch_routes=watch_routes(network),
         shortfall_routes=relief,
         timings=timings,
         solver=res.solver,
