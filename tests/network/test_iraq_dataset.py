@@ -110,6 +110,12 @@ def test_iraq_readme_counts_match_the_files() -> None:
     assert f"{len(rows('outages.csv'))} outage hazards" in text
     presets = list((FOLDER / "scenarios").glob("*.yaml"))
     assert f"{len(presets)} scenario presets" in text
+    tags = [yaml.safe_load(p.read_text(encoding="utf-8")).get("tags", []) for p in presets]
+    kinds = {k: sum(k in t for t in tags) for k in ("history", "what-if", "base")}
+    assert (
+        f"{len(presets)} presets: {kinds['history']} `history` (replayed by the backtest), "
+        f"{kinds['what-if']} `what-if`, {kinds['base']} base cases" in text
+    )
     modes = {m: sum(r["mode"] == m for r in routes) for m in ("pipeline", "tanker", "rail")}
     assert f"{modes['pipeline']} pipeline, {modes['tanker']} tanker, {modes['rail']} rail" in text
     status = {s: sum(r["status"] == s for r in routes) for s in ("operating", "planned", "idle")}

@@ -6,6 +6,7 @@ src/crudeflow/data/iraq/README.md (the text follows the code, never the other wa
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from datetime import date
@@ -20,7 +21,7 @@ from crudeflow.network.load import default_dataset_path, load_dataset
 from crudeflow.network.model import Network
 from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.maxflow import Bypass, bypass
-from crudeflow.solve.plan import Plan
+from crudeflow.solve.plan import Plan, plan
 
 FOLDER = default_dataset_path().parent / "iraq"
 HORMUZ = ["HORMUZ"]
@@ -90,6 +91,20 @@ def test_iraq_readme_bypass_hormuz_without_the_itp() -> None:
     assert {r for r, f in b.flows_mtpa.items() if f > 0} >= {"TREBIL_ZARQA"}
 
 
+def test_iraq_readme_share_hormuz_at_most_half() -> None:
+    text = row("Could Iraq send at most half its exports through Hormuz?")
+    req = "share HORMUZ <= 50%"
+    p = plan(net(), requirements=[req])
+    flows = p.route_frame()["flow_mtpa"]
+    says(num(text, r"shutting in (\d+\.\d) Mt/yr"), p.shut_in_mtpa, 1, "shut in")
+    says(num(text, r"fall to (\d+\.\d) Mt/yr"), p.exported_mtpa, 1, "exports")
+    says(num(text, r"(\d+\.\d) through Hormuz"), float(flows["GULF_HORMUZ"]), 1, "via Hormuz")
+    says(num(text, r"(\d+\.\d) through the ITP"), float(flows["FISHKHABUR_CEYHAN"]), 1, "ITP")
+    assert p.baseline_netback_musd is not None
+    lost = (p.baseline_netback_musd - p.netback_musd) / 1000
+    says(num(text, r"USD (\d+\.\d+) bn/yr of netback lost"), lost, 2, "netback lost")
+
+
 def test_iraq_readme_itp_closure_cost_2023() -> None:
     text = row("What did the ITP closure cost in 2023?")
     base, closed = scenario("base-2023"), scenario("itp-closure-2023")
@@ -140,6 +155,22 @@ def test_iraq_readme_hormuz_closure_2026() -> None:
     says(num(text, r"(\d+\.\d) Mt in April"), float(by.loc["2025-04"]), 1, "April")
 
 
+def test_iraq_readme_risk_row() -> None:
+    text = row("How much is at risk in a year, and from what?")
+    [command] = re.findall(r"`crudeflow (risk [^`]*--draws[^`]+)`", readme())
+    result = CliRunner().invoke(app, [*shlex.split(command), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [summary] = json.loads(result.output)["summaries"]
+    says(num(text, r"On average (\d+\.\d) Mt"), summary["lost_exports_mt"]["mean"], 1, "mean")
+    usd = summary["lost_netback_musd"]["mean"]
+    says(num(text, r"USD (\d+) m of netback"), usd, 0, "mean netback lost")
+    says(num(text, r"more than (\d+\.\d) Mt"), summary["lost_exports_mt"]["p95"], 1, "P95")
+    [hormuz] = [h for h in summary["hazards"] if h["hazard"] == "hormuz_closure"]
+    says(
+        num(text, r"(\d+)% of the expected loss"), 100 * hormuz["share_of_loss"], 0, "Hormuz share"
+    )
+
+
 def test_iraq_readme_backtest_table_is_reproduced() -> None:
     table = backtest(net())
     for r in table.itertuples():
@@ -163,7 +194,8 @@ def readme_commands() -> list[str]:
     text = (FOLDER / "README.md").read_text(encoding="utf-8")
     table = text.split("## What the data says", 1)[1].split("## Backtest", 1)[0]
     backtest_line = text.split("## Backtest", 1)[1].split("\n\n", 2)[1]
-    return re.findall(r"`(crudeflow [^`]+)`", table + backtest_line)
+    commands = re.findall(r"`(crudeflow [^`]+)`", table + backtest_line)
+    return [c for c in commands if not c.startswith("crudeflow risk")]  # run by the risk test
 
 
 @pytest.mark.parametrize("command", readme_commands())
