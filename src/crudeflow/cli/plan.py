@@ -112,6 +112,9 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     lines.extend(netback_lines(p))
     for r in p.requirement_status:
         if r.kind == "avoid":
+            if not (p.routes["closed_by"] == r.text).any():
+                lines.append(f"  Requirement {r.text}: no route crosses or passes it")
+                continue
             lines.append(
                 f"  Requirement {r.text}: applied (routes crossing it closed); {r.margin_text}"
             )

@@ -955,7 +955,8 @@ def _assemble(
                 binding=short_by > _TOL or abs(cost) > _BINDING_USD_PER_T,
             )
         )
-    for req_text in sorted(set(lp.closed_by.values()), reverse=True):
+    # every avoid, also one that closes no route (cost 0, not binding)
+    for req_text in sorted(set(lp.closed_by.values()) | set(lp.avoids), reverse=True):
         cost = margins.get(req_text, 0.0)
         statuses.insert(
             0,
@@ -985,7 +986,11 @@ def _assemble(
         objective=lp.objective,
         requirements=tuple(
             dict.fromkeys(
-                [*lp.closed_by.values(), *(str(rr.requirement) for rr in lp.requirement_rows)]
+                [
+                    *lp.closed_by.values(),
+                    *lp.avoids,
+                    *(str(rr.requirement) for rr in lp.requirement_rows),
+                ]
             )
         ),
         status=res.status,
