@@ -273,3 +273,21 @@ def test_plan_headline_says_an_avoid_closes_nothing(kz: Network) -> None:
 
     p = plan(kz, requirements=["avoid HORMUZ"])
     assert "  Requirement avoid HORMUZ: no route crosses or passes it" in headline_lines(p, kz)
+
+
+def test_exports_carry_each_route_passages(kz: Network, tmp_path: Path) -> None:
+    import csv
+
+    from crudeflow.network.export import export_csv, geojson_collection
+
+    export_csv(kz, tmp_path)
+    with (tmp_path / "routes.csv").open(encoding="utf-8") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    assert rows["CPC_TERMINAL_MED"]["passages"] == "BOSPORUS"
+    assert rows["BTC"]["passages"] == ""
+    props = {
+        f["properties"]["id"]: f["properties"]
+        for f in geojson_collection(kz)["features"]
+        if f["properties"]["layer"] == "route"
+    }
+    assert props["SHESKHARIS_FOB"]["passages"] == ["BOSPORUS"]
