@@ -43,6 +43,26 @@ COUNTRY_NAMES: dict[str, str] = {
     "FR": "France",
     "ES": "Spain",
     "IN": "India",
+    "IQ": "Iraq",
+    "JO": "Jordan",
+    "SY": "Syria",
+    "SA": "Saudi Arabia",
+    "KW": "Kuwait",
+    "AE": "the United Arab Emirates",
+    "OM": "Oman",
+    "QA": "Qatar",
+    "BH": "Bahrain",
+    "YE": "Yemen",
+    "DJ": "Djibouti",
+    "ER": "Eritrea",
+    "EG": "Egypt",
+    "IL": "Israel",
+    "LB": "Lebanon",
+    "CY": "Cyprus",
+    "KR": "South Korea",
+    "JP": "Japan",
+    "SG": "Singapore",
+    "GB": "the United Kingdom",
     "US": "the United States",
 }
 
@@ -181,11 +201,13 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
             )
     exposure = plan.exposure.sort_values("entering_mtpa", ascending=False)
     exposure = exposure[exposure["entering_mtpa"] > 1e-6]
-    if "RU" in plan.exposure.index and "RU" not in exposure.index:
-        out.append("No exported tonne crosses Russia.")
+    watch = plan.watch  # the dataset's watched country or passage (dataset.yaml)
+    if watch and plan.watch_routes and plan.watch_mtpa <= 1e-6:
+        verb = "passes" if len(watch) > 2 else "crosses"
+        out.append(f"No exported tonne {verb} {plan.watch_name or watch}.")
     # Transit, not destination: countries where a market receives the crude are left out,
-    # except Russia, whose exposure is the question this tool exists to answer.
-    dest = set(plan.market_countries) - {"RU"}
+    # except the watched country, whose exposure is the dataset's question.
+    dest = set(plan.market_countries) - {watch}
     exposure = exposure[[str(c) not in dest for c in exposure.index]]
     parts = [
         f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "

@@ -43,6 +43,7 @@ from crudeflow.solve.lp import (
 )
 from crudeflow.solve.rolling import FixedPast, columns_before, fixed_bounds
 from crudeflow.units import mtpa_to_kbd
+from crudeflow.watch import watch_name, watch_routes
 
 __all__ = [
     "Bottleneck",
@@ -213,6 +214,11 @@ class Plan:
     """The dataset's default grade, used for headline kb/d figures."""
     producer: str = ""
     market_countries: tuple[str, ...] = ()
+    watch: str = ""
+    """The dataset's watched country or passage (dataset.yaml ``watch``; crudeflow.watch)."""
+    watch_name: str = ""
+    watch_routes: tuple[str, ...] = ()
+    """Routes whose flow is the flow via the watch (entering the country, listing the passage)."""
     shortfall_routes: tuple[str, ...] = ()
     """With a shortfall: routes whose extra capacity would shrink it (most valuable first)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -239,6 +245,18 @@ class Plan:
         return float(sum(c.penalty_musd for c in self.commitment_status))
 
     # -- the horizon ----------------------------------------------------------------------
+    @property
+    def watch_mtpa(self) -> float:
+        """Flow via the watched country or passage, Mt/yr (0 without a watch).
+
+        >>> from crudeflow.network.model import toy_network
+        >>> plan(toy_network()).watch_mtpa  # A_B enters Russia
+        10.0
+        """
+        if not self.watch_routes:
+            return 0.0
+        return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+
     @property
     def horizon_years(self) -> float:
         """Length of the horizon in years (turns horizon totals into annual rates)."""
@@ -1034,7 +1052,8 @@ def _assemble(
                 binding=short_by > _TOL or abs(cost) > _BINDING_USD_PER_T,
             )
         )
-    for req_text in sorted(set(lp.closed_by.values()), reverse=True):
+    # every avoid, also one that closes no route (cost 0, not binding)
+    for req_text in sorted(set(lp.closed_by.values()) | set(lp.avoids), reverse=True):
         cost = margins.get(req_text, 0.0)
         statuses.insert(
             0,
@@ -1066,7 +1085,11 @@ def _assemble(
         objective=lp.objective,
         requirements=tuple(
             dict.fromkeys(
-                [*lp.closed_by.values(), *(str(rr.requirement) for rr in lp.requirement_rows)]
+                [
+                    *lp.closed_by.values(),
+                    *lp.avoids,
+                    *(str(rr.requirement) for rr in lp.requirement_rows),
+                ]
             )
         ),
         status=res.status,
@@ -1086,6 +1109,9 @@ def _assemble(
         bbl_per_t=network.default_bbl_per_t,
         producer=network.meta.producer,
         market_countries=tuple(sorted({network.node(m).country for m in lp.market_nodes} - {""})),
+        watch=network.meta.watch,
+        watch_name=watch_name(network),
+        watch_routes=watch_routes(network),
         shortfall_routes=relief,
         timings=timings,
         solver=res.solver,
