@@ -428,6 +428,8 @@ def sensitivity(
     y = year if year is not None else network.meta.base_year
     if groups is None:
         gs = tuple(g for g in DEFAULT_GROUPS if g in network.meta.groups)
+        # another producer's dataset names its own groups of interest (dataset.yaml `run`)
+        gs = gs or tuple(g for g in network.meta.run_groups if g in network.meta.groups)
     else:
         gs = tuple(dict.fromkeys(groups))
         for g in gs:
