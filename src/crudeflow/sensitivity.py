@@ -412,7 +412,7 @@ def sensitivity(
         Also move the cells that cite a source (by default only ``estimate:`` cells move).
     groups : iterable of str, optional
         Route groups (``dataset.yaml``) whose flow is an output; default: ``via_russia`` and
-        ``trans_caspian`` where the dataset has them.
+        ``trans_caspian`` where the dataset has them, else the groups of the dataset's ``run``.
     by : str
         What ranks the inputs: ``all`` (the largest relative swing over the outputs: for each
         output ``max(|low - base|, |high - base|) / max(|base|, 1)``), or one output's name
