@@ -76,6 +76,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "benchmarks.csv",
             "observed.csv",
             "outages.csv",
+            "projects.csv",
             "dataset.yaml",
         )
     )

@@ -29,6 +29,7 @@ from typing import Annotated
 
 import typer
 
+from crudeflow.cli import invest as _invest  # noqa: F401 - registers commands
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands
 from crudeflow.cli import report as _report  # noqa: F401

@@ -479,3 +479,39 @@ def _duplicate_keys(ck: _Checker, mapping: dict[str, Any], prefix: str) -> None:
             key,
             f"each key once in a mapping (also on line {first})",
         )
+
+
+# projects.csv (optional; issue 10): read by crudeflow.network._projects
+_COLUMNS["projects.csv"] = (
+    (
+        "id",
+        "name",
+        "route",
+        "adds_mtpa",
+        "modules_max",
+        "capex_musd",
+        "opex_musd_per_yr",
+        "lifetime_years",
+        "earliest_year",
+        "source",
+    ),
+    (
+        "adds_source",
+        "capex_source",
+        "opex_source",
+        "lifetime_source",
+        "year_source",
+        "requires",
+        "excludes",
+        "hypothetical",
+        "note",
+    ),
+)
+_SOURCE_OF["projects.csv"] = {
+    "adds_mtpa": "adds_source",
+    "modules_max": "adds_source",
+    "capex_musd": "capex_source",
+    "opex_musd_per_yr": "opex_source",
+    "lifetime_years": "lifetime_source",
+    "earliest_year": "year_source",
+}

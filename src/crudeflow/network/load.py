@@ -34,6 +34,7 @@ from crudeflow.network._checks import (
     _read_meta,
 )
 from crudeflow.network._outages import read_outages
+from crudeflow.network._projects import read_projects
 from crudeflow.network.model import (
     MODES,
     NODE_KINDS,
@@ -550,6 +551,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     outages = read_outages(
         ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
     )
+    projects = read_projects(ck, route_ids=seen_routes)
 
     # whole-network checks
     if nodes and routes and supply:
@@ -595,6 +597,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         observed=tuple(observed),
         path=str(folder),
         outages=outages,
+        projects=projects,
     )
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},

@@ -28,7 +28,16 @@ import scipy.sparse as sp
 
 from crudeflow.errors import SolverError
 
-__all__ = ["HighsSession", "LPResult", "SolveStatus", "map_status", "solve_lp", "status_map"]
+__all__ = [
+    "HighsSession",
+    "LPResult",
+    "MIPResult",
+    "SolveStatus",
+    "map_status",
+    "solve_lp",
+    "solve_mip",
+    "status_map",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -162,6 +171,7 @@ class HighsSession:
         *,
         time_limit: float | None = None,
         threads: int | None = None,
+        integrality: npt.NDArray[np.int32] | None = None,
     ) -> None:
         hp = _highspy()
         t0 = time.perf_counter()
@@ -189,7 +199,9 @@ class HighsSession:
             np.ascontiguousarray(csc.indptr, dtype=np.int32),
             np.ascontiguousarray(csc.indices, dtype=np.int32),
             np.ascontiguousarray(csc.data, dtype=np.float64),
-            np.zeros(n_col, dtype=np.int32),
+            np.zeros(n_col, dtype=np.int32)
+            if integrality is None
+            else np.ascontiguousarray(integrality, dtype=np.int32),
         )
         if status == hp.HighsStatus.kError:
             raise SolverError("HiGHS rejected the model (passModel returned an error)")
@@ -389,3 +401,92 @@ def solve_lp(
     """Solve ``min c'x`` subject to row and column bounds once (see :class:`HighsSession`)."""
     session = HighsSession(c, A, col_lower, col_upper, row_lower, row_upper, time_limit=time_limit)
     return session.solve()
+
+
+@dataclass(frozen=True)
+class MIPResult:
+    """A MIP solve's outcome: the best solution found and how far from optimal it may be.
+
+    ``status`` is OPTIMAL (proven within ``mip_rel_gap``) or a stop (TIME_LIMIT, INTERRUPTED,
+    ITERATION_LIMIT, MEMORY_LIMIT...) that may still carry an incumbent: ``has_solution``
+    says whether ``x`` holds one (else NaN). ``gap`` is HiGHS's relative gap
+    ``|objective - bound| / |objective|`` (inf without a solution).
+    """
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    gap: float
+    x: FloatArray
+    has_solution: bool
+    nodes: int
+    seconds: float
+    solver: str
+
+
+def solve_mip(
+    c: FloatArray,
+    A: sp.spmatrix | sp.sparray,
+    col_lower: FloatArray,
+    col_upper: FloatArray,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    integrality: npt.NDArray[np.int32],
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-6,
+) -> MIPResult:
+    """Solve ``min c'x`` with the columns where ``integrality == 1`` integer (branch and bound).
+
+    At a time limit the incumbent (if any) is returned with its proven gap, never silently:
+    the status says it is not optimal.
+
+    Examples
+    --------
+    >>> res = solve_mip(np.array([-1.0, -1.0]), sp.csc_array(np.array([[2.0, 2.0]])),
+    ...                 np.zeros(2), np.array([5.0, 5.0]), np.array([-np.inf]), np.array([3.0]),
+    ...                 np.array([1, 1], dtype=np.int32))
+    >>> res.status.value, res.objective, res.has_solution
+    ('optimal', -1.0, True)
+    """
+    session = HighsSession(
+        c,
+        A,
+        col_lower,
+        col_upper,
+        row_lower,
+        row_upper,
+        time_limit=time_limit,
+        integrality=integrality,
+    )
+    h = session._h
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    t0 = time.perf_counter()
+    run_status = h.run()
+    seconds = time.perf_counter() - t0
+    status = map_status(h.getModelStatus())
+    if run_status == _highspy().HighsStatus.kError and status.ok:
+        status = SolveStatus.SOLVER_ERROR
+    info = h.getInfo()
+    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    if has_solution:
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        objective = float(info.objective_function_value)
+        gap = float(info.mip_gap) if not status.ok else max(float(info.mip_gap), 0.0)
+    else:
+        x = np.full(session.n_col, np.nan)
+        objective = float("nan")
+        gap = float("inf")
+    if status.ok and has_solution and not np.isfinite(gap):
+        gap = 0.0
+    return MIPResult(
+        status=status,
+        objective=objective,
+        bound=float(info.mip_dual_bound),
+        gap=gap,
+        x=x,
+        has_solution=has_solution,
+        nodes=int(info.mip_node_count),
+        seconds=seconds,
+        solver=f"HiGHS {_version()} (MIP)",
+    )

@@ -1,0 +1,152 @@
+"""A MILP written from docs/dataset-format.md ("Investment planning") alone, with scipy's milp,
+reproduces plan_portfolio's objective and modules (annual plans, requirements with shortfall
+slacks, modules and blocks, requires, excludes, a planned route created by a project)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from crudeflow.invest import Project, plan_portfolio
+from crudeflow.network.model import Market, Network, Node, Route, Supply, toy_network
+
+EPS = 1e-4  # the doc's tie-break, USD m a year per module
+PENALTY = 10_000.0
+
+
+def crf(i: float, years: int) -> float:
+    return 1 / years if i == 0 else i * (1 + i) ** years / ((1 + i) ** years - 1)
+
+
+def doc_milp(net: Network, year: int, via: tuple[str, float], rate: float) -> tuple[float, dict]:
+    """min sum (A_p + eps) n_p + tariff.x - price.d + 10,000 u for one annual period."""
+    routes, projects = net.routes, net.projects
+    supply = net.supply_in(year)
+    markets = [m.node for m in net.markets]
+    R, S, M, P = len(routes), len(supply), len(markets), len(projects)
+    pairs = sorted({tuple(sorted((p.id, q))) for p in projects for q in p.excludes})
+    bs = sorted({x for pr in pairs for x in pr})
+    nvar = R + S + M + 1 + P + len(bs)
+    start = {"x": 0, "s": R, "d": R + S, "u": R + S + M, "n": R + S + M + 1, "b": R + S + M + 1 + P}
+
+    def ix(kind: str, k: int) -> int:
+        return start[kind] + k
+
+    c = np.zeros(nvar)
+    lo, hi = np.zeros(nvar), np.full(nvar, np.inf)
+    integ = np.zeros(nvar)
+    pid = {p.id: k for k, p in enumerate(projects)}
+    for k, r in enumerate(routes):
+        c[ix("x", k)] = r.tariff_usd_per_t
+        has = [p for p in projects if p.route == r.id]
+        cap = r.capacity_mtpa if r.open_in(year) else 0.0
+        hi[ix("x", k)] = cap + sum(p.adds_mtpa * p.modules_max for p in has)
+    for k, (_node, mt) in enumerate(sorted(supply.items())):
+        hi[ix("s", k)] = mt
+    for k, m in enumerate(markets):
+        c[ix("d", k)] = -net.price_usd_per_t(m, year)
+    c[ix("u", 0)] = PENALTY
+    for k, p in enumerate(projects):
+        c[ix("n", k)] = p.capex_musd * crf(rate, p.lifetime_years) + p.opex_musd_per_yr + EPS
+        hi[ix("n", k)] = p.modules_max
+        integ[ix("n", k)] = 1
+    for j, _ in enumerate(bs):
+        hi[ix("b", j)] = 1
+        integ[ix("b", j)] = 1
+    rows, rlo, rhi = [], [], []
+
+    def row(coefs: dict[int, float], low: float, high: float) -> None:
+        a = np.zeros(nvar)
+        for i, v in coefs.items():
+            a[i] += v
+        rows.append(a)
+        rlo.append(low)
+        rhi.append(high)
+
+    for node in net.nodes:  # conservation
+        co: dict[int, float] = {}
+        for k, r in enumerate(routes):
+            if r.to_node == node.id:
+                co[ix("x", k)] = co.get(ix("x", k), 0) + (1 - r.loss_pct / 100)
+            if r.from_node == node.id:
+                co[ix("x", k)] = co.get(ix("x", k), 0) - 1
+        for k, n in enumerate(sorted(supply)):
+            if n == node.id:
+                co[ix("s", k)] = 1
+        for k, m in enumerate(markets):
+            if m == node.id:
+                co[ix("d", k)] = -1
+        row(co, 0, 0)
+    target_node, amount = via  # via NODE >= amount: routes leaving it, plus u
+    co = {ix("x", k): 1.0 for k, r in enumerate(routes) if r.from_node == target_node}
+    co[ix("u", 0)] = 1.0
+    row(co, amount, np.inf)
+    for k, r in enumerate(routes):  # capacity rows of extended routes
+        has = [p for p in projects if p.route == r.id]
+        if has:
+            cap = r.capacity_mtpa if r.open_in(year) else 0.0
+            co = {ix("x", k): 1.0}
+            co.update({ix("n", pid[p.id]): -p.adds_mtpa for p in has})
+            row(co, -np.inf, cap)
+    for p in projects:  # requires
+        for q in p.requires:
+            row({ix("n", pid[p.id]): 1.0, ix("n", pid[q]): -p.modules_max}, -np.inf, 0)
+    for j, b in enumerate(bs):  # excludes
+        row({ix("n", pid[b]): 1.0, ix("b", j): -projects[pid[b]].modules_max}, -np.inf, 0)
+    for a, b in pairs:
+        row({ix("b", bs.index(a)): 1.0, ix("b", bs.index(b)): 1.0}, -np.inf, 1)
+    res = milp(
+        c,
+        constraints=LinearConstraint(np.array(rows), rlo, rhi),
+        integrality=integ,
+        bounds=Bounds(lo, hi),
+        options={"mip_rel_gap": 1e-9},
+    )
+    assert res.success, res.message
+    n = {p.id: round(res.x[ix("n", k)]) for k, p in enumerate(projects)}
+    tie = EPS * sum(n.values())
+    return float(res.fun) - tie, {k: v for k, v in n.items() if v}
+
+
+def net_with_projects() -> Network:
+    net = toy_network()
+    nodes = (*net.nodes, Node("C", "Port C", "port", "GE", 42.0, 41.0))
+    routes = (
+        dataclasses.replace(net.route("A_B"), loss_pct=0.5),
+        net.route("B_M"),
+        net.route("A_M"),
+        Route("A_C", "A", "C", "pipeline", 0.0, 2.0, ("KZ", "GE"), status="planned"),
+        Route("C_M", "C", "M", "tanker", 1.0, 4.0, ("GE", "TR")),
+    )
+    projects = (
+        Project("LOOP", "Loop", "B_M", 3.0, 1, 90.0, 1.0, 30, 2026),
+        Project("TUG", "Tugs", "B_M", 0.4, 6, 5.0, 0.2, 20, 2026),
+        Project("LINE_AC", "Line A-C", "A_C", 2.5, 1, 60.0, 0.0, 25, 2027, requires=("PORT_C",)),
+        Project("PORT_C", "Port C", "C_M", 1.5, 2, 30.0, 0.5, 25, 2027),
+        Project("ALT", "Alternative", "A_M", 1.0, 3, 12.0, 0.0, 20, 2026, excludes=("TUG",)),
+    )
+    return dataclasses.replace(
+        net,
+        nodes=nodes,
+        routes=routes,
+        supply=(Supply("A", 2025, 12.0),),
+        markets=(Market("M", "G", -5.0),),
+        projects=projects,
+    )
+
+
+VIA = [("B", 0.0), ("B", 10.5), ("B", 10.9), ("B", 12.0), ("C", 1.0), ("C", 3.0), ("A", 12.0)]
+
+
+@pytest.mark.parametrize(("via", "rate"), list(itertools.product(VIA, [0.0, 0.08])))
+def test_doc_milp_reproduces_plan_portfolio(via: tuple[str, float], rate: float) -> None:
+    net = net_with_projects()
+    want_obj, want_n = doc_milp(net, 2025, via, rate)
+    node, target = via
+    p = plan_portfolio(net, requirements=[f"via {node} >= {target} Mt/yr"], discount_rate=rate)
+    assert {b.project: b.modules for b in p.builds} == want_n
+    assert p.objective_musd == pytest.approx(want_obj, rel=1e-9, abs=1e-6)
