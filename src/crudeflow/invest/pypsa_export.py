@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from crudeflow.invest.deterministic import TIE_BREAK_MUSD_PER_YR
 from crudeflow.invest.stochastic import TwoStageProblem
 from crudeflow.network.model import Network
 from crudeflow.solve.lp import STORAGE_COST_USD_PER_T, STORAGE_START_FILL
@@ -100,7 +101,7 @@ def _build(problem: TwoStageProblem, network: Network, *, integer: bool) -> Any:
             bus1=arr.node_ids[arr.to[r]],
             p_nom_extendable=True,
             p_nom_max=p.adds_mtpa * p.modules_max,
-            capital_cost=problem.cost_musd_per_yr[i] / p.adds_mtpa,
+            capital_cost=(problem.cost_musd_per_yr[i] + TIE_BREAK_MUSD_PER_YR) / p.adds_mtpa,
             efficiency=arr.keep[r],
             marginal_cost=pd.Series(tariff[:, r], index=snaps),
             p_max_pu=pd.Series(problem.adds_mt[i] / (frac * p.adds_mtpa), index=snaps),
@@ -178,7 +179,10 @@ def _build(problem: TwoStageProblem, network: Network, *, integer: bool) -> Any:
 
 
 def pypsa_portfolio(n: Any, problem: TwoStageProblem) -> tuple[dict[str, float], float]:
-    """Optimise ``n`` with HiGHS: (modules per project, objective USD m a year)."""
+    """Optimise ``n`` with HiGHS: (modules per project, objective USD m a year).
+
+    The objective leaves out the tie-break both models add to each module's cost.
+    """
     import logging
 
     for name in ("pypsa", "linopy"):
@@ -198,4 +202,4 @@ def pypsa_portfolio(n: Any, problem: TwoStageProblem) -> tuple[dict[str, float],
         v = float(np.asarray(val).ravel()[0])
         modules[p.id] = v / p.adds_mtpa
     obj = float(n.objective) + float(getattr(n, "objective_constant", 0.0) or 0.0)
-    return modules, obj
+    return modules, obj - TIE_BREAK_MUSD_PER_YR * sum(modules.values())

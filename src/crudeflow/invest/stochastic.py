@@ -17,7 +17,8 @@ the tail (0 without ``--risk``). The full semantics are in ``docs/dataset-format
 Examples
 --------
 >>> from crudeflow.network.model import toy_network
->>> from crudeflow.invest.projects import Project
+>>> from crudeflow.invest.deterministic import TIE_BREAK_MUSD_PER_YR
+from crudeflow.invest.projects import Project
 >>> net = toy_network()
 >>> p = Project(id="AM2", name="A-M rail", route="A_M", adds_mtpa=2.0, modules_max=3,
 ...             capex_musd=100.0, opex_musd_per_yr=1.0, lifetime_years=20, earliest_year=2025)
@@ -34,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -42,6 +43,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from crudeflow.errors import SolverError
+from crudeflow.invest.deterministic import TIE_BREAK_MUSD_PER_YR
 from crudeflow.invest.projects import Project
 from crudeflow.montecarlo.outages import OutageModel
 from crudeflow.montecarlo.sampling import DEFAULT_BATCH_SIZE, sample_capacity_factors
@@ -55,6 +57,8 @@ __all__ = [
     "DrawOutcomes",
     "Method",
     "PairedDifference",
+    "PortfolioOutcome",
+    "RiskAwareResult",
     "RiskPreference",
     "TwoStageProblem",
     "TwoStageSolution",
@@ -64,6 +68,7 @@ __all__ = [
     "paired_difference",
     "parse_risk",
     "problem_from_factors",
+    "risk_aware_portfolio",
     "solve_two_stage",
 ]
 
@@ -132,7 +137,8 @@ class TwoStageProblem:
     ``factors[k, r, t]`` are the distinct capacity factors of the sample, ``weight[k]`` the
     share of draws equal to them, ``draw_index[i]`` the row of ``factors`` of sample draw
     ``i``. ``adds_mt[p, t]`` is what one module of project ``p`` adds to its route's bound in
-    month ``t`` (Mt; 0 before its ``earliest_year`` and on a route an ``avoid`` closes).
+    month ``t`` (Mt; 0 on a route an ``avoid`` closes). As in the deterministic model, a
+    project is in service over the whole year planned (``in_service_by`` leaves projects out).
     """
 
     lp: LinearProgram
@@ -148,6 +154,9 @@ class TwoStageProblem:
     seed: int
     batch_size: int
     risk: RiskPreference | None = None
+    reference_factors: FloatArray | None = None
+    """[R, T] the factors of a year without events (the derates alone): the no-outage year
+    against which a draw's loss is measured (None: no outages, every factor 1)."""
 
     @property
     def n_draws(self) -> int:
@@ -174,8 +183,6 @@ class TwoStageProblem:
 
     def with_risk(self, risk: RiskPreference | None) -> TwoStageProblem:
         """The same problem with another risk preference."""
-        from dataclasses import replace
-
         return replace(self, risk=risk)
 
 
@@ -204,7 +211,10 @@ def build_problem(
     sample = sample_capacity_factors(
         model, network, periods, seed=seed, draws=draws, batch_size=batch_size
     )
-    return _problem(lp, tuple(projects), discount_rate, sample.factors, seed, batch_size, risk)
+    derates = OutageModel(tuple(h for h in model.hazards if h.kind == "derate"))
+    ref = sample_capacity_factors(derates, network, periods, seed=0, draws=1).factors[0]
+    prob = _problem(lp, tuple(projects), discount_rate, sample.factors, seed, batch_size, risk)
+    return replace(prob, reference_factors=ref)
 
 
 def problem_from_factors(
@@ -242,7 +252,6 @@ def _problem(
     pos = {rid: i for i, rid in enumerate(lp.route_ids)}
     closed = set(lp.closed_by)
     frac = lp.periods.fraction
-    years = np.asarray(lp.periods.years)
     route_of = np.zeros(len(projects), dtype=np.int64)
     adds = np.zeros((len(projects), T))
     for i, p in enumerate(projects):
@@ -250,7 +259,7 @@ def _problem(
             raise ValueError(f"project {p.id}: route {p.route} is not in the network")
         route_of[i] = pos[p.route]
         if p.route not in closed:
-            adds[i] = p.adds_mtpa * frac * (years >= p.earliest_year)
+            adds[i] = p.adds_mtpa * frac
     flat = factors.reshape(factors.shape[0], -1)
     uniq, index, counts = np.unique(flat, axis=0, return_inverse=True, return_counts=True)
     # keep the first-appearance order of the draws (stable, readable per-draw output)
@@ -279,8 +288,6 @@ def _problem(
 def expected_value_problem(problem: TwoStageProblem) -> TwoStageProblem:
     """The expected-value problem: one draw whose factors are the sample's mean factors."""
     mean = np.tensordot(problem.weight, problem.factors, axes=1)[None]
-    from dataclasses import replace
-
     return replace(
         problem,
         factors=mean,
@@ -307,7 +314,11 @@ class _Recourse:
 
     def solve(self, k: int, cap: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Draw ``k`` with flow bounds ``cap`` [T, R] before outages: (Q, x, reduced costs)."""
-        ub = (cap * self.problem.factors[k].T).ravel()
+        return self.solve_with(self.problem.factors[k], cap)
+
+    def solve_with(self, phi: FloatArray, cap: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Capacity factors ``phi`` [R, T] and flow bounds ``cap`` [T, R]: (Q, x, reduced costs)."""
+        ub = (cap * phi.T).ravel()
         self.session.change_col_bounds(
             np.arange(self.xs.start, self.xs.stop), self.problem.lp.col_lower[self.xs], ub
         )
@@ -342,8 +353,12 @@ def _cvar(q: FloatArray, weight: FloatArray, alpha: float) -> float:
     return float(eta + (ws * np.maximum(qs - eta, 0.0)).sum() / (1.0 - alpha))
 
 
-def _objective(problem: TwoStageProblem, modules: FloatArray, q: FloatArray) -> float:
-    cost = float(problem.cost_musd_per_yr @ modules)
+def _objective(
+    problem: TwoStageProblem, modules: FloatArray, q: FloatArray, *, tie: bool = False
+) -> float:
+    cost = float(problem.cost_musd_per_yr @ modules) + (
+        TIE_BREAK_MUSD_PER_YR * modules.sum() if tie else 0.0
+    )
     mean = float(problem.weight @ q)
     if problem.risk is None or problem.risk.weight == 0.0:
         return cost + mean
@@ -532,7 +547,9 @@ def _benders(
     q_all, g_all, _ = evaluate(nmax)
     q0, g0, nb0 = evaluate(np.zeros(P))
     theta_lo = np.bincount(grp, weights=pi * (1 - w) * q_all, minlength=G)
-    c = np.concatenate([problem.cost_musd_per_yr, np.zeros(P), [w], np.ones(G)])
+    c = np.concatenate(
+        [problem.cost_musd_per_yr + TIE_BREAK_MUSD_PER_YR, np.zeros(P), [w], np.ones(G)]
+    )
     if risk:  # the best eta is a quantile of Q, which lies within these values
         e_lo, e_hi = float(q_all.min()), float(q0.max())
     else:
@@ -590,7 +607,12 @@ def _benders(
     for n_, q_, g_ in ((nmax, q_all, g_all), (np.zeros(P), q0, g0)):
         for eta in etas(q_):
             cuts += add_cuts(n_, eta, q_, g_, None)
-    best, best_n, best_q, best_nb = _objective(problem, np.zeros(P), q0), np.zeros(P), q0, nb0
+    best, best_n, best_q, best_nb = (
+        _objective(problem, np.zeros(P), q0, tie=True),
+        np.zeros(P),
+        q0,
+        nb0,
+    )
     lower = -np.inf
     it = 0
     master_s = 0.0
@@ -610,7 +632,7 @@ def _benders(
             break
         n = sol[:P] if relax else np.round(sol[:P])
         q, g, nb = evaluate(n)
-        obj = _objective(problem, n, q)
+        obj = _objective(problem, n, q, tie=True)
         if obj < best:
             best, best_n, best_q, best_nb = obj, n, q, nb
         gap = (best - lower) / max(1.0, abs(best))
@@ -682,7 +704,7 @@ def _extensive(
     n_col = n_first + K * m_rows_n
     first_c = np.concatenate(
         [
-            problem.cost_musd_per_yr,
+            problem.cost_musd_per_yr + TIE_BREAK_MUSD_PER_YR,
             np.zeros(P),
             *([np.full(1, w), w * problem.weight / (1 - risk.alpha)] if risk else []),
         ]
@@ -773,6 +795,14 @@ class DrawOutcomes:
     netback_musd: FloatArray
     exported_mt: FloatArray
     shortfall_mt: FloatArray
+    reference_netback_musd: float = float("nan")
+    """Netback of the same portfolio in the year without events (the derates alone)."""
+    reference_exported_mt: float = float("nan")
+
+    @property
+    def lost_netback_musd(self) -> FloatArray:
+        """Per draw: the no-outage year's netback minus the draw's."""
+        return self.reference_netback_musd - self.netback_musd
 
     @property
     def total_musd(self) -> FloatArray:
@@ -802,6 +832,10 @@ def evaluate_portfolio(
         if progress is not None:
             progress(1, 0)
     i = problem.draw_index
+    phi0 = problem.reference_factors
+    if phi0 is None:
+        phi0 = np.ones_like(problem.factors[0])
+    _, x0, _ = rec.solve_with(phi0, cap)
     return DrawOutcomes(
         modules=dict(modules),
         annualised_cost_musd_per_yr=float(problem.cost_musd_per_yr @ n),
@@ -809,6 +843,8 @@ def evaluate_portfolio(
         netback_musd=nb[i],
         exported_mt=ex[i],
         shortfall_mt=sh[i],
+        reference_netback_musd=rec.netback(x0),
+        reference_exported_mt=float(x0[lp.block("s")].sum()),
     )
 
 
@@ -833,3 +869,262 @@ def paired_difference(a: FloatArray, b: FloatArray) -> PairedDifference:
     m = float(d.mean())
     se = float(d.std(ddof=1) / math.sqrt(d.size)) if d.size > 1 else float("inf")
     return PairedDifference(m, m - 1.959963984540054 * se, m + 1.959963984540054 * se, int(d.size))
+
+
+# -- the risk-aware portfolio with its comparison (what the invest command reports) ----------
+@dataclass(frozen=True)
+class PortfolioOutcome:
+    """One portfolio on the fresh evaluation draws (USD m a year; Mt a year: one year)."""
+
+    label: str
+    modules: dict[str, int | float]
+    annualised_cost_musd_per_yr: float
+    expected_exports_mtpa: float
+    expected_netback_musd_per_yr: float
+    p95_lost_netback_musd_per_yr: float
+    """95th percentile of the draws' lost netback against the same portfolio's no-outage year."""
+    expected_objective_musd_per_yr: float
+    """Annualised cost + mean Q (minus netback plus requirement penalties): what is minimised."""
+    expected_shortfall_mtpa: float
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _outcome(label: str, out: DrawOutcomes) -> PortfolioOutcome:
+    return PortfolioOutcome(
+        label=label,
+        modules={k: v for k, v in out.modules.items() if v},
+        annualised_cost_musd_per_yr=out.annualised_cost_musd_per_yr,
+        expected_exports_mtpa=float(out.exported_mt.mean()),
+        expected_netback_musd_per_yr=float(out.netback_musd.mean()),
+        p95_lost_netback_musd_per_yr=float(np.quantile(out.lost_netback_musd, 0.95)),
+        expected_objective_musd_per_yr=float(out.total_musd.mean()),
+        expected_shortfall_mtpa=float(out.shortfall_mt.mean()),
+    )
+
+
+@dataclass(frozen=True)
+class RiskAwareResult:
+    """The risk-aware portfolio, and three portfolios compared on the same fresh draws.
+
+    ``outcomes``: no projects, the deterministic (cheapest-to-target) portfolio, the
+    risk-aware one, each evaluated on draws ``0 ... eval_draws - 1`` of seed
+    ``eval_seed`` (= ``seed + EVAL_SEED_OFFSET``: none of them was optimised on these).
+    ``vss``: deterministic minus risk-aware expected objective on those draws, paired, with a
+    95% confidence interval (positive: planning for the risk pays).
+    """
+
+    solution: TwoStageSolution
+    year: int
+    draws: int
+    seed: int
+    risk: RiskPreference | None
+    eval_draws: int
+    eval_seed: int
+    outcomes: tuple[PortfolioOutcome, ...]
+    vss: PairedDifference
+    money: PairedDifference
+    """Risk-aware minus deterministic netback net of annualised cost (USD m a year)."""
+    shortfall: PairedDifference
+    """Deterministic minus risk-aware requirement shortfall (Mt a year)."""
+    project_names: dict[str, str]
+
+    def sentences(self) -> list[str]:
+        """Plain sentences quoting the comparison's figures."""
+        none_, det, rsk = self.outcomes
+        names = self.project_names
+
+        def port(o: PortfolioOutcome) -> str:
+            if not o.modules:
+                return "nothing"
+            return ", ".join(
+                f"{names.get(k, k)}" + (f" ({v:g} modules)" if v != 1 else "")
+                for k, v in o.modules.items()
+            )
+
+        risk = (
+            f" with {self.risk.weight:g} of the weight on the worst {(1 - self.risk.alpha):.0%} "
+            "of years (CVaR)"
+            if self.risk is not None and self.risk.weight > 0
+            else ""
+        )
+        out = [
+            f"Planned against {self.draws:,} sampled outage years of {self.year}{risk}, the "
+            f"risk-aware portfolio builds {port(rsk)} at USD "
+            f"{rsk.annualised_cost_musd_per_yr:,.0f} m a year; planned for a year without "
+            f"outages, the cheapest portfolio builds {port(det)} at USD "
+            f"{det.annualised_cost_musd_per_yr:,.0f} m a year.",
+            f"On {self.eval_draws:,} fresh outage years, expected exports are "
+            f"{none_.expected_exports_mtpa:.1f} Mt/yr with no projects, "
+            f"{det.expected_exports_mtpa:.1f} with the cheapest portfolio and "
+            f"{rsk.expected_exports_mtpa:.1f} with the risk-aware one; in 1 year in 20 netback "
+            f"falls more than USD {rsk.p95_lost_netback_musd_per_yr:,.0f} m below a quiet year "
+            f"with the risk-aware portfolio (USD {det.p95_lost_netback_musd_per_yr:,.0f} m "
+            "with the cheapest).",
+        ]
+        v, m, f = self.vss, self.money, self.shortfall
+        if abs(f.mean) < 1e-9 and abs(f.high - f.low) < 1e-9:
+            if v.low > 0:
+                out.append(
+                    f"Planning for the outages is worth USD {v.mean:,.0f} m a year net of its "
+                    f"cost (95% confidence interval {v.low:,.0f} to {v.high:,.0f}) over "
+                    "planning for a quiet year."
+                )
+            else:
+                out.append(
+                    f"The value of planning for the outages is USD {v.mean:,.0f} m a year "
+                    f"(95% confidence interval {v.low:,.0f} to {v.high:,.0f}): not "
+                    "distinguishable from nothing on these years."
+                    if v.high >= 0
+                    else f"On these fresh years the risk-aware portfolio does worse by USD "
+                    f"{-v.mean:,.0f} m a year (95% CI {-v.high:,.0f} to {-v.low:,.0f})."
+                )
+        else:
+            out.append(
+                f"On these years the risk-aware portfolio misses the requirements by "
+                f"{f.mean:.2f} Mt/yr less on average (95% confidence interval {f.low:.2f} to "
+                f"{f.high:.2f}) and changes netback net of its cost by USD {m.mean:,.0f} m a "
+                f"year ({m.low:,.0f} to {m.high:,.0f}); the objective, which prices each tonne "
+                f"short at USD 10,000, improves by USD {v.mean:,.0f} m a year "
+                f"({v.low:,.0f} to {v.high:,.0f})."
+            )
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        s = self.solution
+        return {
+            "year": self.year,
+            "draws": self.draws,
+            "seed": self.seed,
+            "risk": None
+            if self.risk is None
+            else {"alpha": self.risk.alpha, "weight": self.risk.weight},
+            "modules": {k: v for k, v in s.modules.items() if v},
+            "objective_musd_per_yr": s.objective_musd_per_yr,
+            "annualised_cost_musd_per_yr": s.annualised_cost_musd_per_yr,
+            "expected_netback_musd_per_yr": s.expected_netback_musd_per_yr,
+            "cvar_recourse_musd_per_yr": s.cvar_recourse_musd_per_yr,
+            "method": s.method,
+            "iterations": s.iterations,
+            "distinct_draws": s.n_distinct,
+            "gap": s.gap,
+            "eval_draws": self.eval_draws,
+            "eval_seed": self.eval_seed,
+            "comparison": [o.to_dict() for o in self.outcomes],
+            "value_of_stochastic_solution_musd_per_yr": _ci(self.vss),
+            "netback_net_of_cost_gain_musd_per_yr": _ci(self.money),
+            "shortfall_reduction_mtpa": _ci(self.shortfall),
+            "timings_s": {"solve": s.seconds},
+            "sentences": self.sentences(),
+        }
+
+
+def _ci(d: PairedDifference) -> dict[str, float]:
+    return {"mean": d.mean, "ci95_low": d.low, "ci95_high": d.high}
+
+
+def risk_aware_portfolio(
+    network: Network,
+    *,
+    deterministic_modules: Mapping[str, int],
+    scenario: object | None = None,
+    requirements: Sequence[str | Requirement] = (),
+    year: int | None = None,
+    discount_rate: float = 0.08,
+    in_service_by: int | None = None,
+    draws: int = 1000,
+    seed: int = 0,
+    risk: RiskPreference | None = None,
+    eval_draws: int | None = None,
+    groups: int | None = None,
+    progress: Progress | None = None,
+) -> RiskAwareResult:
+    """The risk-aware portfolio on ``draws`` outage draws of ``seed``, compared with no
+    projects and ``deterministic_modules`` on ``eval_draws`` fresh draws (default: as many).
+
+    ``scenario`` (a :class:`crudeflow.scenario.Scenario`) gives changes and requirements; its
+    year (or ``year``, or the dataset's base year) is planned month by month, as a risk run
+    does. ``progress(done, total)`` is called after each LP solved.
+    """
+    from crudeflow.requirements import parse_requirements
+    from crudeflow.scenario import Scenario, apply_scenario
+
+    overrides: PeriodOverrides | None = None
+    reqs: list[str | Requirement] = list(requirements)
+    if isinstance(scenario, Scenario):
+        y = scenario.horizon.years[0]
+        inputs = apply_scenario(replace(scenario, horizon=Periods.monthly(y)), network)
+        overrides = inputs.overrides
+        reqs = [*inputs.requirements, *reqs]
+    else:
+        y = year if year is not None else network.meta.base_year
+    parsed = parse_requirements(reqs, network=network)
+    pool = [
+        p for p in network.projects if in_service_by is None or p.earliest_year <= in_service_by
+    ]
+    while True:  # a project requiring one that is left out cannot be built either
+        ids = {p.id for p in pool}
+        keep = [p for p in pool if all(q in ids for q in p.requires)]
+        if len(keep) == len(pool):
+            break
+        pool = keep
+    prob = build_problem(
+        network,
+        pool,
+        year=y,
+        draws=draws,
+        seed=seed,
+        discount_rate=discount_rate,
+        requirements=parsed,
+        overrides=overrides,
+        risk=risk,
+    )
+    n_eval = draws if eval_draws is None else eval_draws
+    eval_seed = seed + EVAL_SEED_OFFSET
+    fresh = build_problem(
+        network,
+        pool,
+        year=y,
+        draws=n_eval,
+        seed=eval_seed,
+        discount_rate=discount_rate,
+        requirements=parsed,
+        overrides=overrides,
+    )
+    total = [0, 0]
+
+    def tick(done: int, _total: int) -> None:
+        total[0] += done
+        if progress is not None:
+            progress(total[0], total[1])
+
+    # the total is an estimate: Benders' iterations are not known in advance
+    total[1] = prob.n_distinct * 6 + 3 * fresh.n_distinct
+    sol = solve_two_stage(prob, groups=groups, progress=tick)
+    total[1] = total[0] + 3 * fresh.n_distinct
+    det = {p.id: int(deterministic_modules.get(p.id, 0)) for p in pool}
+    none_ = evaluate_portfolio(fresh, {}, progress=tick)
+    det_out = evaluate_portfolio(fresh, det, progress=tick)
+    rsk_out = evaluate_portfolio(fresh, sol.modules, progress=tick)
+    return RiskAwareResult(
+        solution=sol,
+        year=y,
+        draws=draws,
+        seed=seed,
+        risk=risk,
+        eval_draws=n_eval,
+        eval_seed=eval_seed,
+        outcomes=(
+            _outcome("no projects", none_),
+            _outcome("cheapest-to-target", det_out),
+            _outcome("risk-aware", rsk_out),
+        ),
+        vss=paired_difference(det_out.total_musd, rsk_out.total_musd),
+        money=paired_difference(
+            rsk_out.netback_musd - rsk_out.annualised_cost_musd_per_yr,
+            det_out.netback_musd - det_out.annualised_cost_musd_per_yr,
+        ),
+        shortfall=paired_difference(det_out.shortfall_mt, rsk_out.shortfall_mt),
+        project_names={p.id: p.name for p in pool},
+    )
