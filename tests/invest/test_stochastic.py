@@ -130,10 +130,11 @@ def test_benders_equals_the_extensive_form_on_small_samples(risk: RiskPreference
     net, projects = hazard_toy()
     prob = build_problem(net, projects, year=2025, draws=30, seed=3, risk=risk)
     assert prob.n_distinct > 5
-    b = solve_two_stage(prob, method="benders")
     e = solve_two_stage(prob, method="extensive")
-    assert b.modules == e.modules
-    assert b.objective_musd_per_yr == pytest.approx(e.objective_musd_per_yr, rel=1e-9)
+    for groups in (None, 4, 1):  # one cut per draw, grouped cuts, a single aggregated cut
+        b = solve_two_stage(prob, method="benders", groups=groups)
+        assert b.modules == e.modules
+        assert b.objective_musd_per_yr == pytest.approx(e.objective_musd_per_yr, rel=1e-9)
     rb = solve_two_stage(prob, method="benders", relax=True)
     re_ = solve_two_stage(prob, method="extensive", relax=True)
     assert rb.objective_musd_per_yr == pytest.approx(re_.objective_musd_per_yr, rel=1e-7)

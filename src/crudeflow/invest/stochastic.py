@@ -53,6 +53,7 @@ from crudeflow.solve.highs import HighsSession, SolveStatus
 from crudeflow.solve.lp import LinearProgram, PeriodOverrides, Periods, build_lp
 
 __all__ = [
+    "DEFAULT_CUT_GROUPS",
     "EVAL_SEED_OFFSET",
     "DrawOutcomes",
     "Method",
@@ -82,6 +83,8 @@ EVAL_SEED_OFFSET = 2**32
 _GAP_REL = 1e-9  # Benders stops when upper - lower <= this x max(1, |upper|)
 _CUT_TOL = 1e-9  # a cut is added when theta[k] falls short of Q[k] by more than this x (1+|Q|)
 _MAX_ITER = 200
+DEFAULT_CUT_GROUPS = 100
+"""Benders adds one cut per group of draws per iteration (``None``: one per distinct draw)."""
 
 
 @dataclass(frozen=True)
@@ -446,7 +449,7 @@ def solve_two_stage(
     relax: bool = False,
     progress: Progress | None = None,
     time_limit: float | None = None,
-    groups: int | None = None,
+    groups: int | None = DEFAULT_CUT_GROUPS,
 ) -> TwoStageSolution:
     """Solve the two-stage problem; ``relax`` lets modules take fractional values.
 
@@ -1037,7 +1040,7 @@ def risk_aware_portfolio(
     seed: int = 0,
     risk: RiskPreference | None = None,
     eval_draws: int | None = None,
-    groups: int | None = None,
+    groups: int | None = DEFAULT_CUT_GROUPS,
     progress: Progress | None = None,
 ) -> RiskAwareResult:
     """The risk-aware portfolio on ``draws`` outage draws of ``seed``, compared with no
