@@ -967,7 +967,11 @@ class RiskAwareResult:
             "with the cheapest).",
         ]
         v, m, f = self.vss, self.money, self.shortfall
-        if abs(f.mean) < 1e-9 and abs(f.high - f.low) < 1e-9:
+        if rsk.modules == det.modules:
+            out.append(
+                "Both build the same portfolio: planning for these outages changes nothing here."
+            )
+        elif abs(f.mean) < 1e-9 and abs(f.high - f.low) < 1e-9:
             if v.low > 0:
                 out.append(
                     f"Planning for the outages is worth USD {v.mean:,.0f} m a year net of its "
