@@ -17,8 +17,7 @@ the tail (0 without ``--risk``). The full semantics are in ``docs/dataset-format
 Examples
 --------
 >>> from crudeflow.network.model import toy_network
->>> from crudeflow.invest.deterministic import TIE_BREAK_MUSD_PER_YR
-from crudeflow.invest.projects import Project
+>>> from crudeflow.invest.projects import Project
 >>> net = toy_network()
 >>> p = Project(id="AM2", name="A-M rail", route="A_M", adds_mtpa=2.0, modules_max=3,
 ...             capex_musd=100.0, opex_musd_per_yr=1.0, lifetime_years=20, earliest_year=2025)
