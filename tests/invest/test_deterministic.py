@@ -59,6 +59,8 @@ def test_modules_beat_a_block_and_stop_where_the_next_module_earns_less_than_it_
     assert p.capacity_added_mtpa == pytest.approx(1.0)
     assert p.capacity_added_by_route == {"B_M": pytest.approx(1.0)}
     assert p.cost_usd_per_t == pytest.approx(0.4)
+    assert p.target_gain_mtpa == pytest.approx(1.0)  # via B: 10 -> 11
+    assert p.cost_usd_per_t_moved == pytest.approx(0.4)
     assert p.baseline_netback_musd_per_yr == pytest.approx(7080.0)
     assert p.netback_gain_musd_per_yr == pytest.approx(12.0)
     assert p.net_cost_musd_per_yr == pytest.approx(0.4 - 12.0)
@@ -230,3 +232,46 @@ def test_a_time_limit_before_any_portfolio_is_a_solver_error_not_an_empty_portfo
         plan_portfolio(
             net, requirements=[f"via M >= {target:.3f} Mt/yr"], discount_rate=0, time_limit=1e-9
         )
+
+
+def test_solve_mip_reports_an_infeasible_model_without_a_solution() -> None:
+    import scipy.sparse as sp
+
+    from crudeflow.solve.highs import solve_mip
+
+    # x integer in [0, 1] and x >= 2: infeasible
+    res = solve_mip(
+        np.array([1.0]), sp.csc_array(np.ones((1, 1))), np.zeros(1), np.ones(1),
+        np.array([2.0]), np.array([np.inf]), np.array([1], dtype=np.int32),
+    )  # fmt: skip
+    assert res.status is SolveStatus.INFEASIBLE and not res.has_solution
+    assert np.isnan(res.x).all() and res.gap == float("inf")
+
+
+BAN = """name: az-ban
+title: AZ ban
+horizon: {{year: 2025}}
+changes:
+  - ban: AZ
+    from: 2025-01
+{until}    source: "estimate: a ban for the test"
+"""
+
+
+@pytest.mark.parametrize(
+    ("until", "reached"),
+    [("", 0.0), ("    to: 2025-06\n", 8.0 * 184 / 365)],  # open July-December
+    ids=["whole-year", "january-june"],
+)
+def test_a_scenario_ban_closes_project_capacity_too(until: str, reached: float) -> None:
+    from crudeflow.scenario import parse_scenario
+
+    # A-M crosses AZ: 4 Mt/yr, and a project doubling it; the route must carry 6 Mt/yr
+    alt = project("ALT", "A_M", 4.0, 20.0)
+    sc = parse_scenario(BAN.format(until=until))
+    p = plan_portfolio(
+        toy(alt), scenario=sc, requirements=["route A_M >= 6 Mt/yr"], discount_rate=0
+    )
+    (short,) = p.shortfalls
+    assert short.achieved == pytest.approx(reached, abs=1e-6)
+    assert built(p) == ({} if reached == 0 else {"ALT": 1})

@@ -23,6 +23,8 @@ def test_top_readme_invest_20_mt_row() -> None:
     says(num(row, r"USD ([\d.]+) bn of capital"), p.capex_musd / 1000, 1, "capex")
     says(num(row, r"USD ([\d.]+) m a year at 8%"), p.annualised_cost_musd_per_yr, 0, "annual")
     says(num(row, r"USD ([\d.]+) m net"), p.net_cost_musd_per_yr, 0, "net of netback")
+    assert p.cost_usd_per_t_moved is not None
+    says(num(row, r"\(([\d.]+) USD per extra tonne"), p.cost_usd_per_t_moved, 1, "per tonne")
     tankers = sum(b.modules for b in p.builds if b.project.startswith("CASPIAN_TANKERS"))
     says(num(row, r"with (\d+) more Caspian tankers"), tankers, 0, "tankers")
     built = {b.project for b in p.builds}

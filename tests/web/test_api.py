@@ -98,6 +98,7 @@ async def test_openapi_lists_every_endpoint(client: httpx.AsyncClient) -> None:
         "/api/plan",
         "/api/plan/export",
         "/api/bypass",
+        "/api/invest",
         "/api/presets",
         "/api/runs",
     }

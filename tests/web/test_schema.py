@@ -49,6 +49,7 @@ def test_schema_covers_every_api_route() -> None:
         ("post", "/api/plan"),
         ("post", "/api/plan/export"),
         ("post", "/api/bypass"),
+        ("post", "/api/invest"),
     }
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,20 +14,34 @@ from rich.table import Table
 from crudeflow.cli._common import (
     EXIT_USAGE,
     DatasetOpt,
+    ForceOpt,
     app,
     console,
     console_err,
     fail,
     json_text,
     load,
+    output_path,
+    report_time,
 )
-from crudeflow.cli.plan import RequireOpt, YearOpt
+from crudeflow.cli.plan import YearOpt
 from crudeflow.output import fmt
 
 if TYPE_CHECKING:
     from crudeflow.invest.results import Portfolio
 
 __all__ = ["invest_cmd", "parse_rate"]
+
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        "-r",
+        help="A requirement the portfolio must meet, as for plan: e.g. via AKTAU,KURYK >= 20 "
+        "Mt/yr (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 def parse_rate(text: str) -> float:
@@ -100,6 +116,17 @@ def invest_cmd(
         ),
     ] = "none",
     seed: Annotated[int, typer.Option("--seed", min=0, help="With --draws: the draws' seed.")] = 0,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write an offline HTML report: the portfolio, then maps and Sankeys of "
+            "the plans without and with it (not replaced without --force).",
+            parser=output_path,
+            show_default=False,
+        ),
+    ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Choose projects from projects.csv that meet the requirements at least annualised cost.
 
@@ -118,6 +145,10 @@ def invest_cmd(
         fail(str(exc), EXIT_USAGE)
     if draws is None and (risk_pref is not None or seed):
         fail("--risk and --seed need --draws K", EXIT_USAGE)
+    if report is not None:
+        from crudeflow._io import check_output_file
+
+        check_output_file(report, force=force)  # before the solves: a bad path fails at once
     if scenario is not None and year is not None:
         fail("choose one of SCENARIO and --year (a scenario has its own horizon)", EXIT_USAGE)
     net = load(dataset)
@@ -154,6 +185,31 @@ def invest_cmd(
             seed=seed,
             risk=risk_pref,
         )
+    if report is not None:
+        from crudeflow.report import build_report
+        from crudeflow.report.portfolio import portfolio_cases, portfolio_section
+
+        progress("writing the report")
+        args = ["crudeflow", "invest", *([scenario] if scenario else [])]
+        for r in require or []:
+            args += ["--require", r]
+        args += ["--discount", discount]
+        if year is not None:
+            args += ["--year", str(year)]
+        if in_service_by is not None:
+            args += ["--in-service-by", str(in_service_by)]
+        if dataset is not None:
+            args += ["--dataset", str(dataset)]
+        path = build_report(
+            portfolio_cases(portfolio, net),
+            title=f"Investment portfolio: {', '.join(portfolio.requirements) or 'no target'}",
+            out=report,
+            command=shlex.join([*args, "--report", str(report)]),
+            generated=report_time(),
+            force=force,
+            lead_sections=[portfolio_section(portfolio)],
+        )
+        console_err.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         data = portfolio.to_dict()
         if risk_aware is not None:

@@ -65,6 +65,7 @@ __all__ = [
     "build_investment_model",
     "built_inputs",
     "plan_portfolio",
+    "scenario_availability",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -135,12 +136,15 @@ def build_investment_model(
     capacity_factor: FloatArray | None = None,
     initial_state: InitialState | None = None,
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
+    project_availability: FloatArray | None = None,
 ) -> InvestmentModel:
     """The planning LP of ``network`` plus the projects' integer columns, capacity rows and links.
 
     ``projects`` defaults to ``network.projects``; a project whose route is not in the network
     is an error. ``capacity_factor`` ([R] or [T, R]) multiplies existing and project capacity
-    alike (an outage draw).
+    alike (an outage draw). ``project_availability`` ([T, R], default 1) is the share of each
+    period in which project capacity may be used: a scenario's ``ban`` closes it too
+    (:func:`scenario_availability`).
     """
     projects = tuple(network.projects if projects is None else projects)
     lp = build_lp(
@@ -161,6 +165,8 @@ def build_investment_model(
     factor = np.ones((T, R))
     if capacity_factor is not None:
         factor = np.broadcast_to(np.asarray(capacity_factor, dtype=float), (T, R)).copy()
+    if project_availability is not None:
+        factor = factor * np.asarray(project_availability, dtype=float).reshape(T, R)
     P = len(projects)
     pairs = _pair_excludes(projects)
     b_ids = tuple(dict.fromkeys(x for pair in pairs for x in pair))
@@ -266,12 +272,14 @@ def built_inputs(
     projects: Sequence[Project],
     modules: Sequence[int] | IntArray,
     overrides: PeriodOverrides | None = None,
+    project_availability: FloatArray | None = None,
 ) -> tuple[Network, PeriodOverrides]:
     """The network and per-period capacities with ``modules[k]`` of ``projects[k]`` built.
 
     Each extended route's capacity becomes ``cap[t, r] + sum(adds_p * n_p)`` in every period
     (``cap`` as the planning model has it: 0 for a planned, idle or not yet opened route);
-    a route built from nothing is marked ``operating``.
+    a route built from nothing is marked ``operating``. ``project_availability`` scales what
+    the projects add per period (a scenario's ban).
 
     Examples
     --------
@@ -289,7 +297,8 @@ def built_inputs(
     added = np.zeros(len(network.routes))
     for p, n in zip(projects, modules, strict=True):
         added[route_pos[p.route]] += p.adds_mtpa * int(n)
-    cap = base + added[None, :]
+    avail = np.ones_like(base) if project_availability is None else project_availability
+    cap = base + added[None, :] * avail
     changed = []
     for i in np.flatnonzero(added > 0):
         r = network.routes[int(i)]
@@ -306,20 +315,52 @@ def built_inputs(
     return net, dataclasses.replace(ov, capacity_mtpa=cap)
 
 
+def scenario_availability(
+    scenario: Scenario, network: Network, routes: Iterable[str]
+) -> FloatArray | None:
+    """[T, R] share of each period in which the scenario's bans leave ``routes`` open (1
+    elsewhere); None when the scenario bans nothing.
+
+    The scenario's ``ban`` changes alone are applied to a copy of the network in which those
+    routes are operating at 1 Mt/yr: the capacity each period gets is the open share.
+    """
+    from crudeflow.scenario import apply_scenario
+
+    bans = tuple(ch for ch in scenario.changes if ch.kind == "ban")
+    if not bans:
+        return None
+    wanted = set(routes)
+    unit = network.replace_routes(
+        dataclasses.replace(r, capacity_mtpa=1.0, status="operating", since_year=None)
+        for r in network.routes
+        if r.id in wanted
+    )
+    only_bans = dataclasses.replace(scenario, changes=bans, requirements=())
+    cap = apply_scenario(only_bans, unit).overrides.capacity_mtpa
+    assert cap is not None
+    out = np.ones_like(cap)
+    for i, r in enumerate(network.routes):
+        if r.id in wanted:
+            out[:, i] = cap[:, i]
+    return out
+
+
 def _inputs(
     network: Network,
     scenario: Scenario | None,
     requirements: Iterable[str | Requirement],
     year: int | None,
-) -> tuple[Periods, PeriodOverrides | None, tuple[Requirement, ...], str]:
+    projects: Sequence[Project],
+) -> tuple[Periods, PeriodOverrides | None, tuple[Requirement, ...], str, FloatArray | None]:
     if scenario is not None:
         from crudeflow.scenario import apply_scenario
 
         inputs = apply_scenario(scenario, network)
         reqs = parse_requirements([*inputs.requirements, *requirements], network=network)
-        return inputs.periods, inputs.overrides, reqs, scenario.name
+        avail = scenario_availability(scenario, network, {p.route for p in projects})
+        return inputs.periods, inputs.overrides, reqs, scenario.name, avail
     y = year if year is not None else network.meta.base_year
-    return Periods.annual(y), None, parse_requirements(requirements, network=network), ""
+    return Periods.annual(y), None, parse_requirements(requirements, network=network), "", None
 
 
 def plan_portfolio(
@@ -367,8 +408,10 @@ def plan_portfolio(
     say = progress or (lambda _msg: None)
     if not 0.0 <= discount_rate <= 1.0:
         raise ScenarioError(f"discount rate {discount_rate:g} is outside 0 to 100%")
-    periods, overrides, reqs, scenario_name = _inputs(network, scenario, requirements, year)
     pool = tuple(network.projects if projects is None else projects)
+    periods, overrides, reqs, scenario_name, avail = _inputs(
+        network, scenario, requirements, year, pool
+    )
     left_out = tuple(
         p.id for p in pool if in_service_by is not None and p.earliest_year > in_service_by
     )
@@ -391,6 +434,7 @@ def plan_portfolio(
         discount_rate=discount_rate,
         overrides=overrides,
         initial_state=initial_state,
+        project_availability=avail,
     )
     say("solving the MIP (HiGHS branch and bound)")
     res = solve_mip(
@@ -411,7 +455,7 @@ def plan_portfolio(
         )
     modules = model.modules(res.x)
     say("solving the plans with and without the portfolio")
-    net_built, ov_built = built_inputs(network, periods, candidates, modules, overrides)
+    net_built, ov_built = built_inputs(network, periods, candidates, modules, overrides, avail)
     built = plan(
         net_built,
         periods=periods,
@@ -467,6 +511,7 @@ def plan_portfolio(
         solver=res.solver,
         seconds=time.perf_counter() - t0,
         candidates=len(candidates),
+        built_network=net_built,
         node_names={n.id: short_name(n.name or n.id) for n in network.nodes},
     )
 
@@ -553,6 +598,7 @@ def _next_project(model: InvestmentModel, modules: IntArray) -> NextProject | No
             netback_gain_musd_per_yr=gain,
             shortfall_reduction_mtpa=max(shortfall(base.x) - shortfall(moved.x), 0.0),
             with_requires=tuple(projects[kk].id for kk in step if kk != k),
+            with_requires_names=tuple(projects[kk].name for kk in step if kk != k),
         )
         if best is None or delta < best[0] - 1e-9:
             best = (delta, cand)

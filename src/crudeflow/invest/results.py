@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from crudeflow.output import clean
 
 if TYPE_CHECKING:
+    from crudeflow.network.model import Network
     from crudeflow.solve.highs import SolveStatus
     from crudeflow.solve.plan import Bottleneck, Plan, RequirementStatus
 
@@ -76,7 +77,8 @@ class NextProject:
     shortfall_reduction_mtpa: float
     """How much it reduces the requirements' total shortfall (Mt/yr)."""
     with_requires: tuple[str, ...] = ()
-    """Projects it requires that are built with it (not yet in the portfolio)."""
+    """Ids of the projects it requires that are built with it (not yet in the portfolio)."""
+    with_requires_names: tuple[str, ...] = ()
 
     @property
     def net_cost_musd_per_yr(self) -> float:
@@ -117,6 +119,8 @@ class Portfolio:
     seconds: float = 0.0
     candidates: int = 0
     """How many projects the run could choose from."""
+    built_network: Network | None = None
+    """The network with the portfolio built (what :attr:`plan` was solved on; for maps)."""
     node_names: dict[str, str] = field(default_factory=dict)
     """Short names of the network's nodes (for sentences: "Sangachal's outlets bind")."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -159,9 +163,31 @@ class Portfolio:
 
     @property
     def cost_usd_per_t(self) -> float | None:
-        """Annualised cost per tonne of new capacity a year (USD/t); None when nothing is built."""
+        """Annualised cost per tonne a year of capacity added (USD/t), each route counted (a
+        feeder and the terminal it feeds both count); None when nothing is built."""
         cap = self.capacity_added_mtpa
         return self.annualised_cost_musd_per_yr / cap if cap > 0 else None
+
+    @property
+    def target_gain_mtpa(self) -> float | None:
+        """Mt/yr more that the ``>=`` via/route requirements reach with the portfolio than
+        without it (None without such a requirement)."""
+        gains = [
+            r1.achieved - r0.achieved
+            for r0 in self.baseline.requirement_status
+            for r1 in self.plan.requirement_status
+            if r0.text == r1.text and r0.op == ">=" and r0.kind in ("via", "routelimit")
+        ]
+        return float(sum(gains)) if gains else None
+
+    @property
+    def cost_usd_per_t_moved(self) -> float | None:
+        """Annualised cost per extra tonne a year that the targets reach (USD/t); None when
+        there is no ``>=`` target or the portfolio moves nothing more towards it."""
+        gain = self.target_gain_mtpa
+        if gain is None or gain <= 1e-9 or not self.builds:
+            return None
+        return self.annualised_cost_musd_per_yr / gain
 
     @property
     def in_service_year(self) -> int | None:
@@ -269,6 +295,8 @@ class Portfolio:
             "annualised_cost_musd_per_yr": self.annualised_cost_musd_per_yr,
             "annualised_cost_musd": self.annualised_cost_musd,
             "cost_usd_per_t": self.cost_usd_per_t,
+            "target_gain_mtpa": self.target_gain_mtpa,
+            "cost_usd_per_t_moved": self.cost_usd_per_t_moved,
             "in_service_year": self.in_service_year,
             "netback_gain_musd_per_yr": self.netback_gain_musd_per_yr,
             "net_cost_musd_per_yr": self.net_cost_musd_per_yr,
@@ -292,6 +320,7 @@ class Portfolio:
                 "name": nxt.name,
                 "modules": nxt.modules,
                 "with_requires": list(nxt.with_requires),
+                "with_requires_names": list(nxt.with_requires_names),
                 "capacity_added_mtpa": nxt.capacity_added_mtpa,
                 "annualised_cost_musd_per_yr": nxt.annualised_cost_musd_per_yr,
                 "netback_gain_musd_per_yr": nxt.netback_gain_musd_per_yr,

@@ -63,13 +63,26 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
             + (" (hypothetical)" if b.hypothetical else "")
             for b in p.builds
         ]
-        per_t = p.cost_usd_per_t
+        moved = p.cost_usd_per_t_moved
+        per_t = (
+            f" ({fmt(moved, 1)} USD per extra tonne a year reaching the target)"
+            if moved is not None
+            else f" ({fmt(p.cost_usd_per_t, 1)} USD per tonne a year of capacity added)"
+            if p.cost_usd_per_t is not None
+            else ""
+        )
+        head = (
+            f"Cheapest portfolio for {reqs}"
+            if p.requirements
+            else "Projects that pay for themselves on these volumes and prices"
+        )
         out.append(
-            f"Cheapest portfolio for {reqs}: {_names(parts)}, adding "
-            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr for {_money(p.capex_musd)} of capital, "
+            f"{head}: {_names(parts)}, adding "
+            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of route capacity for {_money(p.capex_musd)} of "
+            "capital, "
             f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "
             f"{fmt(p.discount_rate * 100, 0)}%"
-            + (f" ({fmt(per_t, 1)} USD per tonne of new capacity)" if per_t is not None else "")
+            + per_t
             + (
                 f"; in service from {p.in_service_year} at the earliest."
                 if p.in_service_year
@@ -99,7 +112,7 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
     for r in p.shortfalls:
         routes = list(p.shortfall_routes) or [b.route for b in p.binding]
         bind = _binding_words(p, routes[:4])
-        lead = "cannot be reached with the listed projects" if p.builds else "cannot be reached"
+        lead = "cannot be reached with the listed projects" if p.candidates else "cannot be reached"
         out.append(
             f"{r.text} {lead}: the most is {fmt(r.achieved, 1)} Mt/yr "
             f"({fmt(r.shortfall, 1)} Mt/yr short)" + (f"; {bind} bind." if bind else ".")
@@ -112,16 +125,25 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
         )
     nxt = p.next_project
     if nxt is not None:
-        with_req = f" (with {_names(list(nxt.with_requires))})" if nxt.with_requires else ""
+        with_req = (
+            f" (with {_names(list(nxt.with_requires_names))})" if nxt.with_requires_names else ""
+        )
         what = (
             f"cuts the shortfall by {fmt(nxt.shortfall_reduction_mtpa, 2)} Mt/yr"
             if nxt.shortfall_reduction_mtpa > 1e-6
             else f"costs {_money(nxt.net_cost_musd_per_yr)} a year net"
         )
-        out.append(
-            f"The next project would be {nxt.name}{with_req}: +{fmt(nxt.capacity_added_mtpa, 2)} "
-            f"Mt/yr for {_money(nxt.annualised_cost_musd_per_yr)} a year; it {what}."
+        step = (
+            f"{nxt.name}{with_req} (+{fmt(nxt.capacity_added_mtpa, 2)} Mt/yr for "
+            f"{_money(nxt.annualised_cost_musd_per_yr)} a year)"
         )
+        if p.shortfalls and nxt.shortfall_reduction_mtpa <= 1e-6:
+            out.append(
+                f"No listed project would reduce the shortfall; the cheapest further step is "
+                f"{step}."
+            )
+        else:
+            out.append(f"The next project would be {step}: it {what}.")
     if not p.optimal:
         out.append(
             f"The search stopped ({p.status.value}): this portfolio is within "

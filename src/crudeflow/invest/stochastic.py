@@ -201,8 +201,12 @@ def build_problem(
     outages: OutageModel | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     risk: RiskPreference | None = None,
+    availability: FloatArray | None = None,
 ) -> TwoStageProblem:
     """The two-stage problem of ``year`` on draws ``0 ... draws - 1`` of ``seed``.
+
+    ``availability[t, r]`` (network route order) multiplies what projects add to route ``r``
+    in month ``t``: the share a scenario's bans leave open (the deterministic model's rule).
 
     The draws are exactly the risk engine's (``sample_capacity_factors`` with the same seed
     and block size), so a portfolio is judged on the years a ``crudeflow risk`` run samples.
@@ -216,6 +220,10 @@ def build_problem(
     derates = OutageModel(tuple(h for h in model.hazards if h.kind == "derate"))
     ref = sample_capacity_factors(derates, network, periods, seed=0, draws=1).factors[0]
     prob = _problem(lp, tuple(projects), discount_rate, sample.factors, seed, batch_size, risk)
+    if availability is not None:
+        avail = np.asarray(availability, dtype=np.float64)
+        adds = prob.adds_mt * avail[:, prob.route_of].T
+        prob = replace(prob, adds_mt=adds)
     return replace(prob, reference_factors=ref)
 
 
@@ -1053,16 +1061,20 @@ def risk_aware_portfolio(
     year (or ``year``, or the dataset's base year) is planned month by month, as a risk run
     does. ``progress(done, total)`` is called after each LP solved.
     """
+    from crudeflow.invest.deterministic import scenario_availability
     from crudeflow.requirements import parse_requirements
     from crudeflow.scenario import Scenario, apply_scenario
 
     overrides: PeriodOverrides | None = None
+    avail: FloatArray | None = None
     reqs: list[str | Requirement] = list(requirements)
     if isinstance(scenario, Scenario):
         y = scenario.horizon.years[0]
-        inputs = apply_scenario(replace(scenario, horizon=Periods.monthly(y)), network)
+        sc = replace(scenario, horizon=Periods.monthly(y))
+        inputs = apply_scenario(sc, network)
         overrides = inputs.overrides
         reqs = [*inputs.requirements, *reqs]
+        avail = scenario_availability(sc, network, {p.route for p in network.projects})
     else:
         y = year if year is not None else network.meta.base_year
     parsed = parse_requirements(reqs, network=network)
@@ -1085,6 +1097,7 @@ def risk_aware_portfolio(
         requirements=parsed,
         overrides=overrides,
         risk=risk,
+        availability=avail,
     )
     n_eval = draws if eval_draws is None else eval_draws
     eval_seed = seed + EVAL_SEED_OFFSET
@@ -1097,6 +1110,7 @@ def risk_aware_portfolio(
         discount_rate=discount_rate,
         requirements=parsed,
         overrides=overrides,
+        availability=avail,
     )
     total = [0, 0]
 

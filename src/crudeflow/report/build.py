@@ -237,6 +237,7 @@ def build_report(
     command: str | None = None,
     generated: _dt.datetime | None = None,
     force: bool = False,
+    lead_sections: Sequence[str] = (),
 ) -> Path:
     """Write one self-contained HTML report (plotly.js and country outlines inlined).
 
@@ -255,6 +256,9 @@ def build_report(
         Time stamp shown in the report (default: now, UTC).
     force : bool
         Replace ``out`` when it exists; without it an existing file is an error.
+    lead_sections : sequence of str
+        Ready HTML sections placed before the summary (the investment portfolio:
+        :func:`crudeflow.report.portfolio.portfolio_section`).
 
     Returns
     -------
@@ -288,7 +292,7 @@ def build_report(
         scripts.append(h.figure_script(fig_id, fig, PLOT_CONFIG))
         return h.figure_div(fig_id, height=height, kind=kind)
 
-    parts = [_summary(cases, traced)]
+    parts = [*lead_sections, _summary(cases, traced)]
     if len(cases) > 1:
         parts.append(_comparison(cases, traced, figure))
     parts.append(_maps(cases, max_flow, figure))

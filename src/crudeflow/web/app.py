@@ -8,6 +8,8 @@ Endpoints (all JSON errors look like ``{"error": {"type", "message", ...}}``):
 * ``POST /api/plan/export?format=csv|json`` — the same plan as a file to download (CSV:
   the route table as ``crudeflow plan --csv`` prints it; JSON: the ``/api/plan`` answer);
 * ``POST /api/bypass`` — most crude that can leave avoiding some countries (max-flow);
+* ``POST /api/invest`` — the cheapest portfolio of the dataset's projects for requirements
+  (``crudeflow invest --json``);
 * ``GET /api/presets`` — the dataset's scenario presets (apply one with ``preset``);
 * ``GET /api/runs`` — stored Monte Carlo runs (none yet: ``[]``);
 * ``GET /openapi.json`` and ``GET /docs`` — the schema and an offline page that reads it;
@@ -25,7 +27,7 @@ Examples
 >>> from crudeflow.network.model import toy_network
 >>> app = create_app(network=toy_network())
 >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # type: ignore[attr-defined]
-['/api/bypass', '/api/health', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
+['/api/bypass', '/api/health', '/api/invest', '/api/network', '/api/plan', '/api/plan/export', '/api/presets', '/api/runs']
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from crudeflow.web.models import (
     BypassResponse,
     ErrorBody,
     Health,
+    InvestRequest,
     PlanRequest,
     PlanResponse,
     Preset,
@@ -371,6 +374,41 @@ def create_app(
         def work() -> bytes:
             changed = apply_overrides(net, overrides)
             return encode_json(solve_bypass(changed, avoid=avoid, year=req.year))
+
+        async def solve() -> bytes:
+            return await gate.run(work)
+
+        body = await cache.get_or_solve((data_hash, key), solve)
+        return Response(body, media_type="application/json")
+
+    @app.post("/api/invest", tags=["plan"], responses=SOLVE_RESPONSES)
+    async def post_invest(req: InvestRequest) -> Response:
+        """The cheapest portfolio of the dataset's projects for the requirements (what
+        ``crudeflow invest --json`` prints: ``crudeflow.invest.Portfolio.to_dict()``)."""
+        texts = check_requirements(req.requirements)
+        check_year(req.year)
+        key = canonical_request(
+            {
+                "kind": "invest",
+                "requirements": texts,
+                "year": req.year,
+                "discount_rate": req.discount_rate,
+                "in_service_by": req.in_service_by,
+            }
+        )
+
+        def work() -> bytes:
+            from crudeflow.invest import plan_portfolio
+
+            p = plan_portfolio(
+                net,
+                requirements=texts,
+                year=req.year,
+                discount_rate=req.discount_rate,
+                in_service_by=req.in_service_by,
+                time_limit=float(solve_time_limit_s),
+            )
+            return encode_json(p.to_dict())
 
         async def solve() -> bytes:
             return await gate.run(work)

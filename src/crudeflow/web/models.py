@@ -88,6 +88,19 @@ class PlanRequest(_Strict):
     )
 
 
+class InvestRequest(_Strict):
+    """Which projects of the dataset's projects.csv meet the requirements at least cost."""
+
+    year: Year | None = Field(default=None, description="Default: the dataset's base year.")
+    requirements: list[RequirementText] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
+    discount_rate: float = Field(
+        default=0.08, ge=0.0, le=1.0, description="Annualises capex (0.08 = 8%)."
+    )
+    in_service_by: Year | None = Field(
+        default=None, description="Leave out projects that cannot be in service by this year."
+    )
+
+
 class BypassRequest(_Strict):
     """Maximum export avoiding some countries (max-flow)."""
 
