@@ -167,18 +167,17 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"That is {_mt(abs(delta))} Mt/yr {'more' if delta > 0 else 'less'} than the "
                 f"reference plan."
             )
-    exposure = plan.exposure.sort_values("entering_mtpa", ascending=False)
-    exposure = exposure[exposure["entering_mtpa"] > 1e-6]
-    if "RU" in plan.exposure.index and "RU" not in exposure.index:
+    ranked = plan.exposure_ranked()  # (country, entering Mt/yr, share), most first
+    entering = [row for row in ranked if row[1] > 1e-6]
+    if any(c == "RU" for c, _, _ in ranked) and not any(c == "RU" for c, _, _ in entering):
         out.append("No exported tonne crosses Russia.")
     # Transit, not destination: countries where a market receives the crude are left out,
     # except Russia, whose exposure is the question this tool exists to answer.
     dest = set(plan.market_countries) - {"RU"}
-    exposure = exposure[[str(c) not in dest for c in exposure.index]]
+    entering = [row for row in entering if row[0] not in dest]
     parts = [
-        f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "
-        f"enters {country_name(str(code))}"
-        for code, row in exposure.head(2).iterrows()
+        f"{share:.0%} ({_mt(mtpa)} Mt/yr) enters {country_name(code)}"
+        for code, mtpa, share in entering[:2]
     ]
     if parts:
         out.append("Of the crude exported, " + " and ".join(parts) + ".")
