@@ -57,6 +57,9 @@ _TOL = 1e-6
 _RELAX_MT = 1e-4
 _BINDING_USD_PER_T = 0.005
 """A requirement whose marginal cost is below this (USD/t) does not bind."""
+_SURE_LOSS = 1e-6
+"""Reduced cost (USD per tonne, well above HiGHS's dual tolerance) above which opening a
+closed route surely loses netback: its margin re-solve is skipped (see _requirement_margins)."""
 _RANGING_MAX_ROUTES = 20_000  # ranging costs about one more solve; skip it on huge networks
 
 
@@ -708,7 +711,11 @@ def plan(
         if up is not None:
             xs = lp.block("x")
             ranges = up[xs] - lp.col_upper[xs]
-    margins = _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt) if reqs else {}
+    margins = (
+        _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt, last=result)
+        if reqs
+        else {}
+    )
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
     if baseline and reqs and objective == "netback":
@@ -773,6 +780,8 @@ def _requirement_margins(
     row_lo: FloatArray,
     row_hi: FloatArray,
     signed_short_mt: dict[int, float],
+    *,
+    last: LPResult | None = None,
 ) -> dict[int | str, float]:
     """Marginal cost of every requirement, by row (and by text for ``avoid``).
 
@@ -782,6 +791,12 @@ def _requirement_margins(
     direction. An ``==`` row is moved both ways, unless it fell short (then it is moved in
     the direction of its shortfall). ``row_lo``/``row_hi`` are the rows' bounds as the last
     solve had them; they are restored afterwards, the shortfall columns stay fixed at 0.
+
+    ``last`` is the session's last solve, optimal for the bounds it holds now. While the
+    session's basis is known to be optimal for its bounds, a closed route whose columns all
+    have a reduced cost of at least ``_SURE_LOSS`` (each tonne would cost netback) is not
+    re-solved: opening it keeps that basis optimal, so the re-solve would end where it
+    started, with a negative gain (exactly what skipping it gives).
     """
     u = lp.block("u")
     slack_cols = np.arange(u.start, u.stop)
@@ -820,6 +835,9 @@ def _requirement_margins(
     xs = lp.block("x")
     R = lp.n_routes
     frac = lp.periods.fraction
+    # the basis HiGHS holds is optimal for its bounds: no row was moved and re-solved above
+    clean = last is not None and last.status.ok and not lp.requirement_rows
+    duals = last.col_dual if last is not None else None
     for text in sorted(set(lp.closed_by.values())):
         # the most valuable single route it closes: as 'route R <= 0 Mt/yr' would be valued
         best = 0.0
@@ -829,10 +847,15 @@ def _requirement_margins(
             if not len(periods_open):
                 continue
             cols = xs.start + periods_open * R + i
+            if clean and duals is not None and bool((duals[cols] >= _SURE_LOSS).all()):
+                continue  # nonbasic, and opening it only costs: the basis stays optimal
             upper = np.minimum(cap[periods_open], _RELAX_MT * frac[periods_open])
             session.change_col_bounds(cols, np.zeros(len(cols)), upper)
             moved = session.solve()
             session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+            # restored, the basis stays optimal when the route carried nothing in the re-solve
+            clean = moved.status.ok and bool((moved.x[cols] == 0.0).all())
+            duals = moved.col_dual
             if moved.status.ok:
                 # d objective / d upper bound of each period's column, per Mt/yr of the route
                 gain = -moved.col_dual[cols] * frac[periods_open]
