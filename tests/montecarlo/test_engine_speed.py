@@ -38,3 +38,17 @@ def test_lean_re_solve_returns_the_columns_of_a_full_solve() -> None:
     full = model.session.solve()
     assert status.ok and x.dtype == np.float64
     assert np.array_equal(x, full.x)
+
+
+def test_binding_months_cost_a_shared_pointer_per_draw_not_a_copy_of_the_text() -> None:
+    # pandas 3 stores a str column's text per row (~260 bytes a draw on the default dataset):
+    # 1,000,000 draws would not fit the 1 GiB of issue 9; an object column of shared strings
+    # costs 8 bytes a draw
+    from crudeflow.montecarlo.run import run_risk
+
+    run = run_risk(RunSpec(scenarios=("",), seed=8, draws=400, batch_size=200).resolved())
+    col = run.draws["binding_months"]
+    assert col.dtype == object
+    assert col.memory_usage(deep=False, index=False) <= 8 * len(col)
+    same = col[col == col.iloc[0]]
+    assert len(same) > 1 and all(v is same.iloc[0] for v in same)  # one string, shared
