@@ -199,8 +199,8 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"That is {_mt(abs(delta))} Mt/yr {'more' if delta > 0 else 'less'} than the "
                 f"reference plan."
             )
-    exposure = plan.exposure.sort_values("entering_mtpa", ascending=False)
-    exposure = exposure[exposure["entering_mtpa"] > 1e-6]
+    ranked = plan.exposure_ranked()  # (country, entering Mt/yr, share), most first
+    entering = [row for row in ranked if row[1] > 1e-6]
     watch = plan.watch  # the dataset's watched country or passage (dataset.yaml)
     if watch and plan.watch_routes and plan.watch_mtpa <= 1e-6:
         verb = "passes" if len(watch) > 2 else "crosses"
@@ -208,11 +208,10 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     # Transit, not destination: countries where a market receives the crude are left out,
     # except the watched country, whose exposure is the dataset's question.
     dest = set(plan.market_countries) - {watch}
-    exposure = exposure[[str(c) not in dest for c in exposure.index]]
+    entering = [row for row in entering if row[0] not in dest]
     parts = [
-        f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "
-        f"enters {country_name(str(code))}"
-        for code, row in exposure.head(2).iterrows()
+        f"{share:.0%} ({_mt(mtpa)} Mt/yr) enters {country_name(code)}"
+        for code, mtpa, share in entering[:2]
     ]
     if parts:
         out.append("Of the crude exported, " + " and ".join(parts) + ".")

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import time
 from dataclasses import dataclass
@@ -113,9 +114,18 @@ def status_map() -> dict[Any, SolveStatus]:
     return {member: _STATUS_NAMES[name] for name, member in members.items()}
 
 
+_BY_MEMBER: dict[Any, SolveStatus] = {}  # map_status by member (``.name`` costs ~1 us)
+
+
 def map_status(status: Any) -> SolveStatus:
     """crudeflow's status for one ``HighsModelStatus`` (UNKNOWN for anything unmapped)."""
-    return _STATUS_NAMES.get(getattr(status, "name", ""), SolveStatus.UNKNOWN)
+    try:
+        return _BY_MEMBER[status]
+    except (KeyError, TypeError):
+        mapped = _STATUS_NAMES.get(getattr(status, "name", ""), SolveStatus.UNKNOWN)
+        with contextlib.suppress(TypeError):  # an unhashable status object: not cached
+            _BY_MEMBER[status] = mapped
+        return mapped
 
 
 @dataclass(frozen=True)
@@ -276,7 +286,10 @@ class HighsSession:
             status = SolveStatus.SOLVER_ERROR
         if not status.ok:
             return status, np.full(self.n_col, np.nan)
-        return status, np.asarray(self._h.getSolution().col_value, dtype=np.float64)
+        # fromiter: the same floats as asarray of the list, in about two thirds of the time
+        return status, np.fromiter(
+            self._h.getSolution().col_value, dtype=np.float64, count=self.n_col
+        )
 
     def bound_ranging(self) -> FloatArray | None:
         """For each column, how high its upper bound can rise before the optimal basis
