@@ -205,6 +205,13 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     if watch and plan.watch_routes and plan.watch_mtpa <= 1e-6:
         verb = "passes" if len(watch) > 2 else "crosses"
         out.append(f"No exported tonne {verb} {plan.watch_name or watch}.")
+    elif len(watch) > 2 and plan.watch_mtpa > 1e-6 and plan.exported_mtpa > 1e-6:
+        # a watched passage is no transit country: its share is said in its own words
+        share = plan.watch_mtpa / plan.exported_mtpa
+        out.append(
+            f"{share:.0%} of the crude exported ({_mt(plan.watch_mtpa)} Mt/yr) passes "
+            f"{plan.watch_name or watch}."
+        )
     # Transit, not destination: countries where a market receives the crude are left out,
     # except the watched country, whose exposure is the dataset's question.
     dest = set(plan.market_countries) - {watch}

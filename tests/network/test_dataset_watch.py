@@ -81,3 +81,14 @@ def test_explanation_names_the_watch_not_a_fixed_country() -> None:
     assert "No exported tonne crosses Russia." in " ".join(
         explain(plan(kz, requirements=["avoid RU"]))
     )
+
+
+def test_plain_words_name_the_watched_passage_and_its_share() -> None:
+    from crudeflow import load_dataset, plan
+    from crudeflow.explanation import explain
+
+    p = plan(load_dataset("iraq"))
+    words = " ".join(explain(p, max_sentences=10))
+    share = p.watch_mtpa / p.exported_mtpa
+    assert f"{share:.0%} of the crude exported" in words
+    assert "passes the Strait of Hormuz" in words
