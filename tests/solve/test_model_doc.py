@@ -297,3 +297,26 @@ def test_doc_model_reproduces_minimum_commitments(minimum: float) -> None:
     months = [(2025, 10), (2025, 11), (2025, 12)]
     periods = Periods.monthly(2025, start_month=10, months=3)
     assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "requirements", "doc_kwargs"),
+    [
+        ("kazakhstan", (), {}),
+        ("kazakhstan", ("share BOSPORUS <= 30%",), {"share_passage": ("BOSPORUS", 0.3)}),
+        ("iraq", (), {}),
+        ("iraq", ("avoid HORMUZ",), {"avoid_passages": ("HORMUZ",)}),
+    ],
+)
+def test_doc_model_reproduces_both_builtin_datasets(
+    dataset: str, requirements: tuple[str, ...], doc_kwargs: dict[str, object]
+) -> None:
+    """The whole of each shipped dataset (storage, lags, node limits, values by year,
+    commitments, passages), not only the toys: the doc's LP gives our monthly 2025 optimum."""
+    from crudeflow import load_dataset
+
+    net = load_dataset(dataset)
+    months = [(2025, m) for m in range(1, 13)]
+    got = ours(net, Periods.monthly(2025), None, requirements)
+    want = doc_lp(net, months, None, **doc_kwargs)  # type: ignore[arg-type]
+    assert got == pytest.approx(want, rel=1e-9)
