@@ -509,7 +509,6 @@ _COLUMNS["projects.csv"] = (
     (
         "id",
         "name",
-        "route",
         "adds_mtpa",
         "modules_max",
         "capex_musd",
@@ -519,6 +518,8 @@ _COLUMNS["projects.csv"] = (
         "source",
     ),
     (
+        "route",
+        "node",
         "adds_source",
         "capex_source",
         "opex_source",
