@@ -23,7 +23,13 @@ A request counts as an error unless it answers 200 with a plan. Latency is measu
 request on the client (``time.perf_counter``), from just before sending to the end of
 reading the body.
 
-The result (requests/s, p50/p90/p99/max latency, errors) is printed and appended as a dated
+CPU time is measured too, since latency on a shared machine depends on what else runs:
+the server's processes (``/proc/PID/stat``, the serving process and its workers) and the
+client's (``getrusage``), each per successful request; and, per worker process, the
+keep-alive connections it holds (sockets matched in ``/proc/net/tcp``) and its share of the
+server's CPU, which shows how evenly the kernel spread the connections.
+
+The result (requests/s, p50/p90/p99/max latency, errors, CPU) is printed and appended as a dated
 section with machine information to ``--out`` (default ``bench/RESULTS.md``; never rewritten).
 """
 
@@ -36,12 +42,14 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import shlex
 import socket
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -71,6 +79,75 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux /proc; just ``root`` elsewhere)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def connections(pid: int, port: int) -> int:
+    """Established TCP connections on local ``port`` held by process ``pid``."""
+    try:
+        inodes = {
+            os.readlink(fd)[8:-1]
+            for fd in Path(f"/proc/{pid}/fd").iterdir()
+            if os.readlink(fd).startswith("socket:[")
+        }
+    except OSError:
+        return 0
+    n = 0
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[3] == "01" and int(f[1].rsplit(":", 1)[1], 16) == port and f[9] in inodes:
+                n += 1
+    return n
+
+
+@dataclass
+class CpuSnapshot:
+    """CPU seconds of each server process and of this client, at one moment."""
+
+    server: dict[int, float]
+    client: float
+    conns: dict[int, int] = field(default_factory=dict)
+
+
+def snapshot(root: int, port: int, *, count_connections: bool = False) -> CpuSnapshot:
+    pids = process_tree(root)
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return CpuSnapshot(
+        {pid: cpu_seconds(pid) for pid in pids},
+        ru.ru_utime + ru.ru_stime,
+        {pid: connections(pid, port) for pid in pids} if count_connections else {},
+    )
 
 
 def bodies(route: str | None) -> list[tuple[str, dict[str, Any]]]:
@@ -186,8 +263,15 @@ async def client_loop(
 
 
 async def run_load(
-    url: str, clients: int, duration: float, mix_name: str = "readme", client_kind: str = "raw"
-) -> tuple[Tally, float]:
+    url: str,
+    clients: int,
+    duration: float,
+    mix_name: str = "readme",
+    client_kind: str = "raw",
+    probe_cpu: Callable[[bool], CpuSnapshot] | None = None,
+) -> tuple[Tally, float, list[CpuSnapshot]]:
+    """Run the clients; ``probe_cpu`` (if given) is read at the start, once every client
+    is connected (with connection counts), and at the end."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as probe:
         net = (await probe.get("/api/network")).json()
         routes = [
@@ -202,8 +286,17 @@ async def run_load(
         Distinct(routes) if mix_name == "distinct" else readme
     )
     tally = Tally()
+    snaps: list[CpuSnapshot] = []
+    if probe_cpu is not None:
+        snaps.append(probe_cpu(False))
     t0 = time.perf_counter()
     deadline = t0 + duration
+
+    async def count_later() -> None:
+        await asyncio.sleep(min(2.0, duration / 2))
+        if probe_cpu is not None:
+            snaps.append(probe_cpu(True))
+
     if client_kind == "raw":
         parts = urlsplit(url)
         conns = [
@@ -211,19 +304,45 @@ async def run_load(
         ]
         try:
             await asyncio.gather(
-                *(client_loop(conns[i], i, deadline, mix, tally) for i in range(clients))
+                count_later(),
+                *(client_loop(conns[i], i, deadline, mix, tally) for i in range(clients)),
             )
         finally:
+            if probe_cpu is not None:
+                snaps.append(probe_cpu(False))
             for conn in conns:
                 await conn.close()
     else:
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
             await asyncio.gather(
-                *(client_loop(client, i, deadline, mix, tally) for i in range(clients))
+                count_later(),
+                *(client_loop(client, i, deadline, mix, tally) for i in range(clients)),
             )
+            if probe_cpu is not None:
+                snaps.append(probe_cpu(False))
     elapsed = time.perf_counter() - t0
-    return tally, elapsed
+    return tally, elapsed, snaps
+
+
+def cpu_summary(snaps: list[CpuSnapshot], n_ok: int) -> str:
+    """CPU per request (server, client) and the spread over worker processes, in words."""
+    if len(snaps) < 3 or n_ok == 0:
+        return "CPU: not measured"
+    start, mid, end = snaps[0], snaps[1], snaps[-1]
+    used = {pid: end.server.get(pid, 0.0) - start.server.get(pid, 0.0) for pid in end.server}
+    server = sum(used.values())
+    client = end.client - start.client
+    workers = [pid for pid, n in mid.conns.items() if n > 0]
+    spread = ", ".join(
+        f"{mid.conns[pid]} connections {used.get(pid, 0.0) / server:.0%} of the CPU"
+        for pid in sorted(workers, key=lambda p: -mid.conns[p])
+    )
+    return (
+        f"CPU per request: server {1000 * server / n_ok:.2f} ms, client "
+        f"{1000 * client / n_ok:.2f} ms (server {server:.1f} s in all); "
+        f"per worker: {spread or 'not measured'}"
+    )
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
@@ -336,8 +455,15 @@ def main() -> int:
             f"{args.clients} clients for {args.duration:g} s ...",
             flush=True,
         )
-        tally, elapsed = asyncio.run(
-            run_load(url, args.clients, args.duration, args.mix, args.client)
+        tally, elapsed, snaps = asyncio.run(
+            run_load(
+                url,
+                args.clients,
+                args.duration,
+                args.mix,
+                args.client,
+                lambda count: snapshot(proc.pid, port, count_connections=count),
+            )
         )
         load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     finally:
@@ -362,6 +488,8 @@ def main() -> int:
         f"max {worst:.1f}  mean {mean:.1f}"
     )
     print(f"errors        {n_err}" + (f"  {tally.errors}" if n_err else ""))
+    cpu_line = cpu_summary(snaps, n_ok)
+    print(cpu_line)
     if "Traceback" in stderr:
         print("server stderr:\n" + stderr[-4000:], file=sys.stderr)
 
@@ -383,6 +511,7 @@ def main() -> int:
 (1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
 - load: {args.clients} concurrent {args.client} clients (one keep-alive connection each), {elapsed:.1f} s after a warm-up; \
 mix: {mix}
+- {cpu_line}
 
 | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors |
 |---:|---:|---:|---:|---:|---:|---:|

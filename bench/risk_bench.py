@@ -5,8 +5,9 @@ Usage::
     python bench/risk_bench.py --draws 5000 --repeat 3 --out bench/RESULTS.md
 
 End to end (one process): ``run_risk`` on the default dataset, monthly, its base year,
-no foresight, no attribution (sampling, stage factors, re-solves, per-draw tables and the
-summary; no store). Bare: the same model and the same solves (the bounds of each solve of the
+no foresight, no attribution (sampling, stage factors, re-solves, per-draw tables, the
+summary and, unless ``--no-store``, each batch committed to a fresh DuckDB runs store in a
+temporary folder, as ``crudeflow risk`` does). Bare: the same model and the same solves (the bounds of each solve of the
 end-to-end run, recorded once beforehand, outside the timing; a draw's first solve from the
 reference basis, as in the engine), a loop that only sets bounds and calls HiGHS's ``run()``: the floor of
 what any engine could do with this LP in Python. Both in one process, interleaved,
@@ -23,6 +24,7 @@ import platform
 import resource
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,6 +44,9 @@ def main() -> None:
     ap.add_argument(
         "--dask", action="store_true", help="also time a local Dask cluster of --workers"
     )
+    ap.add_argument(
+        "--no-store", action="store_true", help="end to end without the runs store (in memory)"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
@@ -50,6 +55,7 @@ def main() -> None:
     from crudeflow.montecarlo import engine
     from crudeflow.montecarlo.engine import RunSpec, scenario_model
     from crudeflow.montecarlo.run import run_risk
+    from crudeflow.store import RunsStore
 
     load0 = os.getloadavg()[0]
     spec = RunSpec(seed=args.seed, draws=args.draws, batch_size=args.batch_size).resolved()
@@ -80,6 +86,7 @@ def main() -> None:
     idx = np.arange(model.session.n_col, dtype=np.int32)
 
     def bare() -> float:
+        c = time.process_time()
         t = time.perf_counter()
         for reset, lo, hi in calls:
             h.changeColsBounds(idx.size, idx, lo, hi)
@@ -88,19 +95,32 @@ def main() -> None:
                 h.setBasis(model.ref_basis)
             h.run()
         dt_ = time.perf_counter() - t
+        c_bare.append(time.process_time() - c)
         # HiGHS now holds the last bounds: tell the engine's bounds cache
         model.cur_lo, model.cur_hi = calls[-1][1].copy(), calls[-1][2].copy()
         return dt_
 
+    tmp = tempfile.TemporaryDirectory()
+    store = None if args.no_store else RunsStore(Path(tmp.name) / "bench-runs.duckdb")
+
     def e2e() -> float:
         engine._MODELS.clear()
         engine._MODELS[(spec.dataset, "", spec.year, threading.get_ident())] = model
+        c = time.process_time()
         t = time.perf_counter()
-        run_risk(spec)
-        return time.perf_counter() - t
+        if store is None:
+            run_risk(spec)
+        else:
+            rid = store.create_run(spec.to_dict())
+            run_risk(spec, on_batch=lambda b: store.append_batch(rid, b), keep_events=False)
+        dt_ = time.perf_counter() - t
+        c_e2e.append(time.process_time() - c)
+        return dt_
 
     t_e2e: list[float] = []
     t_bare: list[float] = []
+    c_e2e: list[float] = []  # process CPU time: less sensitive to other jobs than wall time
+    c_bare: list[float] = []
     for _ in range(args.repeat):
         t_e2e.append(e2e())
         t_bare.append(bare())
@@ -132,7 +152,11 @@ def main() -> None:
                 run_risk(w_spec, scheduler=cluster.scheduler_address)
                 t_d.append(time.perf_counter() - t)
     load1 = os.getloadavg()[0]
+    if store is not None:
+        store.close()
+    tmp.cleanup()
     me, mb = statistics.median(t_e2e), statistics.median(t_bare)
+    ce, cb = statistics.median(c_e2e), statistics.median(c_bare)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
         rev = subprocess.run(
@@ -146,18 +170,26 @@ def main() -> None:
         "",
         f"- command: `python bench/risk_bench.py --draws {args.draws} --batch-size "
         f"{args.batch_size} --repeat {args.repeat} --seed {args.seed}"
-        + (f" --workers {args.workers}`" if args.workers > 1 else "`"),
+        + (f" --workers {args.workers}" if args.workers > 1 else "")
+        + (" --dask" if args.dask and args.workers > 1 else "")
+        + (" --no-store" if args.no_store else "")
+        + "`",
         f"- machine: {platform.platform()}; {os.cpu_count()} logical CPUs; load average (1 min) "
         f"at start / end {load0:.2f} / {load1:.2f} (other engineers' jobs share the CPUs); "
         f"python {platform.python_version()}, numpy {np.__version__}; crudeflow at git {rev}",
         f"- model: default dataset, monthly {spec.year}, LP {model.lp.A.shape[0]} rows x "
         f"{model.lp.A.shape[1]} columns; no foresight; {n_solves / args.draws:.2f} re-solves "
         f"per draw ({n_solves:,} in all)",
-        f"- end to end, one process: runs {', '.join(f'{t:.2f}' for t in t_e2e)} s; median "
+        f"- end to end, one process ({'no store' if args.no_store else 'each batch committed to a DuckDB runs store'}): runs {', '.join(f'{t:.2f}' for t in t_e2e)} s; median "
         f"{me:.2f} s = **{args.draws / me:,.0f} draws/s per core**",
         f"- bare loop (same solves, bounds + run() only): runs "
         f"{', '.join(f'{t:.2f}' for t in t_bare)} s; median {mb:.2f} s = "
         f"{args.draws / mb:,.0f} draws/s; end to end = **{mb / me:.0%} of bare**",
+        f"- CPU time of the process (less sensitive to the other jobs than wall time): end to "
+        f"end {', '.join(f'{t:.2f}' for t in c_e2e)} s, median {ce:.2f} s = "
+        f"**{args.draws / ce:,.0f} draws per CPU-second**; bare "
+        f"{', '.join(f'{t:.2f}' for t in c_bare)} s, median {cb:.2f} s = "
+        f"{args.draws / cb:,.0f} draws per CPU-second; end to end = **{cb / ce:.0%} of bare**",
     ]
     if t_w:
         mw, m1 = statistics.median(t_w), statistics.median(t_1)

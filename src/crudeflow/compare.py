@@ -26,17 +26,7 @@ import pandas as pd
 from crudeflow.network.model import Network
 from crudeflow.solve.plan import Plan, horizon_label
 
-__all__ = ["PREFERRED_GROUPS", "common_periods", "compare_plans"]
-
-PREFERRED_GROUPS: tuple[str, ...] = (
-    "cpc",
-    "atyrau_samara",
-    "makhachkala",
-    "china",
-    "trans_caspian",
-    "btc",
-)
-"""Route groups shown by default when the dataset defines them."""
+__all__ = ["common_periods", "compare_plans"]
 
 _VALUES = ("exported_mt", "shut_in_mt", "netback_musd")
 
@@ -85,8 +75,8 @@ def compare_plans(
     if not named:
         raise ValueError("nothing to compare")
     if groups is None:
-        present = [g for g in PREFERRED_GROUPS if g in network.meta.groups]
-        groups = present or list(network.meta.groups)
+        # the dataset's choice (dataset.yaml compare_groups), else every group
+        groups = list(network.meta.compare_groups) or list(network.meta.groups)
     group_cols = [f"{g}_mt" for g in groups]
     value_cols = [*_VALUES, *group_cols]
     shared = common_periods([p for _, p in named])

@@ -43,6 +43,26 @@ COUNTRY_NAMES: dict[str, str] = {
     "FR": "France",
     "ES": "Spain",
     "IN": "India",
+    "IQ": "Iraq",
+    "JO": "Jordan",
+    "SY": "Syria",
+    "SA": "Saudi Arabia",
+    "KW": "Kuwait",
+    "AE": "the United Arab Emirates",
+    "OM": "Oman",
+    "QA": "Qatar",
+    "BH": "Bahrain",
+    "YE": "Yemen",
+    "DJ": "Djibouti",
+    "ER": "Eritrea",
+    "EG": "Egypt",
+    "IL": "Israel",
+    "LB": "Lebanon",
+    "CY": "Cyprus",
+    "KR": "South Korea",
+    "JP": "Japan",
+    "SG": "Singapore",
+    "GB": "the United Kingdom",
     "US": "the United States",
 }
 
@@ -179,18 +199,19 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"That is {_mt(abs(delta))} Mt/yr {'more' if delta > 0 else 'less'} than the "
                 f"reference plan."
             )
-    exposure = plan.exposure.sort_values("entering_mtpa", ascending=False)
-    exposure = exposure[exposure["entering_mtpa"] > 1e-6]
-    if "RU" in plan.exposure.index and "RU" not in exposure.index:
-        out.append("No exported tonne crosses Russia.")
+    ranked = plan.exposure_ranked()  # (country, entering Mt/yr, share), most first
+    entering = [row for row in ranked if row[1] > 1e-6]
+    watch = plan.watch  # the dataset's watched country or passage (dataset.yaml)
+    if watch and plan.watch_routes and plan.watch_mtpa <= 1e-6:
+        verb = "passes" if len(watch) > 2 else "crosses"
+        out.append(f"No exported tonne {verb} {plan.watch_name or watch}.")
     # Transit, not destination: countries where a market receives the crude are left out,
-    # except Russia, whose exposure is the question this tool exists to answer.
-    dest = set(plan.market_countries) - {"RU"}
-    exposure = exposure[[str(c) not in dest for c in exposure.index]]
+    # except the watched country, whose exposure is the dataset's question.
+    dest = set(plan.market_countries) - {watch}
+    entering = [row for row in entering if row[0] not in dest]
     parts = [
-        f"{float(row['share_of_exports']):.0%} ({_mt(float(row['entering_mtpa']))} Mt/yr) "
-        f"enters {country_name(str(code))}"
-        for code, row in exposure.head(2).iterrows()
+        f"{share:.0%} ({_mt(mtpa)} Mt/yr) enters {country_name(code)}"
+        for code, mtpa, share in entering[:2]
     ]
     if parts:
         out.append("Of the crude exported, " + " and ".join(parts) + ".")

@@ -412,7 +412,7 @@ def sensitivity(
         Also move the cells that cite a source (by default only ``estimate:`` cells move).
     groups : iterable of str, optional
         Route groups (``dataset.yaml``) whose flow is an output; default: ``via_russia`` and
-        ``trans_caspian`` where the dataset has them.
+        ``trans_caspian`` where the dataset has them, else the groups of the dataset's ``run``.
     by : str
         What ranks the inputs: ``all`` (the largest relative swing over the outputs: for each
         output ``max(|low - base|, |high - base|) / max(|base|, 1)``), or one output's name
@@ -428,6 +428,8 @@ def sensitivity(
     y = year if year is not None else network.meta.base_year
     if groups is None:
         gs = tuple(g for g in DEFAULT_GROUPS if g in network.meta.groups)
+        # another producer's dataset names its own groups of interest (dataset.yaml `run`)
+        gs = gs or tuple(g for g in network.meta.run_groups if g in network.meta.groups)
     else:
         gs = tuple(dict.fromkeys(groups))
         for g in gs:

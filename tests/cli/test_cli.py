@@ -156,7 +156,7 @@ def test_bypass_json(kz) -> None:
 def test_run_prints_side_by_side_with_explanations() -> None:
     code, out = run("run")
     assert code == 0
-    assert "Base plan" in out and "Avoid RU" in out
+    assert "Base plan" in out and "Avoid Russia" in out
     assert out.count("In plain words") == 2
 
 

@@ -258,3 +258,36 @@ def test_scenario_ban_of_an_unknown_passage_is_an_error(kz: Network) -> None:
     sc = parse_scenario("name: t\nhorizon: {year: 2025}\nchanges:\n  - ban: HORMUS\n")
     with pytest.raises(ScenarioError, match="not an ISO country code or a passage id"):
         apply_scenario(sc, kz)
+
+
+def test_avoid_of_a_passage_no_route_lists_is_reported_not_dropped(kz: Network) -> None:
+    p = plan(kz, requirements=["avoid HORMUZ"])
+    assert p.requirements == ("avoid HORMUZ",)
+    (status,) = p.requirement_status
+    assert status.kind == "avoid" and not status.binding and status.marginal_cost_usd_per_t == 0
+    assert p.exported_mtpa == pytest.approx(plan(kz).exported_mtpa)
+
+
+def test_plan_headline_says_an_avoid_closes_nothing(kz: Network) -> None:
+    from crudeflow.cli.plan import headline_lines
+
+    p = plan(kz, requirements=["avoid HORMUZ"])
+    assert "  Requirement avoid HORMUZ: no route crosses or passes it" in headline_lines(p, kz)
+
+
+def test_exports_carry_each_route_passages(kz: Network, tmp_path: Path) -> None:
+    import csv
+
+    from crudeflow.network.export import export_csv, geojson_collection
+
+    export_csv(kz, tmp_path)
+    with (tmp_path / "routes.csv").open(encoding="utf-8") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    assert rows["CPC_TERMINAL_MED"]["passages"] == "BOSPORUS"
+    assert rows["BTC"]["passages"] == ""
+    props = {
+        f["properties"]["id"]: f["properties"]
+        for f in geojson_collection(kz)["features"]
+        if f["properties"]["layer"] == "route"
+    }
+    assert props["SHESKHARIS_FOB"]["passages"] == ["BOSPORUS"]

@@ -159,3 +159,27 @@ def test_explain_says_more_than_allowed_for_a_requirement_short_from_above(kz: N
     text = " ".join(explain_plan(p))
     assert "'route ATYRAU_SAMARA <= 5 Mt/yr' cannot be met: the plan carries at least" in text
     assert "the network carries at most" in text  # the '>=' one, short from below
+
+
+@pytest.mark.parametrize(
+    ("reqs", "monthly"),
+    [
+        (["avoid RU"], False),
+        (["avoid GE"], False),
+        (["avoid RU,GE"], True),
+        (["avoid RU"], True),
+        (["avoid AZ", "route BTC <= 1 Mt/yr"], False),
+    ],
+)
+def test_avoid_margin_skips_only_routes_whose_re_solve_could_not_gain(
+    kz: Network, reqs: list[str], monthly: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a closed route with a clearly positive reduced cost at an optimal basis is not
+    # re-solved (speed, issue 8 item 20): every figure is what re-solving each route gives
+    import crudeflow.solve.plan as plan_module
+
+    fast = plan(kz, requirements=reqs, monthly=monthly).to_dict()
+    monkeypatch.setattr(plan_module, "_SURE_LOSS", np.inf)  # re-solve every closed route
+    every = plan(kz, requirements=reqs, monthly=monthly).to_dict()
+    fast.pop("timings_s"), every.pop("timings_s")
+    assert fast == every

@@ -72,7 +72,7 @@ async def test_network_is_geojson(client: httpx.AsyncClient) -> None:
     props = trunk["properties"]
     assert props["capacity_mtpa"] == 40
     assert props["countries"] == ["KZ", "RU"]
-    assert props["corridor"] == "via_russia"
+    assert props["corridor"] == "bypass"  # the mini dataset names no watch: cross-border
     assert props["status"] == "operating"
     rail = next(f for f in routes if f["properties"]["id"] == "B_EU_RAIL")["properties"]
     assert rail["status"] == "planned"

@@ -97,6 +97,25 @@ def invest_cmd(
     ] = None,
     dataset: DatasetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the portfolio as JSON.")] = False,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws",
+            min=1,
+            help="Also choose the risk-aware portfolio on K sampled outage years (two-stage "
+            "model) and compare it on K fresh ones.",
+            show_default=False,
+        ),
+    ] = None,
+    risk: Annotated[
+        str,
+        typer.Option(
+            "--risk",
+            help="With --draws: cvar:ALPHA:WEIGHT puts WEIGHT on the worst "
+            "(1 - ALPHA) of years (e.g. cvar:0.95:0.3); none is risk-neutral.",
+        ),
+    ] = "none",
+    seed: Annotated[int, typer.Option("--seed", min=0, help="With --draws: the draws' seed.")] = 0,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -116,12 +135,16 @@ def invest_cmd(
     with the routes that bind, never as an error.
     """
     from crudeflow.invest.deterministic import plan_portfolio
+    from crudeflow.invest.stochastic import parse_risk
     from crudeflow.scenario import resolve_scenario
 
     try:
         rate = parse_rate(discount)
+        risk_pref = parse_risk(risk)
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
+    if draws is None and (risk_pref is not None or seed):
+        fail("--risk and --seed need --draws K", EXIT_USAGE)
     if report is not None:
         from crudeflow._io import check_output_file
 
@@ -146,6 +169,22 @@ def invest_cmd(
         time_limit=time_limit,
         progress=progress,
     )
+    risk_aware = None
+    if draws is not None:
+        from crudeflow.cli.invest_risk import run_risk_aware
+
+        risk_aware = run_risk_aware(
+            net,
+            portfolio,
+            scenario=sc,
+            requirements=list(require or []),
+            year=year,
+            discount_rate=rate,
+            in_service_by=in_service_by,
+            draws=draws,
+            seed=seed,
+            risk=risk_pref,
+        )
     if report is not None:
         from crudeflow.report import build_report
         from crudeflow.report.portfolio import portfolio_cases, portfolio_section
@@ -172,9 +211,16 @@ def invest_cmd(
         )
         console_err.print(f"report: {path}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
-        sys.stdout.write(json_text(portfolio.to_dict()))
+        data = portfolio.to_dict()
+        if risk_aware is not None:
+            data["risk_aware"] = risk_aware.to_dict()
+        sys.stdout.write(json_text(data))
         return
     show(portfolio)
+    if risk_aware is not None:
+        from crudeflow.cli.invest_risk import show_risk_aware
+
+        show_risk_aware(risk_aware)
 
 
 def show(p: Portfolio) -> None:

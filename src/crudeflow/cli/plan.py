@@ -83,15 +83,27 @@ def _holds_text(extra: float | None) -> str:
     return " for any amount" if extra == float("inf") else f" for at least {_fmt(extra)} more Mt/yr"
 
 
+def dataset_label(net: Network) -> str:
+    """How a headline names the dataset: 'default dataset', 'built-in dataset NAME' or its
+    folder.
+
+    >>> from crudeflow.network.load import load_dataset
+    >>> dataset_label(load_dataset()), dataset_label(load_dataset("kazakhstan"))
+    ('default dataset', 'default dataset')
+    """
+    from crudeflow.network.load import DEFAULT_DATASET, builtin_datasets
+
+    if net.path and dataset_arg(Path(net.path)) in builtin_datasets():
+        name = Path(net.path).name
+        return "default dataset" if name == DEFAULT_DATASET else f"built-in dataset {name}"
+    return net.path
+
+
 def headline_lines(p: Plan, net: Network) -> list[str]:
     """The headline block shown above a plan's tables."""
     from crudeflow.units import mtpa_to_kbd
 
-    label = (
-        "default dataset"
-        if net.meta.name == "kazakhstan" and "kazakhstan" in net.path
-        else net.path
-    )
+    label = dataset_label(net)
     reqs = ", ".join(p.requirements) if p.requirements else "no requirements"
     lines = [
         f"[bold]{p.title or p.dataset}, {p.horizon_label}[/] ({label}) — {reqs}",
@@ -100,6 +112,9 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     lines.extend(netback_lines(p))
     for r in p.requirement_status:
         if r.kind == "avoid":
+            if not (p.routes["closed_by"] == r.text).any():
+                lines.append(f"  Requirement {r.text}: no route crosses or passes it")
+                continue
             lines.append(
                 f"  Requirement {r.text}: applied (routes crossing it closed); {r.margin_text}"
             )
@@ -361,26 +376,21 @@ def run_cmd(
     ] = None,
     force: ForceOpt = False,
 ) -> None:
-    """The main job: base plan vs 'avoid RU + via AKTAU,KURYK >= 20 Mt/yr', side by side."""
+    """The main job: the base plan against the dataset's own case (dataset.yaml 'run': for the
+    default data, avoid RU and ship via AKTAU,KURYK >= 20 Mt/yr), side by side."""
     from crudeflow._io import check_output_file
     from crudeflow.explanation import explain
     from crudeflow.solve.plan import plan
+    from crudeflow.watch import run_case
 
     if report is not None:
         check_output_file(report, force=force)  # before the solves: a bad path fails at once
     net = load(dataset)
     y = year if year is not None else net.meta.base_year
-    ports = [n for n in ("AKTAU", "KURYK") if net.has_node(n)]
     cases: list[tuple[str, list[str]]] = [("Base plan", [])]
-    if ports:
-        cases.append(
-            (
-                "Avoid RU, via Caspian ports ≥ 20 Mt/yr",
-                ["avoid RU", f"via {','.join(ports)} >= 20 Mt/yr"],
-            )
-        )
-    else:
-        cases.append(("Avoid RU", ["avoid RU"]))
+    case = run_case(net)
+    if case is not None:
+        cases.append((case[0], list(case[1])))
     plans = [(label, plan(net, year=y, requirements=reqs)) for label, reqs in cases]
     console.print(
         f"[bold]{net.meta.title}, {y}[/] — command: crudeflow run"
@@ -396,12 +406,13 @@ def run_cmd(
         ("Shut in, Mt/yr", [_fmt(p.shut_in_mtpa) for _, p in plans]),
         ("Netback, USD bn/yr", [_fmt(p.netback_musd_per_yr / 1000, 2) for _, p in plans]),
         ("Netback, USD/t", [_fmt(p.netback_usd_per_t) for _, p in plans]),
-        (
-            "Entering Russia, Mt/yr",
-            [_fmt(float(p.exposure["entering_mtpa"].get("RU", 0.0))) for _, p in plans],
-        ),
     ]
-    for group in ("cpc", "trans_caspian", "china", "btc"):
+    if net.meta.watch:
+        verb = "Through" if len(net.meta.watch) > 2 else "Entering"
+        rows.append(
+            (f"{verb} {plans[0][1].watch_name}, Mt/yr", [_fmt(p.watch_mtpa) for _, p in plans])
+        )
+    for group in net.meta.run_groups:
         if group in net.meta.groups:
             ids = list(net.group(group))
             rows.append(

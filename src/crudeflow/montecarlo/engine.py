@@ -78,6 +78,7 @@ EVENT_COLUMNS = results.EVENT_COLUMNS
 _BIND_REL = 1e-6  # a route binds in a month when its flow is within this share of capacity
 _BIND_MIN_MT = 1e-9
 _FEAS_MT = 1e-9  # a plan still fits reduced capacities within this many Mt
+_BINDING_CACHE = 4096  # binding-month texts kept per model (memory stays flat in the draws)
 
 
 def _version() -> str:
@@ -290,6 +291,8 @@ class ScenarioModel:
         H = len(lp.storage_nodes)
         hs = lp.block("h")
         self.g_last = np.arange(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
+        self.short_slice = slice(n0, n0 + N)  # self.short and self.g_last as slices
+        self.g_last_slice = slice(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
         self.g_open = lp.col_upper[hs.start + T * H : hs.start + T * H + H].copy()
         self.supply_total = float(lp.supply_mt.sum())
         self.price = lp.price_usd_per_t.ravel()
@@ -304,6 +307,7 @@ class ScenarioModel:
                 G[pos[rid], j] = 1.0
         self.G = G
         self.month_bits = (1 << np.arange(T, dtype=np.int64)).astype(np.int64)
+        self._binding_text: dict[bytes, str] = {}  # binding-month JSON by month-bit masks
         # reference: the deterministic derates only (known in advance), no events
         derates = OutageModel(tuple(h for h in outages.hazards if h.kind == "derate"))
         self.ref_factors = sample_capacity_factors(
@@ -326,11 +330,15 @@ class ScenarioModel:
 
     # -- per draw ---------------------------------------------------------------------------
     def _set_bounds(self, lo: FloatArray, hi: FloatArray) -> None:
-        """Send HiGHS only the column bounds that differ from those it holds."""
+        """Send HiGHS only the column bounds that differ from those it holds.
+
+        ``lo`` and ``hi`` are kept as the bounds HiGHS holds (not copied): a caller never
+        changes an array after passing it here.
+        """
         diff = np.flatnonzero((lo != self.cur_lo) | (hi != self.cur_hi))
         if diff.size:
             self.session.change_col_bounds(diff, lo[diff], hi[diff])
-            self.cur_lo, self.cur_hi = lo.copy(), hi.copy()
+            self.cur_lo, self.cur_hi = lo, hi
 
     def _measures(
         self, x: FloatArray, factors: FloatArray
@@ -340,16 +348,25 @@ class ScenarioModel:
         flows = x[self.x_slice]
         taken = x[self.s_slice]
         exported = float(taken.sum())
-        owed = float(x[self.short].sum() + x[self.g_last].sum())  # 0 unless a fallback ran
+        # 0 unless a fallback ran (slices: the same elements, summed as the index arrays were)
+        owed = float(x[self.short_slice].sum() + x[self.g_last_slice].sum())
         netback = float(x[self.d_slice] @ self.price - flows @ self.tariff) - self.p_max * owed
         f = flows.reshape(self.T, self.R)
         cap = self.x_ub * factors.T
         bind = (cap > _BIND_MIN_MT) & (f >= cap * (1.0 - _BIND_REL))
-        masks = (self.month_bits @ bind).tolist()  # per route: bit t set = binds in month t
-        binding = ",".join(
-            f'"{rid}":{_mask_text(m)}' for rid, m in zip(self.lp.route_ids, masks, strict=True) if m
-        )
-        binding = "{" + binding + "}" if binding else ""
+        key = np.packbits(bind, axis=0, bitorder="little").tobytes()
+        binding = self._binding_text.get(key)
+        if binding is None:  # most draws share a handful of patterns: each is written once
+            masks = self.month_bits @ bind  # per route: bit t set = binds in month t
+            text = ",".join(
+                f'"{rid}":{_mask_text(m)}'
+                for rid, m in zip(self.lp.route_ids, masks.tolist(), strict=True)
+                if m
+            )
+            binding = sys.intern("{" + text + "}" if text else "")
+            if len(self._binding_text) >= _BINDING_CACHE:
+                self._binding_text.clear()
+            self._binding_text[key] = binding
         monthly = taken.reshape(self.T, -1).sum(axis=1) if taken.size else np.zeros(self.T)
         return exported, netback, f.sum(axis=0) @ self.G, binding, monthly
 
@@ -364,8 +381,9 @@ class ScenarioModel:
         hi = self.base_hi.copy()
         hi[self.x_slice] = cap
         past = self.past[month]
-        lo[past] = x_done[past]
-        hi[past] = x_done[past]
+        fixed = x_done[past]
+        lo[past] = fixed
+        hi[past] = fixed
         s = self.session
         self._set_bounds(lo, hi)
         if not self._basis_set:
@@ -378,12 +396,14 @@ class ScenarioModel:
             return x
         # 1) January's balance may be met by crude owed to it (what December sends into
         # January is pinned by the fixed past; an event may leave December short of it)
+        hi = hi.copy()  # HiGHS holds the last one (see _set_bounds)
         hi[self.owed] = np.inf
         self._set_bounds(lo, hi)
         status, x = s.solve_primal()
         if not status.ok and self.g_last.size:
             # 2) and stocks may end the year below their opening level, the deficit priced
             # like the crude owed
+            hi = hi.copy()
             hi[self.g_last] = self.g_open
             self._set_bounds(lo, hi)
             s.change_costs(self.g_last, self.c[self.g_last] + self.p_max)
@@ -562,8 +582,12 @@ def _frame(
     }
     for j, g in enumerate(model.group_names):
         data[f"flow_mt__{g}"] = flows[:, j].astype(np.float64)
-    # interned: most draws share a handful of patterns (memory stays flat in the draws)
-    data["binding_months"] = np.array([sys.intern(b) for b in binding], dtype=object)
+    # Object dtype of shared strings: most draws share a handful of patterns, so a draw costs
+    # a pointer. pandas 3 would infer its string dtype, which copies every draw's text (about
+    # 260 bytes a draw on the default dataset: 1,000,000 draws would not fit in 1 GiB).
+    data["binding_months"] = pd.Series(
+        np.array([sys.intern(b) for b in binding], dtype=object), dtype=object, copy=False
+    )
     return pd.DataFrame(data)
 
 

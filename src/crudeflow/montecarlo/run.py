@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from crudeflow.errors import CrudeflowError
@@ -241,6 +242,7 @@ def run_risk(
     finally:
         executor.close()
     draws = pd.concat(draws_parts, ignore_index=True)
+    draws_parts.clear()  # the batches' frames are in ``draws`` now: free them
     events = (
         pd.concat(event_parts, ignore_index=True)
         if event_parts
@@ -252,7 +254,9 @@ def run_risk(
         else pd.DataFrame({c: [] for c in ATTRIBUTION_COLUMNS})
     )
     n_draws = spec.draws if stopped_at is None else spec.batch_draws(stopped_at).stop
-    draws = draws[draws["draw"] < n_draws]
+    keep = (draws["draw"] < n_draws).to_numpy()
+    if not keep.all():  # (a copy of every draw only when some are dropped)
+        draws = draws[keep]
     draws = _ordered(draws, spec)
     events = events[events["draw"] < n_draws] if len(events) else events
     attribution = attribution[attribution["draw"] < n_draws] if len(attribution) else attribution
@@ -281,4 +285,7 @@ def _ordered(draws: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
 
     rank = {scenario_label(s): i for i, s in enumerate(spec.scenarios)}
     key = draws["scenario"].map(rank).astype("int64") * (spec.draws + 1) + draws["draw"]
-    return draws.iloc[key.argsort(kind="stable").to_numpy()].reset_index(drop=True)
+    order = key.argsort(kind="stable").to_numpy()
+    if (order == np.arange(order.size)).all():  # in order already (one scenario): no copy
+        return draws.reset_index(drop=True)
+    return draws.iloc[order].reset_index(drop=True)

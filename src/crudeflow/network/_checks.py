@@ -110,7 +110,11 @@ _META_KEYS: tuple[str, ...] = (
     "default_grade",
     "grades",
     "groups",
+    "watch",
+    "run",
+    "compare_groups",
 )
+_RUN_KEYS: tuple[str, ...] = ("label", "require", "groups")
 _GRADE_KEYS: tuple[str, ...] = ("id", "name", "bbl_per_t", "source", "note")
 
 

@@ -146,8 +146,8 @@ _NODE_COLUMNS = (
 _ROUTE_COLUMNS = (
     "id", "name", "from", "to", "mode", "grade", "bbl_per_t",
     "capacity_mtpa", "capacity_kbd", "physical_capacity_mtpa", "physical_capacity_kbd",
-    "tariff_usd_per_t", "transit_days", "loss_pct", "countries", "status", "since_year",
-    "source", "capacity_source", "physical_capacity_source", "tariff_source", "transit_source",
+    "tariff_usd_per_t", "transit_days", "loss_pct", "countries", "passages", "status",
+    "since_year", "source", "capacity_source", "physical_capacity_source", "tariff_source", "transit_source",
     "loss_source", "note",
 )  # fmt: skip
 _SUPPLY_COLUMNS = ("node", "node_name", "year", "mt", "source", "note")
@@ -186,7 +186,8 @@ def export_csv(network: Network, out_dir: str | Path, *, force: bool = False) ->
     -----
     - ``routes.csv`` gives capacity in Mt/yr and in kb/d; kb/d goes through the route's grade
       (column ``grade``, the dataset default when the route names none, with its
-      ``bbl_per_t``). ``countries`` is ``;``-joined in crossing order. The ``*source`` columns
+      ``bbl_per_t``). ``countries`` is ``;``-joined in crossing order, ``passages`` (straits
+      and canals passed) likewise. The ``*source`` columns
       are copied from the dataset, so every figure stays traceable.
     - ``markets.csv`` has one row per market and Brent year:
       ``price_usd_per_t = (brent_usd_per_bbl + diff_usd_per_bbl) x bbl_per_t`` of the market's
@@ -246,6 +247,7 @@ def export_csv(network: Network, out_dir: str | Path, *, force: bool = False) ->
             "transit_days": r.transit_days,
             "loss_pct": r.loss_pct,
             "countries": ";".join(r.countries),
+            "passages": ";".join(r.passages),
             "status": r.status,
             "since_year": r.since_year,
             "source": r.source,
@@ -363,6 +365,7 @@ def geojson_collection(network: Network) -> dict[str, Any]:
                     "tariff_usd_per_t": r.tariff_usd_per_t,
                     "countries": list(r.countries),
                     "crosses": list(dict.fromkeys(c for c in r.countries if c != producer)),
+                    "passages": list(r.passages),
                     "status": r.status,
                     "since_year": r.since_year,
                 },
@@ -408,7 +411,7 @@ def export_geojson(network: Network, out_path_or_dir: str | Path, *, force: bool
       ``to``, ``mode``, ``grade``, ``capacity_mtpa``, ``capacity_kbd`` (through the route's
       grade), ``tariff_usd_per_t``, ``countries`` (every country crossed, in order),
       ``crosses`` (the same without the producer country: the countries the oil depends on),
-      ``status`` and ``since_year``.
+      ``passages`` (straits and canals passed, in order), ``status`` and ``since_year``.
 
     Examples
     --------

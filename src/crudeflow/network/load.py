@@ -22,18 +22,21 @@ from collections import deque
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from crudeflow.errors import CrudeflowError, DatasetError, Problem
 from crudeflow.ids import did_you_mean
 from crudeflow.network._checks import (
     _AS_OF_RE,
     _ID_RE,
+    _RUN_KEYS,
     _URL_RE,
     _Checker,
     _line_of,
     _read_meta,
+    _unknown_keys,
 )
+from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network._outages import read_outages
 from crudeflow.network._passages import (
     SHARED_FILE,
@@ -698,6 +701,11 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
             "a source that some cell cites (unused sources are not allowed)",
         )
 
+    watch, run_label, run_reqs, run_groups = _read_watch_and_run(
+        ck, meta_raw, [p.id for p in passages], groups
+    )
+    compare_groups = _group_list(ck, meta_raw, "compare_groups", groups)
+
     if ck.problems:
         return None, ck.problems
     meta = DatasetMeta(
@@ -708,6 +716,11 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         currency=str(meta_raw.get("currency", "USD")),
         default_grade=default_grade,
         groups=groups,
+        watch=watch,
+        run_label=run_label,
+        run_requirements=run_reqs,
+        run_groups=run_groups,
+        compare_groups=compare_groups,
     )
     net = Network(
         meta=meta,
@@ -726,6 +739,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         commitments=commitments,
         projects=projects,
     )
+    _check_run_requirements(ck, meta_raw, net)
+    if ck.problems:
+        return None, ck.problems
     lines = _Lines(
         market={m: line for m, line in market_seen.items()},
         supply=supply_seen,
@@ -733,6 +749,99 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         route=dict(seen_routes),
     )
     return dataclasses.replace(net, warnings=tuple(network_warnings(net, lines))), []
+
+
+def _read_watch_and_run(
+    ck: _Checker,
+    meta_raw: dict[str, Any],
+    passage_ids: list[str],
+    groups: dict[str, tuple[str, ...]],
+) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """dataset.yaml's ``watch`` (a country code or passage id) and ``run`` (label, require,
+    groups): what the maps, report and ``crudeflow run`` contrast (docs/dataset-format.md)."""
+    f = "dataset.yaml"
+    watch = meta_raw.get("watch", "") or ""
+    if not isinstance(watch, str) or (
+        watch and watch not in ISO_ALPHA2 and watch not in passage_ids
+    ):
+        ck.add(
+            f,
+            _line_of(meta_raw, "watch"),
+            "watch",
+            watch,
+            "an ISO 3166-1 alpha-2 country code or a passage id (HORMUZ, BOSPORUS, ...)",
+        )
+        watch = ""
+    run = meta_raw.get("run") or {}
+    if not isinstance(run, dict):
+        ck.add(
+            f, _line_of(meta_raw, "run"), "run", str(run)[:40], "a mapping: label, require, groups"
+        )
+        return watch, "", (), ()
+    _unknown_keys(ck, run, _RUN_KEYS, "run.", "a key of run")
+    label = run.get("label", "") or ""
+    if not isinstance(label, str):
+        ck.add(f, _line_of(run, "label"), "run.label", label, "a text")
+        label = ""
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("require",):
+        raw = run.get(key) or []
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            ck.add(f, _line_of(run, key), f"run.{key}", str(raw)[:40], "a list of texts")
+            raw = []
+        lists[key] = tuple(raw)
+    run_groups = _group_list(ck, run, "groups", groups, prefix="run.")
+    return watch, label, lists["require"], run_groups
+
+
+def _group_list(
+    ck: _Checker,
+    mapping: dict[str, Any],
+    key: str,
+    groups: dict[str, tuple[str, ...]],
+    *,
+    prefix: str = "",
+) -> tuple[str, ...]:
+    """A dataset.yaml list of route group names (``run.groups``, ``compare_groups``)."""
+    raw = mapping.get(key) or []
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        ck.add(
+            "dataset.yaml",
+            _line_of(mapping, key),
+            prefix + key,
+            str(raw)[:40],
+            "a list of group names",
+        )
+        return ()
+    for g in raw:
+        if g not in groups:
+            ck.add(
+                "dataset.yaml",
+                _line_of(mapping, key),
+                prefix + key,
+                g,
+                "a route group named under groups" + did_you_mean(g, list(groups)),
+            )
+    return tuple(raw)
+
+
+def _check_run_requirements(ck: _Checker, meta_raw: dict[str, Any], net: Network) -> None:
+    """Each ``run.require`` text parses against the network (ids, units)."""
+    from crudeflow.errors import RequirementError
+    from crudeflow.requirements import parse_requirement
+
+    run = meta_raw.get("run")
+    for text in net.meta.run_requirements:
+        try:
+            parse_requirement(text, network=net)
+        except RequirementError as exc:
+            ck.add(
+                "dataset.yaml",
+                _line_of(run, "require") if isinstance(run, dict) else None,
+                "run.require",
+                text,
+                f"a requirement ({exc.expected})",
+            )
 
 
 @dataclass(frozen=True)

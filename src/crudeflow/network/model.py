@@ -246,6 +246,17 @@ class DatasetMeta:
     currency: str = "USD"
     default_grade: str = ""
     groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    watch: str = ""
+    """The country code or passage id the maps, report and ``crudeflow run`` contrast (red =
+    crosses it); empty: none (routes are domestic or cross-border)."""
+    run_label: str = ""
+    """Label of the case ``crudeflow run`` and the default report compare with the base plan."""
+    run_requirements: tuple[str, ...] = ()
+    """Requirements of that case (empty: ``avoid WATCH`` when there is a watch)."""
+    run_groups: tuple[str, ...] = ()
+    """Route groups whose flows ``crudeflow run`` lists."""
+    compare_groups: tuple[str, ...] = ()
+    """Route groups ``scenario compare`` shows (empty: every group)."""
 
 
 @dataclass(frozen=True)
@@ -582,7 +593,12 @@ def toy_network() -> Network:
     Brent - 5 USD/bbl at 8 bbl/t = 600 USD/t.
     """
     meta = DatasetMeta(
-        name="toy", title="Toy network", producer="KZ", base_year=2025, default_grade="G"
+        name="toy",
+        title="Toy network",
+        producer="KZ",
+        base_year=2025,
+        default_grade="G",
+        watch="RU",
     )
     grades = {"G": Grade("G", "Toy grade", 8.0, "estimate: round number for the example")}
     nodes = (

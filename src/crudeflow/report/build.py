@@ -57,7 +57,6 @@ __all__ = [
     "write_default_report",
 ]
 
-WATCH = "RU"
 MAP_HEIGHT = 600
 MAP_WIDTH = 1300
 SANKEY_HEIGHT = 520
@@ -168,31 +167,37 @@ def default_cases(
     avoid: Sequence[str] = (),
     require: Sequence[str] = (),
 ) -> list[ReportCase]:
-    """The base plan and a plan with requirements (default: avoid Russia, ship via the Caspian).
+    """The base plan and a plan with requirements (default: the dataset's ``run`` case).
 
-    Without ``avoid`` and ``require`` the second case is ``avoid RU`` plus
-    ``via AKTAU,KURYK >= 20 Mt/yr`` (with the ports the network has), as in ``crudeflow run``.
+    Without ``avoid`` and ``require`` the second case is the one dataset.yaml's ``run`` (or
+    ``watch``) names, as in ``crudeflow run`` (:func:`crudeflow.watch.run_case`); a dataset
+    with neither gets the base plan alone.
 
     Examples
     --------
+    >>> import dataclasses
     >>> from crudeflow.network.model import toy_network
-    >>> [(c.label, c.requirement_texts) for c in default_cases(toy_network())]
+    >>> net = toy_network()
+    >>> [(c.label, c.requirement_texts) for c in default_cases(net)]
     [('Base plan', ()), ('Avoid Russia', ('avoid RU',))]
+    >>> net = dataclasses.replace(net, meta=dataclasses.replace(net.meta, watch=""))
+    >>> [(c.label, c.requirement_texts) for c in default_cases(net)]
+    [('Base plan', ())]
     """
     from crudeflow.solve.plan import plan
+    from crudeflow.watch import run_case
 
+    base = ReportCase("Base plan", network, plan(network, year=year))
     if avoid or require:
         reqs = ([f"avoid {','.join(a.upper() for a in avoid)}"] if avoid else []) + list(require)
         label = "With " + "; ".join(reqs)
     else:
-        ports = [n for n in ("AKTAU", "KURYK") if network.has_node(n)]
-        reqs = [f"avoid {WATCH}"]
-        label = f"Avoid {country_name(WATCH)}"
-        if ports:
-            reqs.append(f"via {','.join(ports)} >= 20 Mt/yr")
-            label += ", via Caspian ports ≥ 20 Mt/yr"
+        case = run_case(network)
+        if case is None:
+            return [base]
+        label, reqs = case[0], list(case[1])
     return [
-        ReportCase("Base plan", network, plan(network, year=year)),
+        base,
         ReportCase(label, network, plan(network, year=year, requirements=reqs), tuple(reqs)),
     ]
 
@@ -291,7 +296,7 @@ def build_report(
         raise ValueError("a report needs at least one case")
     check_output_file(out, force=force)  # fail before the slow part
     generated = generated or _dt.datetime.now(_dt.UTC)
-    traced = [trace(c.network, c.plan, watch=WATCH) for c in cases]
+    traced = [trace(c.network, c.plan, watch=c.network.meta.watch) for c in cases]
     max_flow = max(float(c.plan.routes["flow_mtpa"].max()) for c in cases)
     scripts: list[str] = []
 
@@ -365,11 +370,16 @@ def _case_head(i: int, case: ReportCase, tag: str = "h3") -> str:
     return f'<div class="case-title">{_swatch(i)}<{tag}>{h.esc(case.label)}</{tag}></div>'
 
 
-def _entering(p: Plan, country: str) -> tuple[float, float]:
-    table = frame_rows(p.exposure)
-    if country in table:
-        return float(table[country]["entering_mtpa"]), float(table[country]["share_of_exports"])
-    return 0.0, 0.0
+def _via(p: Plan) -> tuple[float, float]:
+    """Flow via the dataset's watched country or passage (Mt/yr) and its share of exports."""
+    via = p.watch_mtpa
+    return via, via / p.exported_mtpa if p.exported_mtpa > 1e-12 else 0.0
+
+
+def _watch_of(cases: Sequence[ReportCase]) -> tuple[str, str]:
+    """The first case's watch (dataset.yaml) and its name ('' when the dataset has none)."""
+    meta = cases[0].network.meta
+    return meta.watch, cases[0].plan.watch_name or meta.watch
 
 
 def _chips(case: ReportCase) -> str:
@@ -398,7 +408,7 @@ def _summary(cases: Sequence[ReportCase], traced: Sequence[TracedFlows]) -> str:
     base = cases[0].plan
     for i, c in enumerate(cases):
         p = c.plan
-        ru, ru_share = _entering(p, WATCH)
+        ru, ru_share = _via(p)
         shut_share = p.shut_in_mt / p.available_mt if p.available_mt > 0 else 0.0
         if _full_year(p):
             volume_kpis = [
@@ -436,18 +446,20 @@ def _summary(cases: Sequence[ReportCase], traced: Sequence[TracedFlows]) -> str:
                     f"{h.num(p.netback_musd_per_yr / 1000, 2)} USD bn/yr annualised",
                 ),
             ]
-        kpis = "".join(
+        via_kpi = (
             [
-                *volume_kpis,
                 _kpi(
-                    f"Via {country_name(WATCH)}, share",
+                    f"Via {p.watch_name}, share",
                     f"{ru_share:.0%}",
-                    f"{h.num(ru)} Mt/yr enter {country_name(WATCH)}"
-                    + ("" if _full_year(p) else " (annualised)"),
+                    f"{h.num(ru)} Mt/yr {'pass' if len(p.watch) > 2 else 'enter'} "
+                    f"{p.watch_name}" + ("" if _full_year(p) else " (annualised)"),
                     "watch" if ru_share > 0.005 else "",
-                ),
+                )
             ]
+            if p.watch
+            else []
         )
+        kpis = "".join([*volume_kpis, *via_kpi])
         # compare with the first case only over the same months (never a rate of a loss)
         same = (
             c.network.meta.name == cases[0].network.meta.name
@@ -519,8 +531,11 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
                     for i, v in enumerate(totals["delta_netback_musd"])
                 ],
             )
-    row(f"Entering {country_name(WATCH)}, {rate}", [h.num(_entering(p, WATCH)[0]) for p in plans])
-    row(f"Share through {country_name(WATCH)}", [f"{_entering(p, WATCH)[1]:.0%}" for p in plans])
+    watch, wname = _watch_of(cases)
+    if watch:
+        verb = "Through" if len(watch) > 2 else "Entering"
+        row(f"{verb} {wname}, {rate}", [h.num(_via(p)[0]) for p in plans])
+        row(f"Share through {wname}", [f"{_via(p)[1]:.0%}" for p in plans])
     row("Binding route", [p.bottlenecks[0].name if p.bottlenecks else "none" for p in plans])
     groups: list[str] = []
     for tr in traced:
@@ -555,7 +570,12 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
     cards = []
     for i, c in enumerate(cases):
         fig = map_figure(
-            c.network, c.plan, watch=WATCH, max_flow=max_flow, height=MAP_HEIGHT, width=MAP_WIDTH
+            c.network,
+            c.plan,
+            watch=c.network.meta.watch,
+            max_flow=max_flow,
+            height=MAP_HEIGHT,
+            width=MAP_WIDTH,
         )
         undrawn = undrawn_routes(c.network)
         note = ""
@@ -572,6 +592,15 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
             f"{figure(f'fig-map-{i}', fig, 'map')}{note}</div>"
         )
     producer = country_name(cases[0].network.meta.producer)
+    watch, wname = _watch_of(cases)
+    colours = (
+        f'transit: <span class="tag watch">red</span> '
+        f"{'passes' if len(watch) > 2 else 'crosses'} {h.esc(wname)}, "
+        f'<span class="tag bypass">blue</span> bypasses it, brown stays inside {producer}. '
+        if watch
+        else f'transit: <span class="tag bypass">blue</span> crosses a border, brown stays '
+        f"inside {producer}. "
+    )
     return (
         '<section id="map"><h2>Export routes</h2><p class="lead">Every route of the network, '
         "drawn from node to node. Line width is proportional to the planned flow (the same "
@@ -582,9 +611,8 @@ def _maps(cases: Sequence[ReportCase], max_flow: float, figure: Any) -> str:
             else ", annual rates over each case's horizon"
         )
         + "). Colour tells the "
-        f'transit: <span class="tag watch">red</span> crosses {country_name(WATCH)}, '
-        f'<span class="tag bypass">blue</span> bypasses it, brown stays inside {producer}. '
-        "Dashed routes are planned or idle, dotted ones are closed by a requirement of the case; "
+        + colours
+        + "Dashed routes are planned or idle, dotted ones are closed by a requirement of the case; "
         "thin solid ones are open but unused. Arrows "
         "show the direction of flow. Hover for flow, capacity, utilisation and countries.</p>"
         f"{''.join(cards)}</section>"
@@ -595,8 +623,10 @@ def _sankeys(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figure:
     cards = []
     for i, (c, tr) in enumerate(zip(cases, traced, strict=True)):
         if not _full_year(c.plan):  # a short horizon: totals over it, not annual rates
-            tr = trace(c.network, c.plan, watch=WATCH, totals=True)
-        fig = sankey_figure(c.network, c.plan, traced=tr, watch=WATCH, height=SANKEY_HEIGHT)
+            tr = trace(c.network, c.plan, watch=c.network.meta.watch, totals=True)
+        fig = sankey_figure(
+            c.network, c.plan, traced=tr, watch=c.network.meta.watch, height=SANKEY_HEIGHT
+        )
         unit = tr.unit if _full_year(c.plan) else f"Mt over {c.plan.horizon_label}"
         lost = (
             f" Transit losses and storage take {h.num(tr.lost, 2)} {unit} between "
@@ -610,12 +640,18 @@ def _sankeys(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figure:
             f'<p class="caption">Delivered {h.esc(unit)}.{h.esc(lost)}</p></div>'
         )
     producer = country_name(cases[0].network.meta.producer)
+    watch, wname = _watch_of(cases)
+    bands = (
+        f"markets (right). Red bands {'pass' if len(watch) > 2 else 'cross'} {h.esc(wname)} "
+        "somewhere on their way, blue bands do not.</p>"
+        if watch
+        else "markets (right).</p>"
+    )
     return (
         '<section id="sankey"><h2>Where the oil goes</h2><p class="lead">From each field '
         "(left) through the route group on which it leaves the country (middle) to the "
-        "markets (right). Red bands cross "
-        f"{country_name(WATCH)} somewhere on their way, blue bands do not.</p>"
-        f'<div class="grid">{"".join(cards)}</div>'
+        + bands
+        + f'<div class="grid">{"".join(cards)}</div>'
         '<p class="caption"><b>Method.</b> The plan gives one flow per route; the Sankey splits '
         "it into paths by proportional flow tracing: every node mixes the oil reaching it and "
         "sends it on in proportion to the flows on its outgoing routes (flow cycles, if any, "
@@ -652,7 +688,7 @@ def _route_rows(case: ReportCase) -> tuple[list[list[str]], list[str]]:
     records = frame_rows(df)
     for rid, r in records.items():
         route = net.route(str(rid))
-        cat = route_category(route, net.meta.producer, WATCH)
+        cat = route_category(route, net.meta.producer, net.meta.watch)
         util = float(r["utilisation"])
         value = float(r["capacity_value_usd_per_t"])
         if math.isfinite(util):
@@ -664,8 +700,10 @@ def _route_rows(case: ReportCase) -> tuple[list[list[str]], list[str]]:
             )
         else:
             use = "—"
-        tag = {"watch": "via RU", "bypass": "bypass", "domestic": "domestic"}[cat]
-        tag_html = f'<span class="tag {cat}">{h.esc(tag if WATCH == "RU" else cat)}</span>'
+        tag = {"watch": f"via {net.meta.watch}", "bypass": "bypass", "domestic": "domestic"}[cat]
+        if cat == "bypass" and not net.meta.watch:
+            tag = "cross-border"
+        tag_html = f'<span class="tag {cat}">{h.esc(tag)}</span>'
         status = str(r["status"]) + (f" (closed: {r['closed_by']})" if str(r["closed_by"]) else "")
         rows.append(
             [

@@ -55,7 +55,7 @@ def sankey_figure(
     plan: Plan,
     *,
     traced: TracedFlows | None = None,
-    watch: str = "RU",
+    watch: str | None = None,
     height: int = 520,
 ) -> Figure:
     """Fields → route groups → markets (and shut-in), by proportional tracing.
@@ -63,6 +63,7 @@ def sankey_figure(
     In Mt/yr for a 12-month plan, in Mt over the horizon for a shorter one (a month's loss is
     never drawn as a rate per year); ``traced`` overrides, in its own unit.
     """
+    watch = network.meta.watch if watch is None else watch
     tr = (
         traced
         if traced is not None

@@ -34,6 +34,7 @@ from crudeflow.report.flows import (
     short_name,
 )
 from crudeflow.solve.plan import Plan
+from crudeflow.watch import crosses_watch, watch_name
 
 __all__ = [
     "CASE_COLOURS",
@@ -109,28 +110,38 @@ def frame_rows(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
     }
 
 
-def route_category(route: Route, producer: str, watch: str = "RU") -> Category:
-    """``watch`` when the route crosses ``watch``, ``domestic`` when it stays in ``producer``.
+def route_category(route: Route, producer: str, watch: str = "") -> Category:
+    """``watch`` when the route crosses the watched country (or lists the watched passage),
+    ``domestic`` when it stays in ``producer``, else ``bypass`` (cross-border).
 
     Examples
     --------
     >>> from crudeflow.network.model import toy_network
     >>> net = toy_network()
-    >>> [route_category(r, "KZ") for r in net.routes]
+    >>> [route_category(r, "KZ", "RU") for r in net.routes]
     ['watch', 'watch', 'bypass']
+    >>> [route_category(r, "KZ") for r in net.routes]
+    ['bypass', 'bypass', 'bypass']
     """
-    if watch in route.countries:
+    if crosses_watch(route, watch):
         return "watch"
     if all(c == producer for c in route.countries):
         return "domestic"
     return "bypass"
 
 
-def category_name(category: Category, producer: str, watch: str) -> str:
-    """Legend name of a route category."""
+def category_name(category: Category, producer: str, watch: str, name: str = "") -> str:
+    """Legend name of a route category (``name``: the watch's readable name).
+
+    >>> category_name("watch", "IQ", "HORMUZ", "the Strait of Hormuz")
+    'Passes the Strait of Hormuz'
+    >>> category_name("bypass", "XX", "")
+    'Crosses a border'
+    """
+    name = name or (country_name(watch) if watch else "")
     return {
-        "watch": f"Crosses {country_name(watch)}",
-        "bypass": f"Bypasses {country_name(watch)}",
+        "watch": f"{'Passes' if len(watch) > 2 else 'Crosses'} {name}",
+        "bypass": f"Bypasses {name}" if watch else "Crosses a border",
         "domestic": f"Inside {country_name(producer)}",
     }[category]
 
@@ -270,7 +281,7 @@ def map_figure(
     network: Network,
     plan: Plan,
     *,
-    watch: str = "RU",
+    watch: str | None = None,
     max_flow: float | None = None,
     height: int = 600,
     width: int = 1300,
@@ -281,8 +292,9 @@ def map_figure(
     ----------
     network, plan : Network, Plan
         The network and its solved plan.
-    watch : str
-        Country whose crossing colours a route red.
+    watch : str, optional
+        Country or passage whose crossing colours a route red (default: the dataset's
+        ``watch``; empty: none).
     max_flow : float, optional
         Flow (Mt/yr) drawn at the widest line; give the same value to every map of a report so
         widths compare. Default: the largest flow of this plan.
@@ -291,6 +303,7 @@ def map_figure(
     width : int
         Expected width in pixels (the map fills any width; labels are placed for this one).
     """
+    watch = network.meta.watch if watch is None else watch
     producer = network.meta.producer
     routes = plan.routes
     if max_flow is None:
@@ -333,7 +346,7 @@ def map_figure(
         closed = bool(str(row.get("closed_by") or ""))
         style = "dash" if not operating else "dot" if closed else "solid"
         hover = route_hover(r, row)
-        name = category_name(cat, producer, watch)
+        name = category_name(cat, producer, watch, watch_name(network, watch))
         in_legend.add(cat)
         in_legend.add(style)
         data.append(
@@ -367,7 +380,7 @@ def map_figure(
         if cat in in_legend:
             data.append(
                 _legend_only(
-                    category_name(cat, producer, watch),
+                    category_name(cat, producer, watch, watch_name(network, watch)),
                     CATEGORY_COLOURS[cat],
                     dash="solid",
                     group=cat,

@@ -13,7 +13,8 @@ Each traced tonne carries three labels:
   ``countries`` include any other code), named by the smallest route group of ``dataset.yaml``
   that contains that route, else by the route's own name; oil that never leaves the producer
   country is grouped as ``Domestic``;
-* whether it **crossed the watched country** (Russia by default) anywhere on its way.
+* whether it **crossed the watched country or passage** (dataset.yaml ``watch``) anywhere
+  on its way.
 
 Flow cycles (circulations that carry no oil from a field to a market) are cancelled first, so
 the traced graph is acyclic. Losses on a route shrink the oil it carries in proportion.
@@ -40,6 +41,7 @@ import networkx as nx
 
 from crudeflow.network.model import Network
 from crudeflow.solve.plan import Plan
+from crudeflow.watch import crosses_watch
 
 __all__ = [
     "DOMESTIC",
@@ -175,7 +177,9 @@ def short_name(name: str) -> str:
 _Label = tuple[str, str | None, bool]  # field, exit route (None before the exit), crossed watch
 
 
-def trace(network: Network, plan: Plan, *, watch: str = "RU", totals: bool = False) -> TracedFlows:
+def trace(
+    network: Network, plan: Plan, *, watch: str | None = None, totals: bool = False
+) -> TracedFlows:
     """Decompose a plan's route flows into field → route group → market paths.
 
     Parameters
@@ -184,8 +188,9 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU", totals: bool = Fal
         The network the plan was solved on.
     plan : Plan
         The solved plan (annual or monthly; flows over the whole horizon are traced).
-    watch : str
-        Country code whose crossing is flagged on each path.
+    watch : str, optional
+        Country code or passage id whose crossing is flagged on each path (default: the
+        dataset's ``watch``).
     totals : bool
         Trace the plan's horizon totals (Mt) instead of its annual rates (Mt/yr).
 
@@ -200,7 +205,8 @@ def trace(network: Network, plan: Plan, *, watch: str = "RU", totals: bool = Fal
     keep = {r.id: 1.0 - r.loss_pct / 100.0 for r in network.routes}
     frm = {r.id: r.from_node for r in network.routes}
     to = {r.id: r.to_node for r in network.routes}
-    crosses = {r.id: watch in r.countries for r in network.routes}
+    watch = network.meta.watch if watch is None else watch
+    crosses = {r.id: crosses_watch(r, watch) for r in network.routes}
     exits = set(exit_routes(network))
     group_of = exit_group_names(network)
 

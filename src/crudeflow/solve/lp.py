@@ -268,6 +268,9 @@ class LinearProgram:
     """[T, R] the same as an annual rate (Mt/yr): capacity x factor x open."""
     closed_by: dict[str, str] = field(default_factory=dict)
     """route id -> the requirement that closed it (avoid)."""
+    avoids: tuple[str, ...] = ()
+    """Every avoid requirement's text, including one that closes no route (a passage or
+    country no route of the network passes)."""
     requirement_rows: tuple[RequirementRow, ...] = ()
     n_conservation_rows: int = 0
     lag: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -893,6 +896,7 @@ def build_lp(
         capacity_mt=fb.cap_mt,
         capacity_mtpa=fb.cap_mtpa,
         closed_by=fb.closed_by,
+        avoids=tuple(dict.fromkeys(str(r) for r in requirements if isinstance(r, Avoid))),
         requirement_rows=tuple(reqs.rows),
         n_conservation_rows=lay.n_cons,
         lag=_lags(network, periods),

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 
 from crudeflow.errors import InfeasiblePlanError, SolverError
 from crudeflow.network.model import Network
-from crudeflow.output import clean, records
+from crudeflow.output import clean, column
 from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
@@ -43,6 +44,7 @@ from crudeflow.solve.lp import (
 )
 from crudeflow.solve.rolling import FixedPast, columns_before, fixed_bounds
 from crudeflow.units import mtpa_to_kbd
+from crudeflow.watch import watch_name, watch_routes
 
 __all__ = [
     "Bottleneck",
@@ -63,7 +65,38 @@ _TOL = 1e-6
 _RELAX_MT = 1e-4
 _BINDING_USD_PER_T = 0.005
 """A requirement whose marginal cost is below this (USD/t) does not bind."""
+_SURE_LOSS = 1e-6
+"""Reduced cost (USD per tonne, well above HiGHS's dual tolerance) above which opening a
+closed route surely loses netback: its margin re-solve is skipped (see _requirement_margins)."""
 _RANGING_MAX_ROUTES = 20_000  # ranging costs about one more solve; skip it on huge networks
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A plan table as its columns (numpy arrays or lists, all one length).
+
+    The plan keeps its tables this way and builds a :class:`pandas.DataFrame` only when one
+    is read: the JSON of a plan (:meth:`Plan.to_dict`) comes straight from the columns, which
+    is most of the time a web answer used to spend in pandas.
+    """
+
+    columns: Mapping[str, Any]
+    index: str | None = None
+    """The column that becomes the frame's (named) index."""
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(dict(self.columns))
+        return df.set_index(self.index) if self.index is not None else df
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as JSON-ready records, exactly as :func:`crudeflow.output.records` gives
+        them for :meth:`frame` (the index column first)."""
+        names = list(self.columns)
+        if self.index is not None:
+            names.remove(self.index)
+            names.insert(0, self.index)
+        cols = [column(self.columns[n]) for n in names]
+        return [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,23 +229,17 @@ class Plan:
     available_mt: float
     exported_mt: float
     delivered_mt: float
-    routes: pd.DataFrame
-    """One row per route; flows and capacities as annual rates (``_mtpa``) and horizon totals
-    (``flow_mt``)."""
-    flows: pd.DataFrame
-    """Per route and period: ``flow_mt`` leaving, ``arrived_mt``, ``lost_mt``, the crude in
-    transit at the period's start and end, capacity and tariff cost (all horizon totals)."""
-    deliveries: pd.DataFrame
-    supply: pd.DataFrame
-    exposure: pd.DataFrame
-    by_period: pd.DataFrame
-    """Per period: available, exported, shut-in and delivered Mt, netback USD m."""
     requirement_status: tuple[RequirementStatus, ...]
     bottlenecks: tuple[Bottleneck, ...]
     bbl_per_t: float
     """The dataset's default grade, used for headline kb/d figures."""
     producer: str = ""
     market_countries: tuple[str, ...] = ()
+    watch: str = ""
+    """The dataset's watched country or passage (dataset.yaml ``watch``; crudeflow.watch)."""
+    watch_name: str = ""
+    watch_routes: tuple[str, ...] = ()
+    """Routes whose flow is the flow via the watch (entering the country, listing the passage)."""
     shortfall_routes: tuple[str, ...] = ()
     """With a shortfall: routes whose extra capacity would shrink it (most valuable first)."""
     timings: dict[str, float] = field(default_factory=dict)
@@ -220,9 +247,6 @@ class Plan:
     iterations: int = 0
     states: tuple[InitialState, ...] = ()
     """Stocks and crude in transit at the start of each period and at the end (``T + 1``)."""
-    node_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """Per node and period: crude taken from supply, arrived, departed, delivered, and the
-    stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
     foresight: Foresight = "perfect"
     """``perfect``: the plan knew every dated change of its horizon in advance; ``none``: it
     learnt each in the month it struck and re-planned from there (:attr:`replanned`)."""
@@ -238,7 +262,96 @@ class Plan:
         """What unmet commitments cost over the horizon (USD m; not part of netback)."""
         return float(sum(c.penalty_musd for c in self.commitment_status))
 
+    tables: Mapping[str, _Table] = field(default_factory=dict, repr=False, compare=False)
+    """The tables below as columns (private to this module: read the DataFrames)."""
+
+    # -- the tables, built as DataFrames on first read ------------------------------------
+    def _frame(self, name: str) -> pd.DataFrame:
+        table = self.tables.get(name)
+        return pd.DataFrame() if table is None else table.frame()
+
+    @cached_property
+    def routes(self) -> pd.DataFrame:
+        """One row per route; flows and capacities as annual rates (``_mtpa``) and horizon
+        totals (``flow_mt``)."""
+        return self._frame("routes")
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Per route and period: ``flow_mt`` leaving, ``arrived_mt``, ``lost_mt``, the crude
+        in transit at the period's start and end, capacity and tariff cost (horizon totals)."""
+        return self._frame("flows")
+
+    @cached_property
+    def deliveries(self) -> pd.DataFrame:
+        """Per market and period: delivered Mt, price and revenue."""
+        return self._frame("deliveries")
+
+    @cached_property
+    def supply(self) -> pd.DataFrame:
+        """Per supply node: available, exported and shut-in crude (Mt and Mt/yr)."""
+        return self._frame("supply")
+
+    @cached_property
+    def exposure(self) -> pd.DataFrame:
+        """Per transit country: crude entering it (Mt, Mt/yr) and its share of exports."""
+        return self._frame("exposure")
+
+    @cached_property
+    def by_period(self) -> pd.DataFrame:
+        """Per period: available, exported, shut-in and delivered Mt, netback USD m."""
+        return self._frame("by_period")
+
+    @cached_property
+    def node_balance(self) -> pd.DataFrame:
+        """Per node and period: crude taken from supply, arrived, departed, delivered, and the
+        stock at the period's start and end (Mt). With :attr:`flows` it closes conservation."""
+        return self._frame("node_balance")
+
+    def exposure_ranked(self) -> list[tuple[str, float, float]]:
+        """Every row of :attr:`exposure` as ``(country, entering_mtpa, share_of_exports)``,
+        most crude first, in the order ``exposure.sort_values("entering_mtpa",
+        ascending=False)`` gives (without building the DataFrame).
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> [(c, round(m, 2), round(s, 3)) for c, m, s in plan(toy_network()).exposure_ranked()]
+        [('TR', 12.0, 1.0), ('RU', 10.0, 0.833), ('AZ', 2.0, 0.167)]
+        """
+        table = self.tables.get("exposure")
+        if table is None:
+            df = self.exposure
+            if df.empty:
+                return []
+            cols: Mapping[str, Any] = {"country": list(df.index), **df}
+        else:
+            cols = table.columns
+        countries = list(cols["country"])
+        mtpa = np.asarray(cols["entering_mtpa"], dtype=float)
+        share = np.asarray(cols["share_of_exports"], dtype=float)
+        # pandas' descending sort (nargsort): sort the reversed values, reverse the result
+        rev = np.arange(len(mtpa))[::-1]
+        order = rev[mtpa[::-1].argsort(kind="quicksort")][::-1]
+        return [(str(countries[i]), float(mtpa[i]), float(share[i])) for i in order]
+
+    def _records(self, name: str) -> list[dict[str, Any]]:
+        table = self.tables.get(name)
+        return [] if table is None else table.records()
+
     # -- the horizon ----------------------------------------------------------------------
+    @property
+    def watch_mtpa(self) -> float:
+        """Flow via the watched country or passage, Mt/yr (0 without a watch).
+
+        >>> from crudeflow.network.model import toy_network
+        >>> plan(toy_network()).watch_mtpa  # A_B enters Russia
+        10.0
+        """
+        if not self.watch_routes:
+            return 0.0
+        return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+
     @property
     def horizon_years(self) -> float:
         """Length of the horizon in years (turns horizon totals into annual rates)."""
@@ -481,13 +594,13 @@ class Plan:
         )
         return {
             **head,
-            "routes": records(self.routes),
-            "deliveries": records(self.deliveries),
-            "supply": records(self.supply),
-            "exposure": records(self.exposure),
-            "by_period": records(self.by_period),
-            "flows": records(self.flows),
-            "node_balance": records(self.node_balance),
+            "routes": self._records("routes"),
+            "deliveries": self._records("deliveries"),
+            "supply": self._records("supply"),
+            "exposure": self._records("exposure"),
+            "by_period": self._records("by_period"),
+            "flows": self._records("flows"),
+            "node_balance": self._records("node_balance"),
             **tail,
         }
 
@@ -703,7 +816,7 @@ def plan(
             xs = lp.block("x")
             ranges = up[xs] - lp.col_upper[xs]
     margins = (
-        _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt, first_free)
+        _requirement_margins(session, lp, row_lo, row_hi, signed_short_mt, first_free, last=result)
         if reqs
         else {}
     )
@@ -777,6 +890,8 @@ def _requirement_margins(
     row_hi: FloatArray,
     signed_short_mt: dict[int, float],
     first_free: int = 0,
+    *,
+    last: LPResult | None = None,
 ) -> dict[int | str, float]:
     """Marginal cost of every requirement, by row (and by text for ``avoid``).
 
@@ -787,6 +902,12 @@ def _requirement_margins(
     the direction of its shortfall); an ``avoid`` opens its routes from period
     ``first_free`` on (the earlier ones already ran, in a re-plan). ``row_lo``/``row_hi`` are the rows' bounds as the last
     solve had them; they are restored afterwards, the shortfall columns stay fixed at 0.
+
+    ``last`` is the session's last solve, optimal for the bounds it holds now. While the
+    session's basis is known to be optimal for its bounds, a closed route whose columns all
+    have a reduced cost of at least ``_SURE_LOSS`` (each tonne would cost netback) is not
+    re-solved: opening it keeps that basis optimal, so the re-solve would end where it
+    started, with a negative gain (exactly what skipping it gives).
     """
     u = lp.block("u")
     slack_cols = np.arange(u.start, u.stop)
@@ -825,6 +946,9 @@ def _requirement_margins(
     xs = lp.block("x")
     R = lp.n_routes
     frac = lp.periods.fraction
+    # the basis HiGHS holds is optimal for its bounds: no row was moved and re-solved above
+    clean = last is not None and last.status.ok and not lp.requirement_rows
+    duals = last.col_dual if last is not None else None
     for text in sorted(set(lp.closed_by.values())):
         # the most valuable single route it closes: as 'route R <= 0 Mt/yr' would be valued
         best = 0.0
@@ -835,10 +959,15 @@ def _requirement_margins(
             if not len(periods_open):
                 continue
             cols = xs.start + periods_open * R + i
+            if clean and duals is not None and bool((duals[cols] >= _SURE_LOSS).all()):
+                continue  # nonbasic, and opening it only costs: the basis stays optimal
             upper = np.minimum(cap[periods_open], _RELAX_MT * frac[periods_open])
             session.change_col_bounds(cols, np.zeros(len(cols)), upper)
             moved = session.solve()
             session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+            # restored, the basis stays optimal when the route carried nothing in the re-solve
+            clean = moved.status.ok and bool((moved.x[cols] == 0.0).all())
+            duals = moved.col_dual
             if moved.status.ok:
                 # d objective / d upper bound of each period's column, per Mt/yr of the route
                 gain = -moved.col_dual[cols] * frac[periods_open]
@@ -933,7 +1062,7 @@ def _assemble(
     util = np.divide(flow_mt, cap_mt, out=np.full(R, np.nan), where=cap_mt > _TOL)
     kbd_factor = mtpa_to_kbd(1.0, bbl_per_t=1.0) * arr.bbl_per_t
     routes = network.routes
-    route_df = pd.DataFrame(
+    route_table = _Table(
         {
             "route": list(lp.route_ids),
             "name": [r.name or r.id for r in routes],
@@ -950,12 +1079,13 @@ def _assemble(
             "tariff_usd_per_t": (lp.tariff_usd_per_t * frac[:, None]).sum(axis=0) / years,
             "capacity_value_usd_per_t": value,
             "closed_by": [lp.closed_by.get(rid, "") for rid in lp.route_ids],
-        }
-    ).set_index("route")
+        },
+        "route",
+    )
     flow_long, node_balance = _ledger(network, lp, x, flows)
     M = len(lp.market_nodes)
     d = x[lp.block("d")].reshape(T, M)
-    deliveries = pd.DataFrame(
+    deliveries = _Table(
         {
             "market": np.tile(np.array(lp.market_nodes, dtype=object), T),
             "period": np.repeat(np.array(periods.labels, dtype=object), M),
@@ -968,8 +1098,9 @@ def _assemble(
     s = x[lp.block("s")].reshape(T, S)
     avail_mt, took_mt = lp.supply_mt.sum(axis=0), s.sum(axis=0)
     shut_mt = np.clip(avail_mt - took_mt, 0.0, None)
-    supply_df = pd.DataFrame(
+    supply_table = _Table(
         {
+            "node": list(lp.supply_nodes),
             "available_mt": avail_mt,
             "exported_mt": took_mt,
             "shut_in_mt": shut_mt,
@@ -977,11 +1108,11 @@ def _assemble(
             "exported_mtpa": took_mt / years,
             "shut_in_mtpa": shut_mt / years,
         },
-        index=pd.Index(list(lp.supply_nodes), name="node"),
+        "node",
     )
     revenue_t = (d * lp.price_usd_per_t).sum(axis=1)
     tariff_t = (flows * lp.tariff_usd_per_t).sum(axis=1)
-    by_period = pd.DataFrame(
+    by_period = _Table(
         {
             "period": list(periods.labels),
             "available_mt": lp.supply_mt.sum(axis=1),
@@ -989,21 +1120,26 @@ def _assemble(
             "shut_in_mt": np.clip(lp.supply_mt.sum(axis=1) - s.sum(axis=1), 0.0, None),
             "delivered_mt": d.sum(axis=1),
             "netback_musd": revenue_t - tariff_t,
-        }
-    ).set_index("period")
+        },
+        "period",
+    )
     exported = float(s.sum())
     countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
     pos = {rid: i for i, rid in enumerate(lp.route_ids)}
     entering_of = _entering_routes(network)
     entering = [float(sum(flow_mt[pos[rid]] for rid in entering_of.get(c, ()))) for c in countries]
-    exposure = pd.DataFrame(
+    entering_by_country = np.array(entering, dtype=float)
+    exposure = _Table(
         {
             "country": countries,
-            "entering_mtpa": np.array(entering) / years,
-            "entering_mt": np.array(entering),
-            "share_of_exports": np.array(entering) / exported if exported > _TOL else 0.0,
-        }
-    ).set_index("country")
+            "entering_mtpa": entering_by_country / years,
+            "entering_mt": entering_by_country,
+            "share_of_exports": (
+                entering_by_country / exported if exported > _TOL else np.zeros(len(countries))
+            ),
+        },
+        "country",
+    )
 
     statuses = []
     for rr in lp.requirement_rows:
@@ -1034,7 +1170,8 @@ def _assemble(
                 binding=short_by > _TOL or abs(cost) > _BINDING_USD_PER_T,
             )
         )
-    for req_text in sorted(set(lp.closed_by.values()), reverse=True):
+    # every avoid, also one that closes no route (cost 0, not binding)
+    for req_text in sorted(set(lp.closed_by.values()) | set(lp.avoids), reverse=True):
         cost = margins.get(req_text, 0.0)
         statuses.insert(
             0,
@@ -1066,7 +1203,11 @@ def _assemble(
         objective=lp.objective,
         requirements=tuple(
             dict.fromkeys(
-                [*lp.closed_by.values(), *(str(rr.requirement) for rr in lp.requirement_rows)]
+                [
+                    *lp.closed_by.values(),
+                    *lp.avoids,
+                    *(str(rr.requirement) for rr in lp.requirement_rows),
+                ]
             )
         ),
         status=res.status,
@@ -1075,23 +1216,28 @@ def _assemble(
         available_mt=float(lp.supply_mt.sum()),
         exported_mt=exported,
         delivered_mt=float(d.sum()),
-        routes=route_df,
-        flows=flow_long,
-        deliveries=deliveries,
-        supply=supply_df,
-        exposure=exposure,
-        by_period=by_period,
         requirement_status=tuple(statuses),
         bottlenecks=bottlenecks,
         bbl_per_t=network.default_bbl_per_t,
         producer=network.meta.producer,
         market_countries=tuple(sorted({network.node(m).country for m in lp.market_nodes} - {""})),
+        watch=network.meta.watch,
+        watch_name=watch_name(network),
+        watch_routes=watch_routes(network),
         shortfall_routes=relief,
         timings=timings,
         solver=res.solver,
         iterations=iterations,
         states=period_states(lp, x),
-        node_balance=node_balance,
+        tables={
+            "routes": route_table,
+            "flows": flow_long,
+            "deliveries": deliveries,
+            "supply": supply_table,
+            "exposure": exposure,
+            "by_period": by_period,
+            "node_balance": node_balance,
+        },
         solution=x,
         commitment_status=commitments,
     )
@@ -1158,7 +1304,7 @@ def _with_node_bottlenecks(
 
 def _ledger(
     network: Network, lp: LinearProgram, x: FloatArray, flows: FloatArray
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[_Table, _Table]:
     """Per route and period, and per node and period, every tonne's whereabouts (Mt).
 
     Arrivals are read from the LP's own conservation coefficients, so whatever the LP does
@@ -1209,7 +1355,7 @@ def _ledger(
     transit_end = np.where(np.abs(transit_end) < 1e-12, 0.0, transit_end)
     transit_start = np.vstack([opening[None, :], transit_end[:-1]])
     routes = network.routes
-    flow_long = pd.DataFrame(
+    flow_long = _Table(
         {
             "route": np.tile(np.array(lp.route_ids, dtype=object), T),
             "period": np.repeat(np.array(periods.labels, dtype=object), R),
@@ -1255,7 +1401,7 @@ def _ledger(
         stock_end[:] = stock_open[None, :]
     stock_end = np.where(np.abs(stock_end) < 1e-12, 0.0, stock_end)
     stock_start = np.vstack([stock_open[None, :], stock_end[:-1]])
-    node_balance = pd.DataFrame(
+    node_balance = _Table(
         {
             "node": np.tile(np.array(arr.node_ids, dtype=object), T),
             "period": np.repeat(np.array(periods.labels, dtype=object), N),

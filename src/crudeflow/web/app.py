@@ -296,7 +296,7 @@ def create_app(
 
         Route properties: ``id``, ``name``, ``from``, ``to``, ``mode``, ``status``,
         ``capacity_mtpa``, ``capacity_kbd``, ``tariff_usd_per_t``, ``countries`` and
-        ``corridor`` (``via_russia``, ``bypass`` or ``domestic``). ``metadata`` lists the
+        ``corridor`` (``via`` the dataset's watched country or passage, ``bypass`` or ``domestic``). ``metadata`` lists the
         avoidable countries and the years with data.
         """
         return JSONResponse(geojson, media_type="application/geo+json")

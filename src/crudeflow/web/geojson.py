@@ -24,14 +24,16 @@ from typing import Any
 from crudeflow.explanation import country_name
 from crudeflow.network.export import geojson_collection
 from crudeflow.network.model import Network, Route
+from crudeflow.watch import crosses_watch, watch_name
 
 __all__ = ["avoidable_countries", "corridor", "network_geojson"]
 
 
-def corridor(route: Route, producer: str) -> str:
-    """``'via_russia'``, ``'domestic'`` (only the producer) or ``'bypass'``."""
-    if "RU" in route.countries:
-        return "via_russia"
+def corridor(route: Route, producer: str, watch: str = "") -> str:
+    """``'via'`` (crosses the dataset's watched country or lists its watched passage),
+    ``'domestic'`` (only the producer) or ``'bypass'`` (any other, cross-border)."""
+    if crosses_watch(route, watch):
+        return "via"
     if set(route.countries) <= {producer}:
         return "domestic"
     return "bypass"
@@ -68,7 +70,7 @@ def network_geojson(network: Network, *, topojson: bool = False) -> dict[str, An
         if props["layer"] == "route":
             route = network.route(props["id"])
             props["physical_capacity_mtpa"] = route.physical_capacity_mtpa
-            props["corridor"] = corridor(route, producer)
+            props["corridor"] = corridor(route, producer, network.meta.watch)
     countries = avoidable_countries(network)
     return {
         "type": "FeatureCollection",
@@ -78,6 +80,8 @@ def network_geojson(network: Network, *, topojson: bool = False) -> dict[str, An
             "title": network.meta.title,
             "producer": producer,
             "producer_name": country_name(producer),
+            "watch": network.meta.watch,
+            "watch_name": watch_name(network),
             "base_year": network.meta.base_year,
             "years": list(network.years),
             "countries": countries,

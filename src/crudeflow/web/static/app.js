@@ -7,7 +7,7 @@
   const FONT =
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", ' +
     '"Liberation Sans", sans-serif';
-  const COLOURS = { via_russia: "#d9480f", bypass: "#1971c2", domestic: "#5c7080" };
+  const COLOURS = { via: "#d9480f", bypass: "#1971c2", domestic: "#5c7080" };
   const CLOSED = "#b8c0c8";
   // ISO 3166 alpha-2 -> alpha-3 for shading avoided countries on the map
   const ISO3 = {
@@ -284,7 +284,7 @@
       tbody.append(
         el("tr", { class: closed ? "closed" : "" }, [
           el("td", { title: r.route }, [
-            el("i", { class: "sw " + (closed ? "closed" : corridor.replace("_russia", "")) }),
+            el("i", { class: "sw " + (closed ? "closed" : corridor) }),
             el("span", { class: "rname", text: r.name }),
           ]),
           el("td", { class: "countries", text: String(r.countries).split(";").join(" → ") }),
@@ -584,7 +584,7 @@
       const row = el("div", { class: "slider", "data-route": r.id,
         "data-search": (r.id + " " + r.name + " " + r.countries.join(" ")).toLowerCase() }, [
         el("div", { class: "slider-top" }, [
-          el("i", { class: "sw " + (r.status !== "operating" ? "closed" : r.corridor.replace("_russia", "")) }),
+          el("i", { class: "sw " + (r.status !== "operating" ? "closed" : r.corridor) }),
           el("span", { class: "slider-name", title: r.name + " (" + r.id + ")", text: r.name }),
           out,
         ]),
@@ -775,6 +775,10 @@
       state.year = state.meta.base_year;
       $("dataset-title").textContent = state.meta.title || state.meta.dataset;
       $("legend-domestic").textContent = "inside " + (state.meta.producer_name || state.meta.producer);
+      // the dataset's watched country or passage (dataset.yaml 'watch'); none: cross-border
+      $("legend-via").textContent = state.meta.watch ? "via " + (state.meta.watch_name || state.meta.watch) : "";
+      $("legend-via-item").hidden = !state.meta.watch;
+      $("legend-bypass").textContent = state.meta.watch ? "bypass" : "cross-border";
       document.title = (state.meta.title || state.meta.dataset) + " · crudeflow";
       buildYear();
       buildAvoid();
