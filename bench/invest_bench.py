@@ -34,8 +34,12 @@ def _problem(draws: int, risk: str) -> tuple[Any, Any]:
 
     net = load_dataset()
     routes = tuple(dataclasses.replace(r, transit_days=None) for r in net.routes)
-    projects = tuple(dataclasses.replace(p, requires=(), excludes=()) for p in net.projects)
-    net = dataclasses.replace(net, routes=routes, projects=projects)
+    # the PyPSA export has no loading limits: drop them and the node projects that raise them
+    nodes = tuple(dataclasses.replace(n, throughput_mtpa=None) for n in net.nodes)
+    projects = tuple(
+        dataclasses.replace(p, requires=(), excludes=()) for p in net.projects if not p.on_node
+    )
+    net = dataclasses.replace(net, nodes=nodes, routes=routes, projects=projects)
     prob = build_problem(
         net, projects, year=net.meta.base_year, draws=draws, seed=0, risk=parse_risk(risk)
     )

@@ -32,7 +32,8 @@ def test_invest_20_mt_via_aktau_and_kuryk_says_what_falls_short_and_what_binds()
                   "No projects vs cheapest-to-target", "Kuryk oil terminal"):  # fmt: skip
         assert words in text
     assert "cannot be reached with the listed projects" in text
-    assert "Sangachal terminal's outlets" in text
+    assert "Other West-Kazakh (Mangistau) fields to the Port of Aktau" in text
+    assert "node AKTAU" in text  # the berths raise the port's loading limit
     # progress goes to stderr, never into the table
     assert "solving the MIP" in out.stderr and "solving the MIP" not in out.stdout
 

@@ -1,6 +1,7 @@
 """A MILP written from docs/dataset-format.md ("Investment planning") alone, with scipy's milp,
 reproduces plan_portfolio's objective and modules (annual plans, requirements with shortfall
-slacks, modules and blocks, requires, excludes, a planned route created by a project)."""
+slacks, modules and blocks, requires, excludes, a planned route created by a project, node
+loading limits and projects that raise them)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,12 @@ def doc_milp(net: Network, year: int, via: tuple[str, float], rate: float) -> tu
             co = {ix("x", k): 1.0}
             co.update({ix("n", pid[p.id]): -p.adds_mtpa for p in has})
             row(co, -np.inf, cap)
+    for node in net.nodes:  # loading limits, raised by node projects ("Node projects")
+        if node.throughput_mtpa is None:
+            continue
+        co = {ix("x", k): 1.0 for k, r in enumerate(routes) if r.from_node == node.id}
+        co.update({ix("n", pid[p.id]): -p.adds_mtpa for p in projects if p.node == node.id})
+        row(co, -np.inf, node.throughput_mtpa)
     for p in projects:  # requires
         for q in p.requires:
             row({ix("n", pid[p.id]): 1.0, ix("n", pid[q]): -p.modules_max}, -np.inf, 0)
@@ -150,3 +157,40 @@ def test_doc_milp_reproduces_plan_portfolio(via: tuple[str, float], rate: float)
     p = plan_portfolio(net, requirements=[f"via {node} >= {target} Mt/yr"], discount_rate=rate)
     assert {b.project: b.modules for b in p.builds} == want_n
     assert p.objective_musd == pytest.approx(want_obj, rel=1e-9, abs=1e-6)
+
+
+def net_with_node_projects() -> Network:
+    """net_with_projects with loading limits at B (8) and C (1), and projects raising them."""
+    net = net_with_projects()
+    limits = {"B": 8.0, "C": 1.0}
+    nodes = tuple(
+        dataclasses.replace(n, throughput_mtpa=limits[n.id]) if n.id in limits else n
+        for n in net.nodes
+    )
+    more = (
+        Project("BERTHS_B", "Berths at B", "", 2.5, 1, 40.0, 0.5, 25, 2026, node="B"),
+        Project("JETTY_B", "Jetties at B", "", 0.5, 4, 4.0, 0.0, 20, 2026, node="B"),
+        Project("BERTHS_C", "Berths at C", "", 1.0, 2, 10.0, 0.0, 25, 2027, node="C",
+                requires=("PORT_C",)),
+    )  # fmt: skip
+    return dataclasses.replace(net, nodes=nodes, projects=(*net.projects, *more))
+
+
+@pytest.mark.parametrize(("via", "rate"), list(itertools.product(VIA, [0.0, 0.08])))
+def test_doc_milp_with_node_projects_reproduces_plan_portfolio(
+    via: tuple[str, float], rate: float
+) -> None:
+    net = net_with_node_projects()
+    want_obj, want_n = doc_milp(net, 2025, via, rate)
+    node, target = via
+    p = plan_portfolio(net, requirements=[f"via {node} >= {target} Mt/yr"], discount_rate=rate)
+    assert {b.project: b.modules for b in p.builds} == want_n
+    assert p.objective_musd == pytest.approx(want_obj, rel=1e-9, abs=1e-6)
+
+
+def test_node_projects_are_built_in_some_doc_milp_case() -> None:
+    """The cross-check above is not vacuous: node projects are chosen in some case."""
+    built = set()
+    for via in VIA:
+        built |= set(doc_milp(net_with_node_projects(), 2025, via, 0.08)[1])
+    assert {"BERTHS_B", "JETTY_B"} & built

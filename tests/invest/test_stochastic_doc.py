@@ -1,7 +1,8 @@
 """The two-stage model written from docs/dataset-format.md ("Risk-aware investment: the
 two-stage model") alone, as one scipy ``milp`` (the deterministic equivalent), reproduces
 crudeflow's Benders portfolio and objective: modules and blocks, requires, excludes, a planned
-route a project creates, a requirement with its priced shortfall, and the CVaR term."""
+route a project creates, a requirement with its priced shortfall, the CVaR term, and a loading
+limit raised by a node project."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def crf(i: float, years: int) -> float:
 
 def doc_model(
     net: Network, phi: np.ndarray, rate: float, via: tuple[str, float] | None,
-    risk: RiskPreference | None,
+    risk: RiskPreference | None, prj: tuple[Project, ...] | None = None,
 ) -> tuple[float, dict[str, int]]:  # fmt: skip
     """min sum (A+eps) n + (1-w) mean_k Q_k + w (eta + mean_k a_k / (1-alpha)), from the doc."""
     year = 2025
@@ -64,8 +65,8 @@ def doc_model(
     f = periods.fraction
     T = 12
     routes, nodes = net.routes, [n.id for n in net.nodes]
-    R, P = len(routes), len(projects())
-    prj = projects()
+    prj = projects() if prj is None else prj
+    R, P = len(routes), len(prj)
     supply = net.supply_in(year)
     sup_nodes = sorted(supply)
     markets = [m.node for m in net.markets]
@@ -138,6 +139,14 @@ def doc_model(
                     if mn == node:
                         ent2[base + t * per_t + R + S + j] = -1.0
                 row(ent2, 0.0, 0.0)
+            for nd in net.nodes:  # loading limits, raised by node projects (factor 1)
+                if nd.throughput_mtpa is None:
+                    continue
+                ent3 = {x(t, r): 1.0 for r, rt in enumerate(routes) if rt.from_node == nd.id}
+                for p, pr in enumerate(prj):
+                    if pr.node == nd.id:
+                        ent3[p] = -pr.adds_mtpa * f[t]
+                row(ent3, -np.inf, nd.throughput_mtpa * f[t])
         u = base + T * per_t
         cost[u] = PENALTY
         if via is not None:
@@ -175,3 +184,36 @@ def test_doc_two_stage_model_reproduces_benders(
     assert ours.modules == modules
     assert ours.objective_musd_per_yr == pytest.approx(objective, rel=1e-7)
     assert sum(modules.values()) > 0  # a portfolio, not the empty corner
+
+
+def test_doc_two_stage_model_with_a_node_project_reproduces_benders_and_extensive() -> None:
+    """Hub B limited to 6 Mt/yr; berths at B (modules of 1.5 Mt/yr) compete with the routes'
+    projects."""
+    net = network()
+    net = dataclasses.replace(
+        net,
+        nodes=tuple(
+            dataclasses.replace(n, throughput_mtpa=6.0) if n.id == "B" else n for n in net.nodes
+        ),
+    )
+    berths = Project(
+        id="BERTHS",
+        name="berths at B",
+        route="",
+        node="B",
+        adds_mtpa=1.5,
+        modules_max=3,
+        capex_musd=60.0,
+        opex_musd_per_yr=1.0,
+        lifetime_years=20,
+        earliest_year=2025,
+    )
+    prj = (*projects(), berths)
+    prob = build_problem(net, prj, year=2025, draws=K, seed=2, discount_rate=0.08)
+    phi = sample_capacity_factors(net.outages, net, Periods.monthly(2025), seed=2, draws=K).factors
+    objective, modules = doc_model(net, phi, 0.08, None, None, prj)
+    assert modules["BERTHS"] > 0  # the node project is part of the answer
+    for method in ("benders", "extensive"):
+        ours = solve_two_stage(prob, method=method)  # type: ignore[arg-type]
+        assert ours.modules == modules, method
+        assert ours.objective_musd_per_yr == pytest.approx(objective, rel=1e-7), method

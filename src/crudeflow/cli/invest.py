@@ -259,7 +259,7 @@ def show(p: Portfolio) -> None:
             b.name + (" (hypothetical)" if b.hypothetical else ""),
             "block" if b.is_block else f"{b.modules} of {b.modules_max}",
             fmt(b.capacity_added_mtpa, 2),
-            b.route,
+            b.target,
             fmt(b.capex_musd, 1),
             str(b.in_service_year),
             fmt(b.annualised_cost_musd_per_yr, 1),

@@ -1,7 +1,8 @@
 """The deterministic investment MILP: which projects meet a scenario's requirements at least cost.
 
 The planning LP (:func:`crudeflow.solve.lp.build_lp`) is taken as it is and extended with one
-integer column per project, a capacity row per (period, route) that a project extends, and the
+integer column per project, a capacity row per (period, route) that a project extends, the
+project's term in the loading-limit rows of a node it raises, and the
 ``requires`` / ``excludes`` links; the objective adds each module's annualised cost over the
 horizon. The model is in ``docs/dataset-format.md`` ("Investment planning").
 
@@ -140,8 +141,9 @@ def build_investment_model(
 ) -> InvestmentModel:
     """The planning LP of ``network`` plus the projects' integer columns, capacity rows and links.
 
-    ``projects`` defaults to ``network.projects``; a project whose route is not in the network
-    is an error. ``capacity_factor`` ([R] or [T, R]) multiplies existing and project capacity
+    ``projects`` defaults to ``network.projects``; a project whose route is not in the network,
+    or whose node has no loading limit in it, is an error. A node project adds
+    ``-adds_p * f_t`` times ``n_p`` to the node's loading-limit rows (capacity factor 1). ``capacity_factor`` ([R] or [T, R]) multiplies existing and project capacity
     alike (an outage draw). ``project_availability`` ([T, R], default 1) is the share of each
     period in which project capacity may be used: a scenario's ``ban`` closes it too
     (:func:`scenario_availability`).
@@ -159,8 +161,11 @@ def build_investment_model(
     T, R = periods.n, lp.n_routes
     frac = periods.fraction
     route_pos = {rid: i for i, rid in enumerate(lp.route_ids)}
+    node_rows = {tr.node: tr.first_row for tr in lp.throughput_rows}
     for p in projects:
-        if p.route not in route_pos:
+        if p.on_node and p.node not in node_rows:
+            raise ScenarioError(f"project {p.id}: no loading limit at node {p.node!r} to raise")
+        if not p.on_node and p.route not in route_pos:
             raise ScenarioError(f"project {p.id}: no route {p.route!r} in the network")
     factor = np.ones((T, R))
     if capacity_factor is not None:
@@ -189,7 +194,13 @@ def build_investment_model(
     xs = lp.block("x")
     by_route: dict[int, list[int]] = {}
     for k, p in enumerate(projects):
-        by_route.setdefault(route_pos[p.route], []).append(k)
+        if p.on_node:
+            for t in range(T):
+                rows.append(node_rows[p.node] + t)
+                cols.append(n_start + k)
+                vals.append(-p.adds_mtpa * float(frac[t]))
+        else:
+            by_route.setdefault(route_pos[p.route], []).append(k)
     for r, ks in sorted(by_route.items()):
         for t in range(T):
             xcol = xs.start + t * R + r
@@ -279,7 +290,8 @@ def built_inputs(
     Each extended route's capacity becomes ``cap[t, r] + sum(adds_p * n_p)`` in every period
     (``cap`` as the planning model has it: 0 for a planned, idle or not yet opened route);
     a route built from nothing is marked ``operating``. ``project_availability`` scales what
-    the projects add per period (a scenario's ban).
+    the projects add per period (a scenario's ban). A node project raises the node's
+    ``throughput_mtpa`` by ``adds_p * n_p``.
 
     Examples
     --------
@@ -290,13 +302,25 @@ def built_inputs(
     >>> _, ov = built_inputs(net, Periods.annual(2025), [p], [2])
     >>> ov.capacity_mtpa.tolist()
     [[11.0, 14.0, 4.0]]
+    >>> lim = dataclasses.replace(net, nodes=tuple(
+    ...     dataclasses.replace(n, throughput_mtpa=5.0) if n.id == "B" else n
+    ...     for n in net.nodes))
+    >>> q = Project(id="Q", name="Q", route="", node="B", adds_mtpa=1.5, modules_max=2,
+    ...             capex_musd=1.0, opex_musd_per_yr=0.0, lifetime_years=10, earliest_year=2025)
+    >>> built, _ = built_inputs(lim, Periods.annual(2025), [q], [2])
+    >>> built.node("B").throughput_mtpa
+    8.0
     """
     ov = overrides or PeriodOverrides()
     base = _flow_bounds(network, periods, (), None, ov).cap_mtpa.copy()
     route_pos = {r.id: i for i, r in enumerate(network.routes)}
     added = np.zeros(len(network.routes))
+    node_added: dict[str, float] = {}
     for p, n in zip(projects, modules, strict=True):
-        added[route_pos[p.route]] += p.adds_mtpa * int(n)
+        if p.on_node:
+            node_added[p.node] = node_added.get(p.node, 0.0) + p.adds_mtpa * int(n)
+        else:
+            added[route_pos[p.route]] += p.adds_mtpa * int(n)
     avail = np.ones_like(base) if project_availability is None else project_availability
     cap = base + added[None, :] * avail
     changed = []
@@ -312,6 +336,18 @@ def built_inputs(
                 )
             )
     net = network.replace_routes(changed) if changed else network
+    if any(v > 0 for v in node_added.values()):
+        net = dataclasses.replace(
+            net,
+            nodes=tuple(
+                dataclasses.replace(
+                    nd, throughput_mtpa=(nd.throughput_mtpa or 0.0) + node_added[nd.id]
+                )
+                if node_added.get(nd.id, 0.0) > 0
+                else nd
+                for nd in net.nodes
+            ),
+        )
     return net, dataclasses.replace(ov, capacity_mtpa=cap)
 
 
@@ -357,7 +393,9 @@ def _inputs(
 
         inputs = apply_scenario(scenario, network)
         reqs = parse_requirements([*inputs.requirements, *requirements], network=network)
-        avail = scenario_availability(scenario, network, {p.route for p in projects})
+        avail = scenario_availability(
+            scenario, network, {p.route for p in projects if not p.on_node}
+        )
         return inputs.periods, inputs.overrides, reqs, scenario.name, avail
     y = year if year is not None else network.meta.base_year
     return Periods.annual(y), None, parse_requirements(requirements, network=network), "", None
@@ -479,6 +517,7 @@ def plan_portfolio(
             project=p.id,
             name=p.name,
             route=p.route,
+            node=p.node,
             modules=int(n),
             modules_max=p.modules_max,
             adds_mtpa=p.adds_mtpa,

@@ -1,4 +1,5 @@
-"""A candidate project: capacity added to a route, as one block or in modules.
+"""A candidate project: capacity added to a route (or a node's loading limit), as one block or
+in modules.
 
 The loader (``projects.csv``) builds these; the deterministic MILP and the two-stage stochastic
 model both read them. Money is in USD m; capacity in Mt/yr.
@@ -12,6 +13,11 @@ Examples
 5.7472
 >>> p.is_block
 False
+>>> berths = Project(id="BERTHS", name="Aktau berths", route="", node="AKTAU", adds_mtpa=5.0,
+...                  modules_max=1, capex_musd=283.6, opex_musd_per_yr=0.0,
+...                  lifetime_years=25, earliest_year=2025)
+>>> berths.on_node, berths.target
+(True, 'node AKTAU')
 """
 
 from __future__ import annotations
@@ -43,6 +49,9 @@ def capital_recovery_factor(rate: float, years: int) -> float:
 class Project:
     """Capacity that can be built on ``route``: ``modules_max`` modules of ``adds_mtpa`` each.
 
+    A *node project* has ``route`` empty and ``node`` set: each module raises that node's
+    loading limit (``throughput_mtpa``) by ``adds_mtpa`` instead of a route's capacity.
+
     A block project (one terminal, one pipeline) has ``modules_max == 1``. Costs are per module.
     ``requires``: projects that must be built (at least one module) for this one to be built;
     ``excludes``: projects that cannot be built together with this one.
@@ -62,6 +71,18 @@ class Project:
     hypothetical: bool = False
     source: str = ""
     note: str = ""
+    node: str = ""
+    """A node whose loading limit the project raises (then ``route`` is empty)."""
+
+    @property
+    def on_node(self) -> bool:
+        """True for a project that raises a node's loading limit, not a route's capacity."""
+        return bool(self.node)
+
+    @property
+    def target(self) -> str:
+        """What the project extends, for tables: the route id, or ``node NODE``."""
+        return f"node {self.node}" if self.node else self.route
 
     @property
     def is_block(self) -> bool:

@@ -39,6 +39,8 @@ def _check(problem: TwoStageProblem, network: Network) -> None:
         raise ValueError("PyPSA export: routes with transit lags are not exported")
     if not lp.steady or lp.periods.is_annual:
         raise ValueError("PyPSA export: only the twelve months of one year")
+    if lp.throughput_rows:  # hence node projects, which raise them, are not exported either
+        raise ValueError("PyPSA export: node loading limits (and node projects) are not exported")
     for p in problem.projects:
         if p.requires or p.excludes:
             raise ValueError(f"PyPSA export: project {p.id} has requires/excludes")

@@ -52,10 +52,17 @@ class Build:
     """The project's earliest year in service (``earliest_year``)."""
     hypothetical: bool = False
     source: str = ""
+    node: str = ""
+    """The node whose loading limit a node project raises (then ``route`` is empty)."""
 
     @property
     def capacity_added_mtpa(self) -> float:
         return self.adds_mtpa * self.modules
+
+    @property
+    def target(self) -> str:
+        """The route id, or ``node NODE`` for a node project (for tables)."""
+        return f"node {self.node}" if self.node else self.route
 
     @property
     def is_block(self) -> bool:
@@ -155,9 +162,11 @@ class Portfolio:
 
     @property
     def capacity_added_by_route(self) -> dict[str, float]:
-        """Mt/yr added per route (routes in the order first built)."""
+        """Mt/yr added per route (routes in the order first built; node projects left out)."""
         out: dict[str, float] = {}
         for b in self.builds:
+            if b.node:
+                continue
             out[b.route] = out.get(b.route, 0.0) + b.capacity_added_mtpa
         return out
 
@@ -278,6 +287,7 @@ class Portfolio:
                     "project": x.project,
                     "name": x.name,
                     "route": x.route,
+                    "node": x.node,
                     "modules": x.modules,
                     "modules_max": x.modules_max,
                     "capacity_added_mtpa": x.capacity_added_mtpa,

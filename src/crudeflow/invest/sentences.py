@@ -78,7 +78,9 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
         )
         out.append(
             f"{head}: {_names(parts)}, adding "
-            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of route capacity for {_money(p.capex_musd)} of "
+            f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of "
+            + ("route and loading" if any(b.node for b in p.builds) else "route")
+            + f" capacity for {_money(p.capex_musd)} of "
             "capital, "
             f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "
             f"{fmt(p.discount_rate * 100, 0)}%"

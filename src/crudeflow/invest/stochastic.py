@@ -156,6 +156,12 @@ class TwoStageProblem:
     seed: int
     batch_size: int
     risk: RiskPreference | None = None
+    node_row: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """[P] first LP row of the loading-limit rows of the node a node project raises (-1 for a
+    route project); a node project's ``adds_mt`` row is 0 (it adds nothing to a route)."""
+    node_adds_mt: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """[P, T] what one module of a node project adds to its node's limit in month ``t`` (Mt;
+    ``adds_mtpa * f_t``, no capacity factor: outages act on routes), 0 for a route project."""
     reference_factors: FloatArray | None = None
     """[R, T] the factors of a year without events (the derates alone): the no-outage year
     against which a draw's loss is measured (None: no outages, every factor 1)."""
@@ -182,6 +188,21 @@ class TwoStageProblem:
         for p in range(len(self.projects)):
             cap[:, self.route_of[p]] += self.adds_mt[p] * modules[p]
         return cap
+
+    def node_limits_mt(self, modules: FloatArray) -> tuple[IntArray, FloatArray]:
+        """The LP rows of the loading limits that node projects raise and their upper bounds
+        (Mt) with ``modules`` built: ``T_k f_t + sum_p adds_p f_t n_p``. Empty without node
+        projects."""
+        T = self.lp.periods.n
+        firsts = sorted({int(r) for r in self.node_row if r >= 0})
+        if not firsts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx = (np.array(firsts, dtype=np.int64)[:, None] + np.arange(T)[None, :]).ravel()
+        up = self.lp.row_upper[idx].copy().reshape(len(firsts), T)
+        for j, first in enumerate(firsts):
+            for p in np.flatnonzero(self.node_row == first).tolist():
+                up[j] += self.node_adds_mt[p] * modules[p]
+        return idx, up.ravel()
 
     def with_risk(self, risk: RiskPreference | None) -> TwoStageProblem:
         """The same problem with another risk preference."""
@@ -264,7 +285,16 @@ def _problem(
     frac = lp.periods.fraction
     route_of = np.zeros(len(projects), dtype=np.int64)
     adds = np.zeros((len(projects), T))
+    node_first = {tr.node: tr.first_row for tr in lp.throughput_rows}
+    node_row = np.full(len(projects), -1, dtype=np.int64)
+    node_adds = np.zeros((len(projects), T))
     for i, p in enumerate(projects):
+        if p.on_node:  # raises the node's loading-limit rows; adds nothing to a route
+            if p.node not in node_first:
+                raise ValueError(f"project {p.id}: no loading limit at node {p.node} to raise")
+            node_row[i] = node_first[p.node]
+            node_adds[i] = p.adds_mtpa * frac
+            continue
         if p.route not in pos:
             raise ValueError(f"project {p.id}: route {p.route} is not in the network")
         route_of[i] = pos[p.route]
@@ -286,6 +316,8 @@ def _problem(
         modules_max=np.array([p.modules_max for p in projects], dtype=np.int64),
         route_of=route_of,
         adds_mt=adds,
+        node_row=node_row,
+        node_adds_mt=node_adds,
         factors=uniq[order].reshape(-1, *factors.shape[1:]),
         weight=counts[order] / flat.shape[0],
         draw_index=rank[index.ravel()].astype(np.int64),
@@ -321,6 +353,14 @@ class _Recourse:
         self.price = lp.price_usd_per_t.ravel()
         self.tariff = lp.tariff_usd_per_t.ravel()
         self.solves = 0
+        self.nodes = bool((problem.node_row >= 0).any())
+        self.row_dual: FloatArray = np.zeros(lp.A.shape[0])
+
+    def use_modules(self, modules: FloatArray) -> None:
+        """Raise the loading limits of the nodes that node projects extend (``modules`` built)."""
+        if self.nodes:
+            idx, up = self.problem.node_limits_mt(modules)
+            self.session.change_row_bounds(idx, self.problem.lp.row_lower[idx], up)
 
     def solve(self, k: int, cap: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         """Draw ``k`` with flow bounds ``cap`` [T, R] before outages: (Q, x, reduced costs)."""
@@ -336,6 +376,8 @@ class _Recourse:
         self.solves += 1
         if not status.ok:
             raise SolverError(f"a draw's recourse LP did not solve (HiGHS status {status.value})")
+        if self.nodes:
+            self.row_dual = self.session.row_duals()
         return obj, x, rc
 
     def netback(self, x: FloatArray) -> float:
@@ -349,6 +391,11 @@ class _Recourse:
         phi = pr.factors[k]  # [R, T]
         r = pr.route_of
         out: FloatArray = np.einsum("pt,pt,pt->p", mu[:, r].T, phi[r], pr.adds_mt)
+        if self.nodes:  # node projects: the loading-limit rows' duals (<= 0) times f_t adds
+            for p in np.flatnonzero(pr.node_row >= 0).tolist():
+                first = int(pr.node_row[p])
+                y = np.minimum(self.row_dual[first : first + self.T], 0.0)
+                out[p] += float(y @ pr.node_adds_mt[p])
         return out
 
 
@@ -536,6 +583,7 @@ def _benders(
 
     def evaluate(n: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         cap = problem.capacity_mt(n)
+        rec.use_modules(n)
         q = np.empty(K)
         g = np.empty((K, P))
         nb = np.empty(K)
@@ -734,6 +782,17 @@ def _extensive(
             format="csr",
         )
     ]
+    node_p = np.flatnonzero(problem.node_row >= 0)
+    if node_p.size:  # node projects: -adds_p f_t n_p in each draw's loading-limit rows
+        nr, nc, nv = [], [], []
+        for k in range(K):
+            for p in node_p.tolist():
+                for t in range(T):
+                    nr.append(k * m_rows + int(problem.node_row[p]) + t)
+                    nc.append(p)
+                    nv.append(-float(problem.node_adds_mt[p, t]))
+        extra = sp.csr_array((nv, (nr, nc)), shape=mats[0].shape)
+        mats[0] = sp.csr_array(mats[0] + extra)
     rlo = [np.tile(lp.row_lower, K)]
     rhi = [np.tile(lp.row_upper, K)]
     mats.append(sp.csr_array((link_v, (link_r, link_c)), shape=(n_link, n_col)))
@@ -830,6 +889,7 @@ def evaluate_portfolio(
     n = np.array([float(modules.get(p.id, 0)) for p in problem.projects])
     rec = _Recourse(problem)
     cap = problem.capacity_mt(n)
+    rec.use_modules(n)
     K = problem.n_distinct
     lp = problem.lp
     q, nb, ex, sh = (np.empty(K) for _ in range(4))
@@ -1074,7 +1134,9 @@ def risk_aware_portfolio(
         inputs = apply_scenario(sc, network)
         overrides = inputs.overrides
         reqs = [*inputs.requirements, *reqs]
-        avail = scenario_availability(sc, network, {p.route for p in network.projects})
+        avail = scenario_availability(
+            sc, network, {p.route for p in network.projects if not p.on_node}
+        )
     else:
         y = year if year is not None else network.meta.base_year
     parsed = parse_requirements(reqs, network=network)

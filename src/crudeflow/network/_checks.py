@@ -513,7 +513,6 @@ _COLUMNS["projects.csv"] = (
     (
         "id",
         "name",
-        "route",
         "adds_mtpa",
         "modules_max",
         "capex_musd",
@@ -523,6 +522,8 @@ _COLUMNS["projects.csv"] = (
         "source",
     ),
     (
+        "route",
+        "node",
         "adds_source",
         "capex_source",
         "opex_source",

@@ -6,7 +6,7 @@ and what was expected; the format is in ``docs/dataset-format.md`` ("projects.cs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from crudeflow.ids import did_you_mean
 from crudeflow.invest.projects import Project
@@ -44,21 +44,40 @@ def _ids(ck: _Checker, line: int, row: dict[str, str], col: str) -> tuple[str, .
     return tuple(parts)
 
 
-def read_projects(ck: _Checker, *, route_ids: Mapping[str, int]) -> tuple[Project, ...]:
+def read_projects(
+    ck: _Checker,
+    *,
+    route_ids: Mapping[str, int],
+    node_ids: Collection[str] = (),
+    node_limits: Mapping[str, float | None] | None = None,
+) -> tuple[Project, ...]:
     """The projects of ``projects.csv`` in file order (empty when the file is absent).
 
-    Checks each cell (numbers, years, sources), that ``route`` names a route of routes.csv,
+    Checks each cell (numbers, years, sources), that exactly one of ``route`` and ``node`` is
+    filled, that ``route`` names a route of routes.csv and ``node`` a node of nodes.csv with a
+    loading limit (``node_limits``: node id -> ``throughput_mtpa``, for the well-formed nodes),
     and the links: ``requires``/``excludes`` name other projects of the file, no project names
     itself, and no pair of projects both requires and excludes the other.
     """
+    node_limits = node_limits or {}
     seen: dict[str, int] = {}
     rows: list[tuple[int, Project | None, tuple[str, ...], tuple[str, ...]]] = []
     for line, row in ck.rows(FILE, optional=True):
         pid = ck.ident(FILE, line, row, "id", seen)
         if not row["name"]:
             ck.add(FILE, line, "name", "", "a project name (not empty)")
-        route = row["route"]
-        if route not in route_ids:
+        route, node = row.get("route", ""), row.get("node", "")
+        target_ok = False
+        if bool(route) == bool(node):
+            ck.add(
+                FILE,
+                line,
+                "route",
+                route,
+                "exactly one of route (a route id) and node (a node id), the other empty"
+                + (f"; node is {node!r}" if node else ""),
+            )
+        elif route and route not in route_ids:
             ck.add(
                 FILE,
                 line,
@@ -66,6 +85,20 @@ def read_projects(ck: _Checker, *, route_ids: Mapping[str, int]) -> tuple[Projec
                 route,
                 "a route id from routes.csv" + did_you_mean(route, route_ids),
             )
+        elif node and node not in node_ids:
+            ck.add(
+                FILE, line, "node", node, "a node id from nodes.csv" + did_you_mean(node, node_ids)
+            )
+        elif node and node in node_limits and node_limits[node] is None:
+            ck.add(
+                FILE,
+                line,
+                "node",
+                node,
+                "a node with a loading limit (throughput_mtpa in nodes.csv) to raise",
+            )
+        else:
+            target_ok = not node or node in node_limits
         if not row["source"]:
             ck.add(FILE, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
@@ -110,7 +143,7 @@ def read_projects(ck: _Checker, *, route_ids: Mapping[str, int]) -> tuple[Projec
         excludes = _ids(ck, line, row, "excludes")
         ok = (
             pid is not None
-            and route in route_ids
+            and target_ok
             and None not in (adds, modules, capex, opex, life, year, requires, excludes)
             and hypo in _YES
             and bool(row["name"])
@@ -135,6 +168,7 @@ def read_projects(ck: _Checker, *, route_ids: Mapping[str, int]) -> tuple[Projec
                 hypothetical=hypo == "yes",
                 source=row["source"],
                 note=row.get("note", ""),
+                node=node,
             )
         rows.append((line, project, requires or (), excludes or ()))
     # links: every id named is a project of the file; none names itself; no contradictions

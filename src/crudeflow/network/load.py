@@ -673,7 +673,12 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     )
     route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
     commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
-    projects = read_projects(ck, route_ids=seen_routes)
+    projects = read_projects(
+        ck,
+        route_ids=seen_routes,
+        node_ids=all_node_ids,
+        node_limits={n.id: n.throughput_mtpa for n in nodes},
+    )
 
     # whole-network checks
     if nodes and routes and supply:

@@ -34,7 +34,7 @@ def portfolio_section(p: Portfolio) -> str:
             b.name + (" (hypothetical)" if b.hypothetical else ""),
             "block" if b.is_block else f"{b.modules} of {b.modules_max}",
             h.num(b.capacity_added_mtpa, 2),
-            b.route,
+            b.target,
             h.num(b.capex_musd, 1),
             str(b.in_service_year),
             h.num(b.annualised_cost_musd_per_yr, 1),

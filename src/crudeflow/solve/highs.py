@@ -316,6 +316,10 @@ class HighsSession:
             np.asarray(sol.col_dual, dtype=np.float64),
         )
 
+    def row_duals(self) -> FloatArray:
+        """The row duals of the last solve (for a minimisation, <= 0 on a binding ``<=`` row)."""
+        return np.asarray(self._h.getSolution().row_dual, dtype=np.float64)
+
     def set_integer(self, idx: npt.ArrayLike) -> None:
         """Make columns ``idx`` integer (the model becomes a MIP)."""
         ix = np.ascontiguousarray(idx, dtype=np.int32)
