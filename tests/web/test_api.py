@@ -494,7 +494,7 @@ async def test_static_assets_come_from_the_packages(client: httpx.AsyncClient) -
     assert js.status_code == 200
     assert js.headers["content-type"].startswith("text/javascript")
     assert b"plotly.js v" in js.content[:200]
-    for name in ("app.js", "common.js", "runs.js", "docs.js", "style.css"):
+    for name in ("app.js", "common.js", "invest.js", "runs.js", "docs.js", "style.css"):
         assert (await client.get(f"/static/{name}")).status_code == 200
     topo = await client.get("/static/topojson/world_50m.json")
     assert topo.status_code == 200

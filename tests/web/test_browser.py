@@ -11,7 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -175,7 +175,8 @@ def test_docs_page_lists_operations(page: Page, live_server: object) -> None:
     log = PageLog(page)
     page.goto(url + "/docs")
     wait_ready(page)
-    expect(page.locator(".op")).to_have_count(10)  # with /api/plan/export and the runs API
+    # with /api/plan/export, the runs API and /api/invest
+    expect(page.locator(".op")).to_have_count(11)
     expect(page.locator("#operations")).to_contain_text("/api/plan")
     assert log.outside("127.0.0.1") == []
     assert log.errors == []
@@ -392,4 +393,105 @@ def test_runs_page_shows_a_stored_run_and_starts_one(
     expect(page.locator("#run-charts .js-plotly-plot").first).to_be_visible()
     assert page.locator("#run-charts .js-plotly-plot").count() >= 4
     assert log.outside("127.0.0.1") == [], log.outside("127.0.0.1")
+    assert log.errors == []
+
+
+def test_investment_panel_shows_the_apis_portfolio(page: Page, live_server: object) -> None:
+    """The button posts the page's requirements and year to /api/invest and prints the
+    portfolio, the comparison, what binds and the sentences with the API's own numbers."""
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    req = "via AKTAU,KURYK >= 20 Mt/yr"
+    page.goto(url + "/")
+    wait_ready(page)
+    page.fill("#req-input", req)
+    page.click("#req-add")
+    expect(page.locator("#req-list li")).to_have_count(1)
+    wait_ready(page)
+
+    card = page.locator("#invest-card")
+    expect(page.locator("#invest-result")).to_be_hidden()
+    page.click("#invest-run")
+    expect(card).to_have_attribute("data-state", "ready", timeout=60_000)
+    expect(page.locator("#invest-run")).to_be_enabled()
+
+    year = int(page.input_value("#year"))
+    answer = page.request.post(url + "/api/invest", data={"requirements": [req], "year": year})
+    assert answer.ok
+    p = answer.json()
+    assert p["builds"], "the default dataset's projects should build something for this target"
+
+    def number(text: str) -> float:
+        return float(text.replace(",", ""))
+
+    rows = page.locator("#invest-builds tbody tr[data-project]")
+    expect(rows).to_have_count(len(p["builds"]))
+    for i, b in enumerate(p["builds"]):
+        cells = rows.nth(i).locator("td")
+        assert rows.nth(i).get_attribute("data-project") == b["project"]
+        expect(cells.nth(0)).to_contain_text(b["name"])
+        assert cells.nth(1).inner_text() == f"{b['modules']} of {b['modules_max']}"
+        assert number(cells.nth(2).inner_text()) == b["capacity_added_mtpa"]
+        assert number(cells.nth(3).inner_text()) == b["capex_musd"]
+        assert cells.nth(4).inner_text() == str(b["in_service_year"])
+        assert number(cells.nth(5).inner_text()) == b["annualised_cost_musd_per_yr"]
+    total = page.locator("#invest-builds tr.total td")
+    assert number(total.nth(3).inner_text()) == p["capex_musd"]
+    assert number(total.nth(5).inner_text()) == p["annualised_cost_musd_per_yr"]
+
+    # the comparison: annual rates and horizon totals, each labelled as such
+    compare = page.locator("#invest-compare tbody tr")
+    netback = compare.filter(has_text="Netback, USD m/yr").locator("td")
+    assert number(netback.nth(1).inner_text()) == p["no_projects"]["netback_musd_per_yr"]
+    assert number(netback.nth(2).inner_text()) == p["portfolio"]["netback_musd_per_yr"]
+    total_row = compare.filter(has_text=f"Netback in {p['periods'][0]}, USD m").locator("td")
+    assert number(total_row.nth(2).inner_text()) == p["portfolio"]["netback_musd"]
+    expect(page.locator("#invest-compare")).to_contain_text(req)
+
+    expect(page.locator("#invest-binding tbody tr[data-route]")).to_have_count(len(p["binding"]))
+    sentences = page.locator("#invest-sentences li")
+    expect(sentences).to_have_count(len(p["sentences"]))
+    assert sentences.all_inner_texts() == p["sentences"]
+
+    assert log.outside("127.0.0.1") == [], log.outside("127.0.0.1")
+    assert any(u.endswith("/api/invest") for u in log.requests)
+    assert log.errors == []
+
+
+def test_investment_panel_fits_a_phone(browser: Browser, live_server: object) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        p = context.new_page()
+        p.goto(url + "/#req=" + quote("via AKTAU,KURYK >= 20 Mt/yr", safe=""))
+        wait_ready(p)
+        p.click("#invest-run")
+        expect(p.locator("#invest-card")).to_have_attribute("data-state", "ready", timeout=60_000)
+        expect(p.locator("#invest-sentences li").first).to_be_visible()
+        widths = p.evaluate(
+            "[document.documentElement.scrollWidth, document.body.scrollWidth, innerWidth]"
+        )
+        assert widths[0] <= 390 and widths[1] <= 390, widths
+    finally:
+        context.close()
+
+
+def test_investment_panel_shows_the_apis_error(page: Page, live_server: object) -> None:
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    page.goto(url + "/")
+    wait_ready(page)
+    busy = {"error": {"type": "busy", "message": "Another solve is running; try again."}}
+    page.route(
+        "**/api/invest",
+        lambda route: route.fulfill(status=503, json=busy),
+    )
+    page.click("#invest-run")
+    expect(page.locator("#invest-card")).to_have_attribute("data-state", "error")
+    box = page.locator("#invest-error")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("The server is busy")
+    expect(box).to_contain_text("Another solve is running; try again.")
+    expect(page.locator("#invest-result")).to_be_hidden()
+    expect(page.locator("#invest-run")).to_be_enabled()
     assert log.errors == []
