@@ -42,6 +42,7 @@ from crudeflow.network._passages import (
     SHARED_FILE,
     check_route_passages,
     passage_warnings,
+    reached_along,
     read_passages,
     shared_passages,
 )
@@ -939,14 +940,7 @@ def _reached_from(starts: set[str], routes: tuple[Route, ...] | list[Route]) -> 
     fwd: dict[str, list[str]] = {}
     for r in routes:
         fwd.setdefault(r.from_node, []).append(r.to_node)
-    queue: deque[str] = deque(starts)
-    seen = set(starts)
-    while queue:
-        for nxt in fwd.get(queue.popleft(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
+    return reached_along(starts, fwd)
 
 
 def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:
