@@ -701,6 +701,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         ck, meta_raw, [p.id for p in passages], groups
     )
     compare_groups = _group_list(ck, meta_raw, "compare_groups", groups)
+    sensitivity_groups = _group_list(ck, meta_raw, "sensitivity_groups", groups)
 
     if ck.problems:
         return None, ck.problems
@@ -717,6 +718,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         run_requirements=run_reqs,
         run_groups=run_groups,
         compare_groups=compare_groups,
+        sensitivity_groups=sensitivity_groups,
     )
     net = Network(
         meta=meta,
@@ -798,7 +800,8 @@ def _group_list(
     *,
     prefix: str = "",
 ) -> tuple[str, ...]:
-    """A dataset.yaml list of route group names (``run.groups``, ``compare_groups``)."""
+    """A dataset.yaml list of route group names (``run.groups``, ``compare_groups``,
+    ``sensitivity_groups``)."""
     raw = mapping.get(key) or []
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         ck.add(
