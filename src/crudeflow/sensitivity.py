@@ -41,8 +41,6 @@ IntArray = npt.NDArray[np.int64]
 
 DEFAULT_RANGE = 0.2
 """Each input is moved by this share of its value, down and up (+-20%)."""
-DEFAULT_GROUPS = ("via_russia", "trans_caspian")
-"""Route groups reported by default when the dataset has them."""
 
 
 @dataclass(frozen=True)
@@ -411,8 +409,8 @@ def sensitivity(
     include_sourced : bool
         Also move the cells that cite a source (by default only ``estimate:`` cells move).
     groups : iterable of str, optional
-        Route groups (``dataset.yaml``) whose flow is an output; default: ``via_russia`` and
-        ``trans_caspian`` where the dataset has them, else the groups of the dataset's ``run``.
+        Route groups (``dataset.yaml``) whose flow is an output; default: the dataset's
+        ``sensitivity_groups`` (``dataset.yaml``), else the groups of its ``run``.
     by : str
         What ranks the inputs: ``all`` (the largest relative swing over the outputs: for each
         output ``max(|low - base|, |high - base|) / max(|base|, 1)``), or one output's name
@@ -427,9 +425,8 @@ def sensitivity(
         raise CrudeflowError(f"sensitivity range must be between 0 and 100%, not {rel:g}")
     y = year if year is not None else network.meta.base_year
     if groups is None:
-        gs = tuple(g for g in DEFAULT_GROUPS if g in network.meta.groups)
-        # another producer's dataset names its own groups of interest (dataset.yaml `run`)
-        gs = gs or tuple(g for g in network.meta.run_groups if g in network.meta.groups)
+        # the dataset's choice (dataset.yaml sensitivity_groups), else its `run` groups
+        gs = network.meta.sensitivity_groups or network.meta.run_groups
     else:
         gs = tuple(dict.fromkeys(groups))
         for g in gs:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+from importlib.resources import files
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crudeflow.cli import app
-from crudeflow.errors import CrudeflowError
+from crudeflow.errors import CrudeflowError, DatasetError
 from crudeflow.network.model import Network, toy_network
 from crudeflow.sensitivity import sensitivity
 
@@ -136,3 +139,28 @@ def test_dataset_readme_lists_the_ten_estimates_that_matter_most() -> None:
     assert [name for _, name in listed] == [r.input for r in s.rows[:10]]
     # "No other estimate moves a 2025 output by more than 0.1%"
     assert all(r.score <= 0.001 for r in s.rows[10:])
+
+
+def test_default_outputs_follow_dataset_yaml_not_group_names() -> None:
+    """No group name is special in code: a dataset whose groups happen to be called via_russia
+    and trans_caspian reports its `sensitivity_groups`, else its `run` groups."""
+    net = planted()
+    groups = {"via_russia": ("A_B",), "trans_caspian": ("A_M",), "mine": ("B_M",)}
+    meta = dataclasses.replace(net.meta, groups=groups, run_groups=("mine",))
+    s = sensitivity(dataclasses.replace(net, meta=meta))
+    assert s.outputs == ("netback_musd", "exported_mt", "mine_mt")
+    chosen = dataclasses.replace(meta, sensitivity_groups=("trans_caspian", "mine"))
+    s = sensitivity(dataclasses.replace(net, meta=chosen))
+    assert s.outputs == ("netback_musd", "exported_mt", "trans_caspian_mt", "mine_mt")
+
+
+def test_dataset_yaml_sensitivity_groups_must_be_groups(tmp_path: Path) -> None:
+    from crudeflow import load_dataset
+
+    folder = tmp_path / "kz"
+    shutil.copytree(files("crudeflow") / "data" / "kazakhstan", folder)  # type: ignore[arg-type]
+    yaml = folder / "dataset.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    yaml.write_text(text.replace("sensitivity_groups: [via_russia,", "sensitivity_groups: [nope,"))
+    with pytest.raises(DatasetError, match=r"dataset\.yaml:\d+: sensitivity_groups"):
+        load_dataset(folder)

@@ -18,6 +18,7 @@ from crudeflow.network.export import (
     export_geojson,
     export_network,
     export_pypsa,
+    geojson_collection,
 )
 from crudeflow.network.load import load_dataset
 from crudeflow.network.model import (
@@ -413,3 +414,38 @@ def test_export_network_dispatches(tmp_path: Path) -> None:
     assert (folder / "links.csv").is_file()
     with pytest.raises(ValueError, match="unknown export format 'xlsx'"):
         export_network(net, "xlsx", tmp_path)  # type: ignore[call-overload]
+
+
+def test_csv_and_geojson_exports_carry_node_loading_limits(tmp_path: Path) -> None:
+    net = load_dataset()  # Kazakhstan: AKTAU and SANGACHAL have loading limits
+    limits = {n.id: n for n in net.nodes if n.throughput_mtpa is not None}
+    assert limits
+    export_csv(net, tmp_path / "csv")
+    with open(tmp_path / "csv" / "nodes.csv", encoding="utf-8") as fh:
+        rows = {row["id"]: row for row in csv.DictReader(fh)}
+    for node_id, node in limits.items():
+        assert float(rows[node_id]["throughput_mtpa"]) == node.throughput_mtpa
+        assert rows[node_id]["throughput_source"] == node.throughput_source
+    assert all(rows[n.id]["throughput_mtpa"] == "" for n in net.nodes if n.id not in limits)
+    props = {
+        f["properties"]["id"]: f["properties"]
+        for f in geojson_collection(net)["features"]
+        if f["properties"]["layer"] == "node"
+    }
+    assert {k for k, p in props.items() if p["throughput_mtpa"] is not None} == set(limits)
+
+
+def test_pypsa_readme_names_the_node_limits_and_commitments_it_leaves_out(
+    tmp_path: Path,
+) -> None:
+    net = load_dataset()
+    readme = (export_pypsa(net, tmp_path / "kz") / "README.md").read_text(encoding="utf-8")
+    assert "**Not in this export**" in readme
+    for n in net.nodes:
+        if n.throughput_mtpa is not None:
+            assert f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr" in readme
+    year = net.meta.base_year
+    for c in net.commitments:
+        assert (f"commitment {c.id}:" in readme) == c.applies_in(year)
+    plain = (export_pypsa(toy_network(), tmp_path / "toy") / "README.md").read_text("utf-8")
+    assert "Not in this export" not in plain

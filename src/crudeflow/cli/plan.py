@@ -144,7 +144,7 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
     for i, b in enumerate(p.bottlenecks[:4]):
         grade = net.route(b.route).grade if b.kind == "route" else ""
         kbd = mtpa_to_kbd(b.capacity_mtpa, bbl_per_t=net.grade_of(grade).bbl_per_t)
-        what = b.name if b.kind == "route" else f"{b.name}: loading limit of all routes leaving it"
+        what = b.label
         lines.append(
             f"  {'Binding' if i == 0 else '':<11} {what} {_fmt(b.capacity_mtpa)} Mt/yr "
             f"({_fmt(kbd, 0)} kb/d) — one more Mt/yr is worth {_fmt(b.value_usd_per_t)} USD/t"

@@ -52,8 +52,8 @@ def sensitivity_cmd(
         typer.Option(
             "--group",
             "-g",
-            help="Route group whose flow is an output (repeatable; default: via_russia and "
-            "trans_caspian where the dataset has them).",
+            help="Route group whose flow is an output (repeatable; default: the dataset's "
+            "sensitivity_groups, else its run groups).",
             show_default=False,
         ),
     ] = None,
@@ -62,7 +62,7 @@ def sensitivity_cmd(
         typer.Option(
             "--by",
             help="Rank by: all (largest relative swing of any output) or one output, e.g. "
-            "netback_musd, exported_mt, via_russia_mt.",
+            "netback_musd, exported_mt or a group's GROUP_mt.",
         ),
     ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,

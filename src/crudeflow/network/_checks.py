@@ -113,6 +113,7 @@ _META_KEYS: tuple[str, ...] = (
     "watch",
     "run",
     "compare_groups",
+    "sensitivity_groups",
 )
 _RUN_KEYS: tuple[str, ...] = ("label", "require", "groups")
 _GRADE_KEYS: tuple[str, ...] = ("id", "name", "bbl_per_t", "source", "note")

@@ -240,8 +240,17 @@ def passage_warnings(routes: Iterable[Route], lines: Mapping[str, int]) -> list[
 
 
 def _reached(start: str, fwd: Mapping[str, list[str]]) -> set[str]:
-    seen = {start}
-    queue: deque[str] = deque([start])
+    return reached_along({start}, fwd)
+
+
+def reached_along(starts: set[str], fwd: Mapping[str, list[str]]) -> set[str]:
+    """Ids reachable from ``starts`` along ``fwd`` (node -> next nodes), ``starts`` included.
+
+    >>> sorted(reached_along({"A"}, {"A": ["B"], "B": ["C"], "D": ["A"]}))
+    ['A', 'B', 'C']
+    """
+    seen = set(starts)
+    queue: deque[str] = deque(starts)
     while queue:
         for nxt in fwd.get(queue.popleft(), ()):
             if nxt not in seen:

@@ -141,7 +141,7 @@ def _node_name(network: Network, node_id: str) -> str:
 # CSV
 _NODE_COLUMNS = (
     "id", "name", "kind", "country", "lat", "lon", "storage_mt",
-    "source", "coords_source", "storage_source", "note",
+    "source", "coords_source", "storage_source", "throughput_mtpa", "throughput_source", "note",
 )  # fmt: skip
 _ROUTE_COLUMNS = (
     "id", "name", "from", "to", "mode", "grade", "bbl_per_t",
@@ -194,6 +194,9 @@ def export_csv(network: Network, out_dir: str | Path, *, force: bool = False) ->
       grade. A market is listed once with empty price cells when the network has no Brent
       prices.
     - ``supply.csv`` has one row per supply row of the dataset (Mt in the year).
+    - ``nodes.csv`` carries each node's loading limit (``throughput_mtpa``, empty when none)
+      and its ``throughput_source``. Capacities by year (``route_years.csv``) and
+      commitments are not in these tables.
 
     Examples
     --------
@@ -226,6 +229,8 @@ def export_csv(network: Network, out_dir: str | Path, *, force: bool = False) ->
             "source": n.source,
             "coords_source": n.coords_source,
             "storage_source": n.storage_source,
+            "throughput_mtpa": n.throughput_mtpa,
+            "throughput_source": n.throughput_source,
             "note": n.note,
         }
         for n in network.nodes
@@ -343,6 +348,7 @@ def geojson_collection(network: Network) -> dict[str, Any]:
                     "kind": n.kind,
                     "country": n.country,
                     "storage_mt": n.storage_mt,
+                    "throughput_mtpa": n.throughput_mtpa,
                 },
             }
         )
@@ -405,7 +411,8 @@ def export_geojson(network: Network, out_path_or_dir: str | Path, *, force: bool
     ``layer`` property, ``"node"`` or ``"route"``, for styling.
 
     - Node: a ``Point`` at ``[lon, lat]``; properties ``id``, ``name``, ``kind``, ``country``,
-      ``storage_mt`` (``null`` when unknown).
+      ``storage_mt`` (``null`` when unknown), ``throughput_mtpa`` (the node's loading limit,
+      ``null`` when none).
     - Route: a straight two-position ``LineString`` from the from-node to the to-node (not the
       real path); properties ``id``, ``name`` (the id when the route has none), ``from``,
       ``to``, ``mode``, ``grade``, ``capacity_mtpa``, ``capacity_kbd`` (through the route's
@@ -617,7 +624,32 @@ def _pypsa_readme(network: Network, year: int) -> str:
             f"| {r.id} | {r.status} | {'yes' if network.route_open_in(r.id, year) else 'no'} | "
             f"{_grade_id(network, r)} | {cap:g} | {kbd:.1f} |"
         )
+    left_out = _pypsa_left_out(network, year)
+    if left_out:
+        lines += [
+            "",
+            "**Not in this export** (PyPSA's optimum can differ from crudeflow's plan):",
+            "",
+        ]
+        lines += [f"- {item}" for item in left_out]
     return "\n".join(lines) + "\n"
+
+
+def _pypsa_left_out(network: Network, year: int) -> list[str]:
+    """What of the year's planning model a PyPSA folder does not carry (node loading limits,
+    commitments), one sentence each; empty when the export is the whole single-year LP."""
+    out = [
+        f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr over the routes leaving it"
+        for n in network.nodes
+        if n.throughput_mtpa is not None
+    ]
+    out += [
+        f"commitment {c.id}: at least {c.min_mtpa:g} Mt/yr on {c.target} "
+        f"(USD {c.penalty_usd_per_t:g}/t short)"
+        for c in network.commitments
+        if c.applies_in(year)
+    ]
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from crudeflow.network._passages import (
     SHARED_FILE,
     check_route_passages,
     passage_warnings,
+    reached_along,
     read_passages,
     shared_passages,
 )
@@ -705,6 +706,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         ck, meta_raw, [p.id for p in passages], groups
     )
     compare_groups = _group_list(ck, meta_raw, "compare_groups", groups)
+    sensitivity_groups = _group_list(ck, meta_raw, "sensitivity_groups", groups)
 
     if ck.problems:
         return None, ck.problems
@@ -721,6 +723,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         run_requirements=run_reqs,
         run_groups=run_groups,
         compare_groups=compare_groups,
+        sensitivity_groups=sensitivity_groups,
     )
     net = Network(
         meta=meta,
@@ -802,7 +805,8 @@ def _group_list(
     *,
     prefix: str = "",
 ) -> tuple[str, ...]:
-    """A dataset.yaml list of route group names (``run.groups``, ``compare_groups``)."""
+    """A dataset.yaml list of route group names (``run.groups``, ``compare_groups``,
+    ``sensitivity_groups``)."""
     raw = mapping.get(key) or []
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         ck.add(
@@ -944,14 +948,7 @@ def _reached_from(starts: set[str], routes: tuple[Route, ...] | list[Route]) -> 
     fwd: dict[str, list[str]] = {}
     for r in routes:
         fwd.setdefault(r.from_node, []).append(r.to_node)
-    queue: deque[str] = deque(starts)
-    seen = set(starts)
-    while queue:
-        for nxt in fwd.get(queue.popleft(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
+    return reached_along(starts, fwd)
 
 
 def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:

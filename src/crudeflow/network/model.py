@@ -257,6 +257,8 @@ class DatasetMeta:
     """Route groups whose flows ``crudeflow run`` lists."""
     compare_groups: tuple[str, ...] = ()
     """Route groups ``scenario compare`` shows (empty: every group)."""
+    sensitivity_groups: tuple[str, ...] = ()
+    """Route groups whose flows ``crudeflow sensitivity`` reports (empty: ``run_groups``)."""
 
 
 @dataclass(frozen=True)

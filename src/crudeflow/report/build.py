@@ -536,7 +536,7 @@ def _comparison(cases: Sequence[ReportCase], traced: Sequence[TracedFlows], figu
         verb = "Through" if len(watch) > 2 else "Entering"
         row(f"{verb} {wname}, {rate}", [h.num(_via(p)[0]) for p in plans])
         row(f"Share through {wname}", [f"{_via(p)[1]:.0%}" for p in plans])
-    row("Binding route", [p.bottlenecks[0].name if p.bottlenecks else "none" for p in plans])
+    row("Binding route", [p.bottlenecks[0].label if p.bottlenecks else "none" for p in plans])
     groups: list[str] = []
     for tr in traced:
         groups += [g for g in tr.by_group() if g not in groups]
@@ -755,7 +755,11 @@ def _details(cases: Sequence[ReportCase]) -> str:
             bott = h.table_html(
                 ["Route", "Flow = capacity, Mt/yr", "+1 Mt/yr worth, USD/t (= USD m/yr)"],
                 [
-                    [f"{b.name} ({b.route})", h.num(b.capacity_mtpa, 2), h.num(b.value_usd_per_t)]
+                    [
+                        f"{b.label} ({b.route})",
+                        h.num(b.capacity_mtpa, 2),
+                        h.num(b.value_usd_per_t),
+                    ]
                     for b in p.bottlenecks
                 ],
                 numeric=(1, 2),

@@ -120,6 +120,17 @@ class Bottleneck:
     (``throughput_mtpa``) shared by every route leaving it; ``route`` then holds the node id,
     ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows."""
 
+    @property
+    def label(self) -> str:
+        """The name to print: a node's says it is the loading limit of the routes leaving it.
+
+        >>> Bottleneck("AKTAU", "Aktau", 7.5, 7.5, 1.0, 12.0, kind="node").label
+        'Aktau: loading limit of all routes leaving it'
+        """
+        if self.kind == "route":
+            return self.name
+        return f"{self.name}: loading limit of all routes leaving it"
+
 
 @dataclass(frozen=True, slots=True)
 class RequirementStatus:
