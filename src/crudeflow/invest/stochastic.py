@@ -48,7 +48,7 @@ from crudeflow.montecarlo.outages import OutageModel
 from crudeflow.montecarlo.sampling import DEFAULT_BATCH_SIZE, sample_capacity_factors
 from crudeflow.network.model import Network
 from crudeflow.requirements import Requirement
-from crudeflow.solve.highs import HighsSession, SolveStatus
+from crudeflow.solve.highs import HighsSession
 from crudeflow.solve.lp import LinearProgram, PeriodOverrides, Periods, build_lp
 
 __all__ = [
@@ -678,13 +678,13 @@ def _benders(
     while it < _MAX_ITER:
         it += 1
         tm = time.perf_counter()
-        status, mobj, sol, _ = master.solve_mip()
+        res = master.solve_mip()
         master_s += time.perf_counter() - tm
-        if not status.ok:
+        if not res.status.ok:
             raise SolverError(
-                f"the investment master problem did not solve (HiGHS status {status.value})"
+                f"the investment master problem did not solve (HiGHS status {res.status.value})"
             )
-        lower = max(lower, mobj)
+        lower, sol = max(lower, res.objective), res.x
         gap = (best - lower) / max(1.0, abs(best))
         if gap <= _GAP_REL:
             break
@@ -824,8 +824,9 @@ def _extensive(
     s.set_option("mip_abs_gap", 1e-9)
     if not relax and P:
         s.set_integer(np.arange(2 * P))
-    status, obj, x, gap = s.solve_mip()
-    if not status.ok and not (status is SolveStatus.TIME_LIMIT and np.isfinite(obj)):
+    res = s.solve_mip()
+    status, obj, x, gap = res.status, res.objective, res.x, res.gap
+    if not res.has_solution:
         raise SolverError(f"the extensive form did not solve (HiGHS status {status.value})")
     n = x[:P]
     if not relax:

@@ -143,6 +143,57 @@ class LPResult:
     solver: str
 
 
+@dataclass(frozen=True)
+class MIPResult:
+    """A MIP solve's outcome: the best solution found and how far from optimal it may be.
+
+    ``status`` is OPTIMAL (proven within ``mip_rel_gap``) or a stop (TIME_LIMIT, INTERRUPTED,
+    ITERATION_LIMIT, MEMORY_LIMIT) that may still carry an incumbent: ``has_solution``
+    says whether ``x`` holds one (else NaN). ``gap`` is HiGHS's relative gap
+    ``|objective - bound| / |objective|``, never negative: 0 at a proven optimum whose gap
+    HiGHS leaves undefined (a model with no integer column), inf without a solution or
+    without a finite bound.
+    """
+
+    status: SolveStatus
+    objective: float
+    bound: float
+    gap: float
+    x: FloatArray
+    has_solution: bool
+    nodes: int
+    seconds: float
+    solver: str
+
+
+_STOPS = frozenset(
+    {
+        SolveStatus.TIME_LIMIT,
+        SolveStatus.ITERATION_LIMIT,
+        SolveStatus.INTERRUPTED,
+        SolveStatus.MEMORY_LIMIT,
+    }
+)
+"""Statuses where HiGHS stopped early and its incumbent, if any, is a usable solution."""
+_SOLUTION_FEASIBLE = 2  # HiGHS's kSolutionStatusFeasible
+
+
+def _mip_gap(status: SolveStatus, has_solution: bool, gap: float) -> float:
+    """The one gap rule of every MIP path (see :class:`MIPResult`).
+
+    >>> inf = float("inf")
+    >>> _mip_gap(SolveStatus.OPTIMAL, True, inf), _mip_gap(SolveStatus.TIME_LIMIT, True, -1e-12)
+    (0.0, 0.0)
+    >>> _mip_gap(SolveStatus.TIME_LIMIT, True, inf), _mip_gap(SolveStatus.INFEASIBLE, False, 0.0)
+    (inf, inf)
+    """
+    if not has_solution:
+        return float("inf")
+    if not np.isfinite(gap):
+        return 0.0 if status.ok else float("inf")
+    return max(gap, 0.0)
+
+
 def _new_highs(*, threads: int | None, time_limit: float | None) -> Any:
     hp = _highspy()
     # highspy.Highs() prints a banner on construction; the core class does not. Fall back to
@@ -280,10 +331,7 @@ class HighsSession:
     def solve_primal(self) -> tuple[SolveStatus, FloatArray]:
         """Run HiGHS warm and return only the status and the column values (NaN unless the
         status is ok): the lean re-solve of a Monte Carlo draw."""
-        run_status = self._h.run()
-        status = map_status(self._h.getModelStatus())
-        if run_status == _highspy().HighsStatus.kError and status.ok:
-            status = SolveStatus.SOLVER_ERROR
+        status = self._run_status()
         if not status.ok:
             return status, np.full(self.n_col, np.nan)
         # fromiter: the same floats as asarray of the list, in about two thirds of the time
@@ -303,8 +351,7 @@ class HighsSession:
     # -- used by the two-stage investment model (crudeflow.invest.stochastic) ---------------
     def solve_with_duals(self) -> tuple[SolveStatus, float, FloatArray, FloatArray]:
         """Run HiGHS warm; (status, objective, column values, reduced costs), NaN unless ok."""
-        self._h.run()
-        status = map_status(self._h.getModelStatus())
+        status = self._run_status()
         if not status.ok:
             nan = np.full(self.n_col, np.nan)
             return status, float("nan"), nan, nan
@@ -343,30 +390,61 @@ class HighsSession:
         )
         self.n_row += csr.shape[0]
 
-    def solve_mip(self) -> tuple[SolveStatus, float, FloatArray, float]:
-        """Run HiGHS on a MIP: (status, objective, column values, proven relative gap).
+    def solve_mip(self) -> MIPResult:
+        """Run HiGHS on a MIP (see :class:`MIPResult` for what a stop with an incumbent gives).
 
-        A time limit with an incumbent returns it (status TIME_LIMIT, its gap); without one the
-        values are NaN.
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> s = HighsSession(np.array([-1.0]), sp.csc_array(np.array([[2.0]])), np.zeros(1),
+        ...                  np.array([5.0]), np.array([-np.inf]), np.array([3.0]))
+        >>> s.set_integer([0])
+        >>> res = s.solve_mip()
+        >>> res.status.value, res.objective, res.gap, res.has_solution
+        ('optimal', -1.0, 0.0, True)
         """
-        self._h.run()
-        status = map_status(self._h.getModelStatus())
+        t0 = time.perf_counter()
+        status = self._run_status()
+        seconds = time.perf_counter() - t0
         info = self._h.getInfo()
-        if status.ok or (status is SolveStatus.TIME_LIMIT and info.primal_solution_status == 2):
+        has_solution = status.ok or (
+            status in _STOPS and int(info.primal_solution_status) == _SOLUTION_FEASIBLE
+        )
+        if has_solution:
             x = np.asarray(self._h.getSolution().col_value, dtype=np.float64)
-            gap = float(info.mip_gap)
-            gap = gap if np.isfinite(gap) else 0.0
-            return status, float(info.objective_function_value), x, gap
-        return status, float("nan"), np.full(self.n_col, np.nan), float("inf")
+            objective = float(info.objective_function_value)
+        else:
+            x = np.full(self.n_col, np.nan)
+            objective = float("nan")
+        return MIPResult(
+            status=status,
+            objective=objective,
+            bound=float(info.mip_dual_bound),
+            gap=_mip_gap(status, has_solution, float(info.mip_gap)),
+            x=x,
+            has_solution=has_solution,
+            nodes=int(info.mip_node_count),
+            seconds=seconds,
+            solver=f"HiGHS {_version()} (MIP)",
+        )
+
+    def _run_status(self) -> SolveStatus:
+        """Run HiGHS and map its model status: the one status reader of every solve path.
+
+        A run that HiGHS itself reports as an error (``HighsStatus.kError``) is never taken as
+        optimal, whatever model status it left behind.
+        """
+        run_status = self._h.run()
+        status = map_status(self._h.getModelStatus())
+        if status.ok and run_status == _highspy().HighsStatus.kError:
+            return SolveStatus.SOLVER_ERROR
+        return status
 
     def solve(self) -> LPResult:
         """Run HiGHS (warm from the last basis when there is one)."""
         t0 = time.perf_counter()
-        run_status = self._h.run()
+        status = self._run_status()
         seconds = time.perf_counter() - t0
-        status = map_status(self._h.getModelStatus())
-        if run_status == _highspy().HighsStatus.kError and status.ok:
-            status = SolveStatus.SOLVER_ERROR
         info = self._h.getInfo()
         if status.ok:
             sol = self._h.getSolution()
@@ -420,27 +498,6 @@ def solve_lp(
     return session.solve()
 
 
-@dataclass(frozen=True)
-class MIPResult:
-    """A MIP solve's outcome: the best solution found and how far from optimal it may be.
-
-    ``status`` is OPTIMAL (proven within ``mip_rel_gap``) or a stop (TIME_LIMIT, INTERRUPTED,
-    ITERATION_LIMIT, MEMORY_LIMIT...) that may still carry an incumbent: ``has_solution``
-    says whether ``x`` holds one (else NaN). ``gap`` is HiGHS's relative gap
-    ``|objective - bound| / |objective|`` (inf without a solution).
-    """
-
-    status: SolveStatus
-    objective: float
-    bound: float
-    gap: float
-    x: FloatArray
-    has_solution: bool
-    nodes: int
-    seconds: float
-    solver: str
-
-
 def solve_mip(
     c: FloatArray,
     A: sp.spmatrix | sp.sparray,
@@ -476,34 +533,5 @@ def solve_mip(
         time_limit=time_limit,
         integrality=integrality,
     )
-    h = session._h
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    t0 = time.perf_counter()
-    run_status = h.run()
-    seconds = time.perf_counter() - t0
-    status = map_status(h.getModelStatus())
-    if run_status == _highspy().HighsStatus.kError and status.ok:
-        status = SolveStatus.SOLVER_ERROR
-    info = h.getInfo()
-    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
-    if has_solution:
-        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        objective = float(info.objective_function_value)
-        gap = float(info.mip_gap) if not status.ok else max(float(info.mip_gap), 0.0)
-    else:
-        x = np.full(session.n_col, np.nan)
-        objective = float("nan")
-        gap = float("inf")
-    if status.ok and has_solution and not np.isfinite(gap):
-        gap = 0.0
-    return MIPResult(
-        status=status,
-        objective=objective,
-        bound=float(info.mip_dual_bound),
-        gap=gap,
-        x=x,
-        has_solution=has_solution,
-        nodes=int(info.mip_node_count),
-        seconds=seconds,
-        solver=f"HiGHS {_version()} (MIP)",
-    )
+    session.set_option("mip_rel_gap", float(mip_rel_gap))
+    return session.solve_mip()
