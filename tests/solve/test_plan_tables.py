@@ -54,3 +54,13 @@ def test_explain_does_not_need_the_exposure_dataframe(kz: Network) -> None:
     sentences = explain(p)
     assert "exposure" not in p.__dict__  # no DataFrame was built for the sentences
     assert "No exported tonne crosses Russia." in sentences
+
+
+@pytest.mark.parametrize("case", ["annual", "monthly", "avoid RU"])
+def test_watch_mtpa_does_not_build_the_routes_dataframe(kz: Network, case: str) -> None:
+    solved = plan(kz, **CASES[case])  # a fresh plan: the module's may have built its frames
+    assert solved.watch_routes  # the Kazakhstan dataset watches Russia
+    via = solved.watch_mtpa
+    assert "routes" not in solved.__dict__  # read from the columns
+    expected = solved.routes.loc[list(solved.watch_routes), "flow_mtpa"].sum()
+    assert via == float(expected)

@@ -361,7 +361,13 @@ class Plan:
         """
         if not self.watch_routes:
             return 0.0
-        return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+        table = self.tables.get("routes")
+        if table is None:  # a plan built without its tables: read the frame
+            return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+        # from the columns, not the frame: reading one figure must not build the DataFrame
+        at = {route: i for i, route in enumerate(table.columns["route"])}
+        flow = np.asarray(table.columns["flow_mtpa"], dtype=float)
+        return float(flow[[at[r] for r in self.watch_routes]].sum())
 
     @property
     def horizon_years(self) -> float:
