@@ -147,177 +147,136 @@ def _is_estimate(source: str) -> bool:
     return source.strip().lower().startswith("estimate:")
 
 
+def _input(
+    where: tuple[str, str, str],
+    value: float,
+    source: str,
+    kind: str,
+    idx: IntArray,
+    base: FloatArray,
+    slope: FloatArray,
+) -> _Input:
+    """One input (``(file, key, column)``) that moves one block of the LP (one :class:`_Edit`)."""
+    edit = _Edit(kind, idx.astype(np.int64), base.astype(float), slope.astype(float))
+    return _Input(*where, value, source, (edit,))
+
+
+def _period_cols(lp: LinearProgram, block: str, width: int, j: int) -> IntArray:
+    """Column ``j`` of a period-major block ``width`` wide, one index per period."""
+    return np.asarray(lp.block(block).start + np.arange(lp.periods.n) * width + j, np.int64)
+
+
 def _inputs(net: Network, lp: LinearProgram, year: int) -> list[_Input]:
     """Every numeric input the annual LP of ``year`` reads through a bound or a cost."""
-    T, R = lp.periods.n, lp.n_routes
-    xs, ss, ds = lp.block("x"), lp.block("s"), lp.block("d")
+    return [
+        *_route_inputs(net, lp, year),
+        *_supply_inputs(net, lp, year),
+        *_market_inputs(net, lp, year),
+        *_row_inputs(net, lp),
+    ]
+
+
+def _route_inputs(net: Network, lp: LinearProgram, year: int) -> list[_Input]:
+    """routes.csv capacities (unless route_years.csv sets the year's) and tariffs, and the
+    year's route_years.csv capacities."""
+    R = lp.n_routes
     out: list[_Input] = []
-
-    def edit(kind: str, idx: IntArray, base: FloatArray, slope: FloatArray) -> _Edit:
-        return _Edit(kind, idx.astype(np.int64), base.astype(float), slope.astype(float))
-
-    def cols(start: int, width: int, j: int) -> IntArray:
-        return start + np.arange(T) * width + j
-
     years_rows = {(ry.route, ry.year) for ry in net.route_years if ry.capacity_mtpa is not None}
     for i, r in enumerate(net.routes):
-        x = cols(xs.start, R, i)
+        x = _period_cols(lp, "x", R, i)
         if (r.id, year) not in years_rows:
             up = lp.col_upper[x]
-            out.append(
-                _Input(
-                    "routes.csv",
-                    r.id,
-                    "capacity_mtpa",
-                    r.capacity_mtpa,
-                    r.capacity_source or r.source,
-                    (edit("upper", x, up, up),),
-                )
-            )
+            src = r.capacity_source or r.source
+            where = ("routes.csv", r.id, "capacity_mtpa")
+            out.append(_input(where, r.capacity_mtpa, src, "upper", x, up, up))
         cost = lp.c[x]
-        out.append(
-            _Input(
-                "routes.csv",
-                r.id,
-                "tariff_usd_per_t",
-                r.tariff_usd_per_t,
-                r.tariff_source or r.source,
-                (edit("cost", x, cost, cost if lp.objective == "netback" else 0 * cost),),
-            )
-        )
+        slope = cost if lp.objective == "netback" else 0 * cost
+        where = ("routes.csv", r.id, "tariff_usd_per_t")
+        src = r.tariff_source or r.source
+        out.append(_input(where, r.tariff_usd_per_t, src, "cost", x, cost, slope))
     for ry in net.route_years:
         if ry.year == year and ry.capacity_mtpa is not None:
-            x = cols(xs.start, R, net._route_index[ry.route])
+            x = _period_cols(lp, "x", R, net._route_index[ry.route])
             up = lp.col_upper[x]
-            out.append(
-                _Input(
-                    "route_years.csv",
-                    f"{ry.route}@{ry.year}",
-                    "capacity_mtpa",
-                    ry.capacity_mtpa,
-                    ry.source,
-                    (edit("upper", x, up, up),),
-                )
-            )
+            where = ("route_years.csv", f"{ry.route}@{ry.year}", "capacity_mtpa")
+            out.append(_input(where, ry.capacity_mtpa, ry.source, "upper", x, up, up))
+    return out
+
+
+def _supply_inputs(net: Network, lp: LinearProgram, year: int) -> list[_Input]:
+    """The year's supply.csv rows: each moves its share of its node's supply bound."""
     S = len(lp.supply_nodes)
+    out: list[_Input] = []
     for srow in net.supply:
         if srow.year != year or srow.node not in lp.supply_nodes:
             continue
-        s = cols(ss.start, S, lp.supply_nodes.index(srow.node))
+        s = _period_cols(lp, "s", S, lp.supply_nodes.index(srow.node))
         up = lp.col_upper[s]
         share = srow.mt / max(net.supply_in(year)[srow.node], 1e-12)
-        out.append(
-            _Input(
-                "supply.csv",
-                f"{srow.node}@{year}",
-                "mt",
-                srow.mt,
-                srow.source,
-                (edit("upper", s, up, up * share),),
-            )
-        )
-    M = len(lp.market_nodes)
+        where = ("supply.csv", f"{srow.node}@{year}", "mt")
+        out.append(_input(where, srow.mt, srow.source, "upper", s, up, up * share))
+    return out
+
+
+def _market_inputs(net: Network, lp: LinearProgram, year: int) -> list[_Input]:
+    """markets.csv differentials and caps, grade densities and the year's Brent."""
+    T, M = lp.periods.n, len(lp.market_nodes)
     netback = lp.objective == "netback"
-    brent = net.brent(year)
+    out: list[_Input] = []
     for j, m in enumerate(net.markets):
-        d = cols(ds.start, M, j)
+        d = _period_cols(lp, "d", M, j)
         bpt = net.grade_of(m.grade).bbl_per_t
-        cost = lp.c[d]
         slope = np.full(T, -m.diff_usd_per_bbl * bpt if netback else 0.0)
-        out.append(
-            _Input(
-                "markets.csv",
-                m.node,
-                "diff_usd_per_bbl",
-                m.diff_usd_per_bbl,
-                m.diff_source or m.source,
-                (edit("cost", d, cost, slope),),
-            )
-        )
+        where = ("markets.csv", m.node, "diff_usd_per_bbl")
+        src = m.diff_source or m.source
+        out.append(_input(where, m.diff_usd_per_bbl, src, "cost", d, lp.c[d], slope))
         if m.max_mtpa is not None:
             up = lp.col_upper[d]
-            out.append(
-                _Input(
-                    "markets.csv",
-                    m.node,
-                    "max_mtpa",
-                    m.max_mtpa,
-                    m.max_source or m.source,
-                    (edit("upper", d, up, up),),
-                )
-            )
+            where = ("markets.csv", m.node, "max_mtpa")
+            out.append(_input(where, m.max_mtpa, m.max_source or m.source, "upper", d, up, up))
     for g in net.grades.values():
         js = [j for j, m in enumerate(net.markets) if net.grade_of(m.grade).id == g.id]
         if not js:
             continue
-        d = np.concatenate([cols(ds.start, M, j) for j in js])
+        d = np.concatenate([_period_cols(lp, "d", M, j) for j in js])
         cost = lp.c[d]
+        where = ("dataset.yaml", f"grades.{g.id}", "bbl_per_t")
         out.append(
-            _Input(
-                "dataset.yaml",
-                f"grades.{g.id}",
-                "bbl_per_t",
-                g.bbl_per_t,
-                g.source,
-                (edit("cost", d, cost, cost if netback else 0 * cost),),
-            )
+            _input(where, g.bbl_per_t, g.source, "cost", d, cost, cost if netback else 0 * cost)
         )
+    brent = net.brent(year)
     for b in net.benchmarks:
         if b.year != year:
             continue
-        d = ds.start + np.arange(T * M)
+        d = lp.block("d").start + np.arange(T * M)
         bpts = np.array([net.grade_of(m.grade).bbl_per_t for m in net.markets])
         slope = np.tile(-brent * bpts, T) if netback else np.zeros(T * M)
-        out.append(
-            _Input(
-                "benchmarks.csv",
-                str(year),
-                "brent_usd_per_bbl",
-                b.brent_usd_per_bbl,
-                b.source,
-                (edit("cost", d, lp.c[d], slope),),
-            )
-        )
+        where = ("benchmarks.csv", str(year), "brent_usd_per_bbl")
+        out.append(_input(where, b.brent_usd_per_bbl, b.source, "cost", d, lp.c[d], slope))
+    return out
+
+
+def _row_inputs(net: Network, lp: LinearProgram) -> list[_Input]:
+    """Node throughput limits and commitments (their minimums and penalties)."""
+    out: list[_Input] = []
     for tr in lp.throughput_rows:
         node = net.node(tr.node)
-        rows = tr.first_row + np.arange(T)
+        rows = tr.first_row + np.arange(lp.periods.n)
         up = lp.row_upper[rows]
-        out.append(
-            _Input(
-                "nodes.csv",
-                node.id,
-                "throughput_mtpa",
-                float(node.throughput_mtpa or 0.0),
-                node.throughput_source or node.source,
-                (edit("row_upper", rows, up, up),),
-            )
-        )
+        where = ("nodes.csv", node.id, "throughput_mtpa")
+        value = float(node.throughput_mtpa or 0.0)
+        src = node.throughput_source or node.source
+        out.append(_input(where, value, src, "row_upper", rows, up, up))
     by_id = {c.id: c for c in net.commitments}
     for cr in lp.commitment_rows:
         cm = by_id[cr.commitment]
-        row, col = cr.rows, cr.cols
-        lo = lp.row_lower[row]
-        out.append(
-            _Input(
-                "commitments.csv",
-                cm.id,
-                "min_mtpa",
-                cm.min_mtpa,
-                cm.min_source or cm.source,
-                (edit("row_lower", row, lo, lo),),
-            )
-        )
-        cost = lp.c[col]
-        out.append(
-            _Input(
-                "commitments.csv",
-                cm.id,
-                "penalty_usd_per_t",
-                cm.penalty_usd_per_t,
-                cm.penalty_source or cm.source,
-                (edit("cost", col, cost, cost),),
-            )
-        )
+        lo, cost = lp.row_lower[cr.rows], lp.c[cr.cols]
+        where = ("commitments.csv", cm.id, "min_mtpa")
+        src = cm.min_source or cm.source
+        out.append(_input(where, cm.min_mtpa, src, "row_lower", cr.rows, lo, lo))
+        where = ("commitments.csv", cm.id, "penalty_usd_per_t")
+        src = cm.penalty_source or cm.source
+        out.append(_input(where, cm.penalty_usd_per_t, src, "cost", cr.cols, cost, cost))
     return out
 
 

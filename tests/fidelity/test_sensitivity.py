@@ -164,3 +164,28 @@ def test_dataset_yaml_sensitivity_groups_must_be_groups(tmp_path: Path) -> None:
     yaml.write_text(text.replace("sensitivity_groups: [via_russia,", "sensitivity_groups: [nope,"))
     with pytest.raises(DatasetError, match=r"dataset\.yaml:\d+: sensitivity_groups"):
         load_dataset(folder)
+
+
+@pytest.mark.parametrize("dataset", ["kazakhstan", "iraq"])
+def test_every_input_edit_starts_from_the_lp_values_it_moves(dataset: str) -> None:
+    # each input's one edit names the LP entries it moves and their values at k = 1 (the
+    # builders share one helper; an index or a kind mixed up would show here)
+    import numpy as np
+
+    from crudeflow.network.load import load_dataset
+    from crudeflow.sensitivity import _inputs
+    from crudeflow.solve.lp import Periods, build_lp
+
+    net = load_dataset(dataset)
+    year = net.meta.base_year
+    lp = build_lp(net, Periods.annual(year))
+    arrays = {"upper": lp.col_upper, "cost": lp.c, "row_lower": lp.row_lower}
+    arrays["row_upper"] = lp.row_upper
+    inputs = _inputs(net, lp, year)
+    assert len({i.label for i in inputs}) == len(inputs) > 0
+    files = {i.file for i in inputs}
+    assert {"routes.csv", "markets.csv", "supply.csv", "benchmarks.csv"} <= files
+    for i in inputs:
+        (edit,) = i.edits
+        assert edit.idx.dtype == np.int64 and edit.base.shape == edit.slope.shape
+        np.testing.assert_array_equal(edit.base, arrays[edit.kind][edit.idx], err_msg=i.label)
