@@ -8,6 +8,7 @@ PORT_EU, B_EU_RAIL (planned)). Line 2 is the first row.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import shutil
 import subprocess
@@ -52,15 +53,28 @@ def write(folder: Path, *rows: dict[str, str], columns: list[str] = COLUMNS) -> 
     return folder
 
 
-@pytest.fixture()
-def mini(tmp_path: Path) -> Path:
+def copy_mini(tmp_path: Path) -> Path:
+    """A copy of tests/fixtures/mini to write a projects.csv into."""
     dst = tmp_path / "mini"
     shutil.copytree(MINI, dst)
     return dst
 
 
+@pytest.fixture()
+def mini(tmp_path: Path) -> Path:
+    return copy_mini(tmp_path)
+
+
 def problems(folder: Path) -> list[str]:
     return [str(p) for p in validate_dataset(folder)]
+
+
+def row_problems(folder: Path, message: str, *rows: dict[str, str], **kw: list[str]) -> list[str]:
+    """Write ``rows``, check a problem starts with ``message`` and return those on projects.csv."""
+    write(folder, *rows, **kw)
+    found = [p for p in problems(folder) if p.startswith("projects.csv")]
+    assert any(p.startswith(message) for p in found), found
+    return found
 
 
 def test_no_projects_file_gives_no_projects(mini: Path) -> None:
@@ -73,36 +87,24 @@ def test_projects_load_in_file_order_with_links(mini: Path) -> None:
         dict(RAIL, requires="", excludes="", hypothetical="yes", note="n"),
         dict(ROW, requires="RAIL"),
     )
-    net = load_dataset(mini)
-    assert net.projects == (
-        Project(
-            id="RAIL",
-            name="Rail link",
-            route="B_EU_RAIL",
-            adds_mtpa=5.0,
-            modules_max=1,
-            capex_musd=15.0,
-            opex_musd_per_yr=1.0,
-            lifetime_years=25,
-            earliest_year=2027,
-            hypothetical=True,
-            source="src_cap",
-            note="n",
-        ),
-        Project(
-            id="PORT_TANKERS",
-            name="More tankers",
-            route="PORT_MED",
-            adds_mtpa=0.375,
-            modules_max=8,
-            capex_musd=15.0,
-            opex_musd_per_yr=1.0,
-            lifetime_years=25,
-            earliest_year=2027,
-            requires=("RAIL",),
-            source="src_cap",
-        ),
+    tankers = Project(
+        id="PORT_TANKERS",
+        name="More tankers",
+        route="PORT_MED",
+        adds_mtpa=0.375,
+        modules_max=8,
+        capex_musd=15.0,
+        opex_musd_per_yr=1.0,
+        lifetime_years=25,
+        earliest_year=2027,
+        requires=("RAIL",),
+        source="src_cap",
     )
+    rail = dataclasses.replace(
+        tankers, id="RAIL", name="Rail link", route="B_EU_RAIL", adds_mtpa=5.0, modules_max=1
+    )
+    rail = dataclasses.replace(rail, requires=(), hypothetical=True, note="n")
+    assert load_dataset(mini).projects == (rail, tankers)
 
 
 def test_optional_columns_may_be_left_out(mini: Path) -> None:
@@ -174,24 +176,28 @@ BAD = [
 def test_every_malformed_row_kind_names_file_line_and_field(
     mini: Path, row: dict[str, str], message: str
 ) -> None:
-    write(mini, row, RAIL)
-    found = problems(mini)
-    assert any(p.startswith(message) for p in found), found
+    row_problems(mini, message, row, RAIL)
 
 
-def test_requires_on_one_row_and_excludes_on_the_other_is_a_contradiction(mini: Path) -> None:
-    write(mini, dict(ROW, requires="RAIL"), dict(RAIL, excludes="PORT_TANKERS"))
-    assert problems(mini) == [
+# two rows that are each well formed but not together -> exactly this problem, nothing else
+PAIRS = {
+    "contradiction": (
+        (dict(ROW, requires="RAIL"), dict(RAIL, excludes="PORT_TANKERS")),
         "projects.csv:2: requires = 'RAIL': expected a project that PORT_TANKERS does not both "
-        "require and exclude (see line 3)"
-    ]
+        "require and exclude (see line 3)",
+    ),
+    "duplicate-id": (
+        (ROW, ROW),
+        "projects.csv:3: id = 'PORT_TANKERS': expected a unique id (also on line 2)",
+    ),
+}
 
 
-def test_duplicate_id_names_the_first_line(mini: Path) -> None:
-    write(mini, ROW, ROW)
-    assert problems(mini) == [
-        "projects.csv:3: id = 'PORT_TANKERS': expected a unique id (also on line 2)"
-    ]
+@pytest.mark.parametrize("case", list(PAIRS))
+def test_row_pairs_give_exactly_their_problem(mini: Path, case: str) -> None:
+    rows, message = PAIRS[case]
+    write(mini, *rows)
+    assert problems(mini) == [message]
 
 
 def test_unknown_column_gets_did_you_mean(mini: Path) -> None:
