@@ -183,3 +183,42 @@ def test_avoid_margin_skips_only_routes_whose_re_solve_could_not_gain(
     every = plan(kz, requirements=reqs, monthly=monthly).to_dict()
     fast.pop("timings_s"), every.pop("timings_s")
     assert fast == every
+
+
+def _objective_musd_per_yr(p) -> float:  # type: ignore[no-untyped-def]
+    """The plan's objective as a gain: netback less commitment penalties, a year."""
+    return (p.netback_musd - p.commitment_cost_musd) / p.horizon_years
+
+
+@pytest.mark.parametrize("monthly", [False, True], ids=["annual", "monthly"])
+def test_avoid_that_costs_as_a_whole_binds_with_its_whole_value(kz: Network, monthly: bool) -> None:
+    # 'avoid RU' said "not binding" (no single closed route earns alone: CPC's pipeline and
+    # its terminal must open together) while it cost about USD 36 bn a year
+    p = plan(kz, requirements=["avoid RU"], monthly=monthly, baseline=False)
+    st = status(p, "avoid RU")
+    free = plan(kz, monthly=monthly, baseline=False)  # the re-solve without the avoid
+    cost = _objective_musd_per_yr(free) - _objective_musd_per_yr(p)
+    assert cost > 30_000
+    assert st.whole_cost_musd_per_yr == pytest.approx(cost, rel=1e-6)
+    assert st.binding and "not binding" not in st.margin_text
+    assert f"{st.whole_cost_musd_per_yr:,.1f} USD m of netback a year" in st.margin_text
+    (r,) = p.to_dict()["requirement_status"]
+    assert r["binding"] is True
+    assert r["whole_cost_musd_per_yr"] == pytest.approx(st.whole_cost_musd_per_yr)  # JSON rounds
+    assert "binds: as a whole, opening every route it closes" in " ".join(explain_plan(p))
+
+
+def test_avoid_whole_value_is_held_against_the_other_requirements(kz: Network) -> None:
+    # with 'via AKTAU,KURYK >= 20' short, the avoid is valued with the via held at what the
+    # network reaches: the re-solve without the avoid but with the via at that level
+    p = plan(kz, requirements=["avoid RU", "via AKTAU,KURYK >= 20 Mt/yr"], baseline=False)
+    st, via = status(p, "avoid RU"), status(p, "via AKTAU,KURYK >= 20 Mt/yr")
+    held = plan(kz, requirements=[f"via AKTAU,KURYK >= {via.achieved:.6f} Mt/yr"], baseline=False)
+    cost = _objective_musd_per_yr(held) - _objective_musd_per_yr(p)
+    assert st.whole_cost_musd_per_yr == pytest.approx(cost, rel=1e-4)
+
+
+def test_avoid_that_closes_nothing_used_is_not_binding(kz: Network) -> None:
+    st = status(plan(kz, requirements=["avoid US"]), "avoid US")
+    assert not st.binding and st.whole_cost_musd_per_yr == 0.0
+    assert st.margin_text.startswith("not binding")

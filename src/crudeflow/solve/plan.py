@@ -65,6 +65,8 @@ _TOL = 1e-6
 _RELAX_MT = 1e-4
 _BINDING_USD_PER_T = 0.005
 """A requirement whose marginal cost is below this (USD/t) does not bind."""
+_BINDING_MUSD_PER_YR = 0.01
+"""An avoid whose whole cost is below this (USD m a year) does not bind (unless at the margin)."""
 _SURE_LOSS = 1e-6
 """Reduced cost (USD per tonne, well above HiGHS's dual tolerance) above which opening a
 closed route surely loses netback: its margin re-solve is skipped (see _requirement_margins)."""
@@ -152,7 +154,14 @@ class RequirementStatus:
     that much, negative when demanding a tonne more would (docs/dataset-format.md)."""
     binding: bool = False
     """True when the requirement changes the optimum: it falls short, or moving its amount
-    changes netback (|marginal cost| > 0.005 USD/t)."""
+    changes netback (|marginal cost| > 0.005 USD/t), or (an ``avoid``) dropping it as a whole
+    would (:attr:`whole_cost_musd_per_yr` > 0.01 USD m a year)."""
+    whole_cost_musd_per_yr: float = 0.0
+    """``avoid`` only: what the avoid costs as a whole, USD m a year: the objective (netback
+    less commitment penalties) gained by re-solving with every route it closes open at its
+    capacity, the other requirements held. An avoid can cost billions while no single route
+    it closes earns on its own (a chain of closed routes must open together); 0 for other
+    kinds and for the ``volume`` objective."""
 
     @property
     def met(self) -> bool:
@@ -169,13 +178,15 @@ class RequirementStatus:
         'binding: each tonne more it allowed would add 489.0 USD of netback'
         >>> RequirementStatus("via X >= 1 Mt/yr", "via", ">=", 1, 1, 0, 0.0).margin_text
         'not binding: the best plan meets it anyway'
+        >>> RequirementStatus("avoid RU", "avoid", "==", 0, 0, 0, 0.0, True, 36110.0).margin_text
+        'binding: as a whole, opening every route it closes would add 36,110.0 USD m of netback a year (no single one of them earns on its own)'
         """
         if not self.binding:
             return "not binding: the best plan meets it anyway"
         c = self.marginal_cost_usd_per_t
         money = f"{abs(c):,.1f} USD of netback"
         if self.kind == "avoid":
-            return f"binding: one tonne on the routes it closes would add {money}"
+            return self._avoid_text(money)
         if self.op == ">=":
             return f"binding: each further tonne it demands costs {money}"
         if self.op == "<=":
@@ -185,6 +196,18 @@ class RequirementStatus:
         if c < 0:
             return f"binding: each tonne more it demanded would add {money}"
         return "binding: it cannot be met in full"
+
+    def _avoid_text(self, money: str) -> str:
+        whole = f"{self.whole_cost_musd_per_yr:,.1f} USD m of netback a year"
+        if self.marginal_cost_usd_per_t > _BINDING_USD_PER_T:
+            return (
+                f"binding: one tonne on the routes it closes would add {money}; "
+                f"opening them all would add {whole}"
+            )
+        return (
+            f"binding: as a whole, opening every route it closes would add {whole} "
+            "(no single one of them earns on its own)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -574,6 +597,11 @@ class Plan:
                         "met": r.met,
                         "binding": r.binding,
                         "marginal_cost_usd_per_t": r.marginal_cost_usd_per_t,
+                        **(
+                            {"whole_cost_musd_per_yr": r.whole_cost_musd_per_yr}
+                            if r.kind == "avoid"
+                            else {}
+                        ),
                         "unit": "fraction of exports" if r.kind == "share" else "Mt/yr",
                     }
                     for r in self.requirement_status
@@ -837,6 +865,7 @@ def plan(
         if reqs
         else {}
     )
+    whole = _avoid_whole_costs(session, lp, result, first_free) if lp.closed_by else {}
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
     if baseline and reqs and objective == "netback":
@@ -867,6 +896,7 @@ def plan(
         baseline_musd,
         relief,
         ranges,
+        avoid_musd_per_yr=whole,
         timings={
             "build_s": t_build - t_start,
             "solve_s": t_solve - t_build,
@@ -993,6 +1023,36 @@ def _requirement_margins(
     return out
 
 
+def _avoid_whole_costs(
+    session: HighsSession, lp: LinearProgram, last: LPResult, first_free: int = 0
+) -> dict[str, float]:
+    """What each ``avoid`` costs as a whole, USD m a year (see
+    :attr:`RequirementStatus.whole_cost_musd_per_yr`).
+
+    Every route the avoid closes is opened at its capacity from period ``first_free`` on and
+    the LP re-solved warm from ``last`` (optimal for the bounds the session holds now, the
+    shortfall columns fixed at 0); the objective gained is the cost. The bounds are restored.
+    """
+    if lp.objective != "netback" or not last.status.ok:
+        return {}
+    xs, R = lp.block("x"), lp.n_routes
+    out: dict[str, float] = {}
+    for text in sorted(set(lp.closed_by.values())):
+        idx = [i for i, rid in enumerate(lp.route_ids) if lp.closed_by.get(rid) == text]
+        cap = lp.capacity_mt[first_free:, idx]  # [periods from first_free, routes]
+        t, j = np.nonzero(cap > 0)
+        if not len(t):
+            out[text] = 0.0
+            continue
+        cols = xs.start + (t + first_free) * R + np.asarray(idx)[j]
+        session.change_col_bounds(cols, np.zeros(len(cols)), cap[t, j])
+        moved = session.solve()
+        session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+        gain = (last.objective - moved.objective) / lp.periods.horizon_years
+        out[text] = gain if moved.status.ok and gain > 1e-9 else 0.0
+    return out
+
+
 def _checked(res: LPResult) -> LPResult:
     if not res.status.ok:
         raise SolverError(f"HiGHS ended with status {res.status.value}; no plan is reported")
@@ -1052,6 +1112,7 @@ def _assemble(
     relief: tuple[str, ...],
     ranges: FloatArray | None,
     *,
+    avoid_musd_per_yr: Mapping[str, float],
     timings: dict[str, float],
     iterations: int,
 ) -> Plan:
@@ -1190,11 +1251,10 @@ def _assemble(
     # every avoid, also one that closes no route (cost 0, not binding)
     for req_text in sorted(set(lp.closed_by.values()) | set(lp.avoids), reverse=True):
         cost = margins.get(req_text, 0.0)
+        whole = avoid_musd_per_yr.get(req_text, 0.0)
+        binds = abs(cost) > _BINDING_USD_PER_T or whole > _BINDING_MUSD_PER_YR
         statuses.insert(
-            0,
-            RequirementStatus(
-                req_text, "avoid", "==", 0.0, 0.0, 0.0, cost, abs(cost) > _BINDING_USD_PER_T
-            ),
+            0, RequirementStatus(req_text, "avoid", "==", 0.0, 0.0, 0.0, cost, binds, whole)
         )
 
     order = np.argsort(-value, kind="stable")
