@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -435,17 +436,51 @@ def test_csv_and_geojson_exports_carry_node_loading_limits(tmp_path: Path) -> No
     assert {k for k, p in props.items() if p["throughput_mtpa"] is not None} == set(limits)
 
 
-def test_pypsa_readme_names_the_node_limits_and_commitments_it_leaves_out(
-    tmp_path: Path,
+def test_pypsa_exports_node_loading_limits_and_names_only_commitments_as_left_out(
+    tmp_path: Path, pypsa_env: Any
 ) -> None:
-    net = load_dataset()
-    readme = (export_pypsa(net, tmp_path / "kz") / "README.md").read_text(encoding="utf-8")
-    assert "**Not in this export**" in readme
-    for n in net.nodes:
-        if n.throughput_mtpa is not None:
-            assert f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr" in readme
+    net = load_dataset()  # Kazakhstan: AKTAU and SANGACHAL have loading limits
+    limits = {n.id: n.throughput_mtpa for n in net.nodes if n.throughput_mtpa is not None}
+    assert limits
+    folder = export_pypsa(net, tmp_path / "kz")
+    n = pypsa_env.Network(str(folder))
+    n.consistency_check(strict=["all"])
+    for node_id, limit in limits.items():
+        link = n.links.loc[f"{node_id}_loading"]
+        assert (link["bus0"], link["bus1"], link["p_nom"]) == (node_id, f"{node_id}_out", limit)
+        assert (link["efficiency"], link["marginal_cost"]) == (1.0, 0.0)
+    for r in net.routes:
+        start = f"{r.from_node}_out" if r.from_node in limits else r.from_node
+        assert n.links.at[r.id, "bus0"] == start
+    assert len(n.buses) == len(net.nodes) + len(limits)
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "node loading limit:" not in readme and "`<node>_loading`" in readme
+    assert "**Not in this export: the year's minimum commitments.**" in readme
+    assert "no component for a constraint across links" in readme  # and why
     year = net.meta.base_year
     for c in net.commitments:
         assert (f"commitment {c.id}:" in readme) == c.applies_in(year)
     plain = (export_pypsa(toy_network(), tmp_path / "toy") / "README.md").read_text("utf-8")
     assert "Not in this export" not in plain
+
+
+@pytest.mark.slow
+def test_pypsa_optimum_matches_plan_with_node_loading_limits(
+    tmp_path: Path, pypsa_env: Any
+) -> None:
+    # the Kazakhstan network without its commitments (not exported) and, for the test, with
+    # AKTAU's loading limit cut to 1 Mt/yr so that it binds: PyPSA must hold it as crudeflow does
+    kz = load_dataset()
+    nodes = tuple(
+        dataclasses.replace(n, throughput_mtpa=1.0) if n.id == "AKTAU" else n for n in kz.nodes
+    )
+    net = dataclasses.replace(kz, nodes=nodes, commitments=())
+    expected = plan(net, baseline=False)
+    assert [b.route for b in expected.bottlenecks if b.kind == "node"] == ["AKTAU"]
+    n = pypsa_env.Network(str(export_pypsa(net, tmp_path)))
+    status, condition = n.optimize(
+        solver_name="highs", include_objective_constant=False, log_to_console=False
+    )
+    assert (status, condition) == ("ok", "optimal")
+    assert -n.objective == pytest.approx(expected.netback_musd, rel=REL)
+    assert float(n.links_t.p0["AKTAU_loading"].iloc[0]) == pytest.approx(1.0, rel=REL)

@@ -49,6 +49,18 @@ PyPSA file           crudeflow meaning
                      ignores it)
 ===================  ==========================================================================
 
+A node's loading limit (``throughput_mtpa``: at most that much leaves it, over every route
+whose ``from`` is the node) is exact in PyPSA as a split bus: a second bus ``<node>_out`` at
+the same place, one link ``<node>_loading`` from the node to it (``p_nom`` = the limit,
+efficiency 1, cost 0, carrier ``loading``), and every route leaving the node starts at
+``<node>_out``. Supply, markets and arriving routes stay on the node's own bus.
+
+Minimum commitments (``commitments.csv``) are **not exported**: each is a soft minimum on the
+summed flow of several routes, with a penalty per tonne short, and a PyPSA CSV folder has no
+component for a constraint across links (it needs a custom constraint through
+``n.optimize(extra_functionality=...)``). The folder's ``README.md`` lists the year's
+commitments as left out; where one binds in crudeflow's plan, PyPSA's optimum differs.
+
 A market generator's dispatch is negative: ``-p`` Mt/yr are sold, and its cost ``price x p``
 is revenue with a minus sign. Minimising PyPSA's objective (link tariffs plus generator costs)
 therefore *maximises netback*, exactly the objective of crudeflow's own annual LP, and
@@ -530,6 +542,7 @@ def _write_pypsa(
         ("snapshot", "objective", "stores", "generators"),
         [{"snapshot": y, "objective": 1.0, "stores": 1.0, "generators": 1.0}],
     )
+    limits = {n.id: n.throughput_mtpa for n in network.nodes if n.throughput_mtpa is not None}
     modes = sorted({r.mode for r in network.routes})
     _write_csv(
         out / "carriers.csv",
@@ -537,36 +550,19 @@ def _write_pypsa(
         [
             {"name": "crude", "nice_name": "Crude oil"},
             *({"name": m, "nice_name": f"Crude by {m}"} for m in modes),
+            *([{"name": "loading", "nice_name": "Node loading limit"}] if limits else []),
         ],
     )
     _write_csv(
         out / "buses.csv",
         ("name", "x", "y", "carrier", "unit"),
         (
-            {"name": n.id, "x": n.lon, "y": n.lat, "carrier": "crude", "unit": "Mt/yr"}
+            {"name": name, "x": n.lon, "y": n.lat, "carrier": "crude", "unit": "Mt/yr"}
             for n in network.nodes
+            for name in (n.id, *([_out_bus(n.id)] if n.id in limits else []))
         ),
     )
-    _write_csv(
-        out / "links.csv",
-        _LINK_COLUMNS,
-        (
-            {
-                "name": r.id,
-                "bus0": r.from_node,
-                "bus1": r.to_node,
-                "carrier": r.mode,
-                "p_nom": network.route_capacity_in(r.id, y)
-                if network.route_open_in(r.id, y)
-                else 0.0,
-                "efficiency": 1.0 - r.loss_pct / 100.0,
-                "marginal_cost": r.tariff_usd_per_t,
-                "p_min_pu": 0.0,
-                "p_max_pu": 1.0,
-            }
-            for r in network.routes
-        ),
-    )
+    _write_csv(out / "links.csv", _LINK_COLUMNS, _pypsa_links(network, y, limits))
     generators: list[_Row] = [
         {
             "name": f"{node}_supply",
@@ -595,6 +591,43 @@ def _write_pypsa(
     (out / "README.md").write_text(_pypsa_readme(network, y), encoding="utf-8")
 
 
+def _out_bus(node_id: str) -> str:
+    """The bus the routes leaving a node with a loading limit start from."""
+    return f"{node_id}_out"
+
+
+def _pypsa_links(network: Network, y: int, limits: Mapping[str, float]) -> list[_Row]:
+    """One link per route (from ``<node>_out`` when its from-node has a loading limit), then
+    one ``<node>_loading`` link per limited node carrying the limit."""
+    link = dict.fromkeys(_LINK_COLUMNS, 0.0) | {"p_max_pu": 1.0}
+    rows: list[_Row] = [
+        link
+        | {
+            "name": r.id,
+            "bus0": _out_bus(r.from_node) if r.from_node in limits else r.from_node,
+            "bus1": r.to_node,
+            "carrier": r.mode,
+            "p_nom": network.route_capacity_in(r.id, y) if network.route_open_in(r.id, y) else 0.0,
+            "efficiency": 1.0 - r.loss_pct / 100.0,
+            "marginal_cost": r.tariff_usd_per_t,
+        }
+        for r in network.routes
+    ]
+    rows += [
+        link
+        | {
+            "name": f"{node_id}_loading",
+            "bus0": node_id,
+            "bus1": _out_bus(node_id),
+            "carrier": "loading",
+            "p_nom": limit,
+            "efficiency": 1.0,
+        }
+        for node_id, limit in limits.items()
+    ]
+    return rows
+
+
 def _pypsa_readme(network: Network, year: int) -> str:
     lines = [
         f"# {network.meta.title or network.meta.name}: PyPSA export for {year}",
@@ -613,6 +646,10 @@ def _pypsa_readme(network: Network, year: int) -> str:
         "  the market price (USD/t); a negative dispatch is a sale, so minimising the",
         "  objective maximises netback (netback = -objective). p_nom is the market's limit,",
         "  or the year's total supply when it has none.",
+        "- a node's loading limit (at most that much leaves it, over all its routes): a second",
+        "  bus `<node>_out` at the same place and a link `<node>_loading` from the node to it",
+        "  (p_nom = the limit, efficiency 1, cost 0, carrier `loading`); the routes leaving the",
+        "  node start at `<node>_out` (exact: the same constraint as crudeflow's)",
         "",
         "| route | status | open in year | grade | capacity Mt/yr | capacity kb/d |",
         "|---|---|---|---|---|---|",
@@ -628,7 +665,11 @@ def _pypsa_readme(network: Network, year: int) -> str:
     if left_out:
         lines += [
             "",
-            "**Not in this export** (PyPSA's optimum can differ from crudeflow's plan):",
+            "**Not in this export: the year's minimum commitments.** Each is a soft minimum on",
+            "the summed flow of several routes, with a penalty per tonne short; a PyPSA CSV",
+            "folder has no component for a constraint across links (add one as a custom",
+            "constraint through `n.optimize(extra_functionality=...)`). Without them PyPSA's",
+            "optimum can differ from crudeflow's plan wherever one binds:",
             "",
         ]
         lines += [f"- {item}" for item in left_out]
@@ -636,20 +677,14 @@ def _pypsa_readme(network: Network, year: int) -> str:
 
 
 def _pypsa_left_out(network: Network, year: int) -> list[str]:
-    """What of the year's planning model a PyPSA folder does not carry (node loading limits,
-    commitments), one sentence each; empty when the export is the whole single-year LP."""
-    out = [
-        f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr over the routes leaving it"
-        for n in network.nodes
-        if n.throughput_mtpa is not None
-    ]
-    out += [
+    """The year's minimum commitments, which a PyPSA folder does not carry, one sentence
+    each; empty when the export is the whole single-year LP."""
+    return [
         f"commitment {c.id}: at least {c.min_mtpa:g} Mt/yr on {c.target} "
         f"(USD {c.penalty_usd_per_t:g}/t short)"
         for c in network.commitments
         if c.applies_in(year)
     ]
-    return out
 
 
 # ---------------------------------------------------------------------------------------
