@@ -65,6 +65,15 @@ def _with_path(exc: OSError, path: Path) -> OSError:
     return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
 
 
+def _check_parents(text: str, p: Path) -> None:
+    """The nearest existing parent of ``p`` must be a folder (the rest are created)."""
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputPathError(text, f"{parent} is not a folder")
+            return
+
+
 def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Check that ``path`` may receive a file; return the path to write (links followed).
 
@@ -108,11 +117,7 @@ def check_output_file(path: str | os.PathLike[str], *, force: bool = False) -> P
             raise OutputPathError(text, "is not a regular file (a device, pipe or socket)")
         if not force:
             raise OutputExistsError(text, "already exists; pass --force to replace it")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputPathError(text, f"{parent} is not a folder")
-            break
+    _check_parents(text, p)
     return p
 
 
@@ -216,11 +221,7 @@ def check_output_folder(path: str | os.PathLike[str], *, force: bool = False) ->
         raise OutputExistsError(
             text, "is a folder that is not empty; pass --force to write into it"
         )
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise OutputPathError(text, f"{parent} is not a folder")
-            break
+    _check_parents(text, p)
     return p
 
 

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from crudeflow import _io
-from crudeflow._io import atomic_folder, atomic_write_text, check_output_file
+from crudeflow._io import (
+    atomic_folder,
+    atomic_write_text,
+    check_output_file,
+    check_output_folder,
+)
 from crudeflow.errors import OutputExistsError, OutputPathError
 from crudeflow.network import export as export_mod
 from crudeflow.network.export import export_network
@@ -104,10 +110,14 @@ def test_paths_that_cannot_take_a_file_are_refused_even_with_force(path: str, re
         check_output_file(path, force=True)
 
 
-def test_a_file_in_place_of_a_parent_folder_is_a_path_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("check", [check_output_file, check_output_folder])
+def test_a_file_in_place_of_a_parent_folder_is_a_path_error(
+    tmp_path: Path, check: Callable[..., Path]
+) -> None:
+    # one parent check serves a file and a folder output
     (tmp_path / "f").write_text("x")
-    with pytest.raises(OutputPathError, match="is not a folder"):
-        check_output_file(tmp_path / "f" / "r.html")
+    with pytest.raises(OutputPathError, match=r"/f is not a folder"):
+        check(tmp_path / "f" / "deeper" / "out", force=True)
 
 
 # -- folders (network export) ----------------------------------------------------------------
