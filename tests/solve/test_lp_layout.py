@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 
 import numpy as np
 import pytest
 
-from crudeflow.network.model import Network, toy_network
 from crudeflow.requirements import parse_requirements
 from crudeflow.solve.lp import InitialState, LinearProgram, PeriodOverrides, Periods, build_lp
-
-
-def _rich_toy() -> Network:
-    """The toy network with transit lags, a loss and storage, so every block is present."""
-    net = toy_network()
-    routes = [
-        dataclasses.replace(net.route("B_M"), transit_days=12.0),
-        dataclasses.replace(net.route("A_B"), transit_days=40.0, loss_pct=0.5),
-    ]
-    net = net.replace_routes(routes)
-    nodes = tuple(dataclasses.replace(n, storage_mt=1.0) if n.id == "B" else n for n in net.nodes)
-    return dataclasses.replace(net, nodes=nodes)
+from tests.solve.test_model_doc import rich_toy
 
 
 def fingerprint(lp: LinearProgram) -> str:
@@ -81,5 +68,5 @@ PINNED = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_build_lp_output_is_unchanged_by_the_block_builders(case: str) -> None:
-    lp = CASES[case](_rich_toy())
+    lp = CASES[case](rich_toy())
     assert fingerprint(lp) == PINNED[case]

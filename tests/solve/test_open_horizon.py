@@ -15,6 +15,7 @@ from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.check import plan_violations
 from crudeflow.solve.lp import InitialState, PeriodOverrides, Periods, build_lp
 from crudeflow.solve.plan import Plan, opening_state, plan
+from tests.solve.test_model_doc import rich_toy
 
 
 @pytest.fixture(scope="module")
@@ -166,14 +167,7 @@ def test_opening_state_of_january_is_the_steady_plans_wrapped_state(
 def test_any_open_horizon_conserves_crude_from_its_initial_state(
     stock: float, a_b: float, b_m: float, start: int, months: int, cut: float
 ) -> None:
-    net = toy_network()
-    routes = [
-        dataclasses.replace(net.route("B_M"), transit_days=12.0),
-        dataclasses.replace(net.route("A_B"), transit_days=40.0, loss_pct=0.5),
-    ]
-    net = net.replace_routes(routes)
-    nodes = tuple(dataclasses.replace(n, storage_mt=1.0) if n.id == "B" else n for n in net.nodes)
-    net = dataclasses.replace(net, nodes=nodes)
+    net = rich_toy()  # lags, a loss and storage
     months = min(months, 13 - start)  # the toy has supply for 2025 only
     periods = Periods.monthly(2025, start_month=start, months=months)
     cap = np.tile(np.array([r.capacity_mtpa for r in net.routes]), (months, 1))
