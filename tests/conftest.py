@@ -104,3 +104,20 @@ def broken_dataset(tmp_path: Path) -> Callable[[], DatasetCopy]:
         return DatasetCopy(target)
 
     return make
+
+
+def invoke_cli(*args: str) -> tuple[int, str]:
+    """Exit code and output of ``crudeflow *args`` run in process as the console script runs
+    it: library errors mapped to exit codes by ``handle_errors`` (their message goes to
+    stderr, so the output is empty then)."""
+    from typer.testing import CliRunner
+
+    from crudeflow.cli import app
+    from crudeflow.cli._common import handle_errors
+
+    try:
+        with handle_errors():
+            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    except SystemExit as exc:
+        return int(exc.code or 0), ""
+    return result.exit_code, result.output

@@ -10,10 +10,7 @@ import re
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
 from crudeflow.compare import compare_plans
 from crudeflow.network.load import load_dataset
 from crudeflow.network.model import Network, toy_network
@@ -21,6 +18,7 @@ from crudeflow.output import OUTPUT_DECIMALS, fmt
 from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.lp import Periods
 from crudeflow.solve.plan import Plan, plan
+from tests.conftest import invoke_cli
 
 CONTRACT_TOTALS = ("available_mt", "exported_mt", "shut_in_mt", "delivered_mt", "netback_musd")
 CONTRACT_RATES = (
@@ -32,19 +30,8 @@ CONTRACT_RATES = (
 )
 CONTRACT_HORIZON = ("horizon_start", "horizon_end", "horizon_months", "horizon_years")
 
-runner = CliRunner()
 
-
-def run(*args: str) -> tuple[int, str]:
-    code = 0
-    out = ""
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-            code, out = result.exit_code, result.output
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, out
+run = invoke_cli
 
 
 @pytest.fixture(scope="module")

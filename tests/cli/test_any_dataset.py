@@ -14,16 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
 from crudeflow.network.load import load_dataset, resolve_dataset
 from crudeflow.scenario import list_presets
+from tests.conftest import invoke_cli
 
 ROOT = Path(__file__).parents[2]
 ANDES = ROOT / "tests" / "fixtures" / "andes"
-runner = CliRunner()
 
 # What would show that Kazakhstan's case leaked into another dataset's output.
 KAZAKH = re.compile(r"Kazakh|Russia|Caspian|\bCPC\b|AKTAU|KURYK|Novorossiysk", re.IGNORECASE)
@@ -49,14 +46,7 @@ def dataset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return str(request.param)
 
 
-def run(*args: str) -> tuple[int, str]:
-    """Exit code and output of ``crudeflow *args`` in process."""
-    try:
-        with handle_errors():
-            res = runner.invoke(app, list(args), catch_exceptions=False)
-    except SystemExit as exc:
-        return int(exc.code or 0), ""
-    return res.exit_code, res.output
+run = invoke_cli
 
 
 def ok(*args: str) -> str:

@@ -8,26 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
+from tests.conftest import invoke_cli
 
-runner = CliRunner()
-
-
-def run(*args: str) -> tuple[int, str]:
-    """Invoke the app the way the console script does (errors mapped by handle_errors)."""
-    code = 0
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-            code = result.exit_code
-            out = result.output
-    except SystemExit as exc:  # raised by handle_errors
-        code = int(exc.code or 0)
-        out = ""
-    return code, out
+run = invoke_cli
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

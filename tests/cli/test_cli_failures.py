@@ -13,24 +13,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
+from tests.conftest import invoke_cli
 
-runner = CliRunner()
 MAIN = "from crudeflow.cli import main; main()"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """In process, as the console script maps errors: (exit code, stdout, stderr)."""
-    code, out = 0, ""
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-            code, out = result.exit_code, result.output
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    code, out = invoke_cli(*args)
     return code, out, capsys.readouterr().err
 
 

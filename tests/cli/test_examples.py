@@ -38,10 +38,9 @@ from typing import Any
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 
 from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
+from tests.conftest import invoke_cli
 
 ROOT = Path(__file__).parents[2]
 DATASET = ROOT / "src" / "crudeflow" / "data" / "kazakhstan"
@@ -55,8 +54,6 @@ PLACEHOLDERS = {
     "SCENARIO": PRESET_FILE,
 }
 SKIPPED = {"serve": "starts a server that runs until stopped; tests/web cover it"}
-
-runner = CliRunner()
 
 
 @dataclass(frozen=True)
@@ -171,12 +168,7 @@ EXAMPLES = _all_examples()
 
 def invoke(args: tuple[str, ...]) -> tuple[int, str]:
     """Run the app as the console script does (library errors mapped by handle_errors)."""
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-    except SystemExit as exc:
-        return int(exc.code or 0), ""
-    return result.exit_code, result.output
+    return invoke_cli(*args)
 
 
 def test_examples_were_found() -> None:

@@ -7,24 +7,15 @@ Issue 8 items 12, 14 and 15 as a user meets them: exit 2 for a requirement that 
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
-
-runner = CliRunner()
+from tests.conftest import invoke_cli
 
 
 def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """Exit code and everything printed (stdout and stderr) for ``crudeflow *args``."""
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-    except SystemExit as exc:
-        captured = capsys.readouterr()
-        return int(exc.code or 0), captured.out + captured.err
+    code, out = invoke_cli(*args)
     captured = capsys.readouterr()
-    return result.exit_code, result.output + captured.out + captured.err
+    return code, out + captured.out + captured.err
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from functools import cache
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from crudeflow.errors import CrudeflowError, RequirementError, SolverError
 from crudeflow.network.model import Network
 from crudeflow.requirements import parse_requirement, parse_requirements
 from crudeflow.units import RATE_UNITS
+from tests.conftest import invoke_cli
 from tests.fuzz.conftest import fuzz_settings
 
 
@@ -174,19 +174,8 @@ def test_fuzz_plan_with_requirements_gives_a_plan_or_a_crudeflow_error(texts: li
     assert p.exported_mtpa >= -1e-9
 
 
-runner = CliRunner()
-
-
 def _cli_exit_code(args: list[str]) -> int:
-    from crudeflow.cli import app
-    from crudeflow.cli._common import handle_errors
-
-    try:
-        with handle_errors():
-            result = runner.invoke(app, args, catch_exceptions=False)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return result.exit_code
+    return invoke_cli(*args)[0]
 
 
 @fuzz_settings

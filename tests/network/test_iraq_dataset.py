@@ -10,19 +10,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from crudeflow.backtest import backtest
-from crudeflow.cli import app
-from crudeflow.cli._common import handle_errors
 from crudeflow.network._checks import _SOURCE_OF
 from crudeflow.network.load import check_dataset, default_dataset_path, load_dataset
 from crudeflow.network.model import Network
 from crudeflow.scenario import list_presets, resolve_scenario, run_scenario
+from tests.conftest import invoke_cli
 
 FOLDER = default_dataset_path().parent / "iraq"
 NUMERIC = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
-runner = CliRunner()
 
 
 @cache
@@ -35,16 +32,7 @@ def rows(name: str, folder: Path = FOLDER) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def run(*args: str) -> tuple[int, str]:
-    """Invoke the CLI as the console script does (errors mapped by handle_errors)."""
-    code, out = 0, ""
-    try:
-        with handle_errors():
-            result = runner.invoke(app, list(args), catch_exceptions=False)
-            code, out = result.exit_code, result.output
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    return code, out
+run = invoke_cli
 
 
 # -- the data --------------------------------------------------------------------------------
