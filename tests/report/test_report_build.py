@@ -88,6 +88,17 @@ def test_single_case_has_no_comparison(tmp_path: Path, toy: Network) -> None:
     assert 'id="fig-map-0"' in html and 'id="fig-map-1"' not in html
 
 
+def test_report_says_what_an_avoid_costs_as_a_whole(tmp_path: Path, toy: Network) -> None:
+    p = plan(toy, requirements=["avoid RU"])
+    (st,) = p.requirement_status
+    assert st.whole_cost_musd_per_yr > 0  # A_B (into Russia) carried 10 Mt/yr
+    html = build_report(
+        [ReportCase("Avoid", toy, p)], title="Avoid", out=tmp_path / "a.html"
+    ).read_text(encoding="utf-8")
+    cost = f"{st.whole_cost_musd_per_yr:,.0f}"
+    assert f"applied; costs USD {cost} m a year" in html
+
+
 def test_build_report_needs_a_case(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one case"):
         build_report([], title="none", out=tmp_path / "x.html")

@@ -771,6 +771,8 @@ def _details(cases: Sequence[ReportCase]) -> str:
             for r in p.requirement_status:
                 if r.kind == "avoid":
                     state, target, got, short = "applied", "—", "—", "—"
+                    if r.whole_cost_musd_per_yr > 0:  # what the avoid costs as a whole
+                        state += f"; costs USD {h.num(r.whole_cost_musd_per_yr, 0)} m a year"
                 else:
                     state = "met" if r.met else "SHORT"
                     is_share = r.kind == "share"
