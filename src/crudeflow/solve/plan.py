@@ -361,7 +361,12 @@ class Plan:
         """
         if not self.watch_routes:
             return 0.0
-        return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+        table = self.tables.get("routes")
+        if table is None:
+            return float(self.routes.loc[list(self.watch_routes), "flow_mtpa"].sum())
+        at = {rid: i for i, rid in enumerate(table.columns["route"])}  # no DataFrame: ~7 ms
+        flow = np.asarray(table.columns["flow_mtpa"], dtype=float)
+        return float(flow[[at[rid] for rid in self.watch_routes]].sum())
 
     @property
     def horizon_years(self) -> float:
