@@ -19,7 +19,7 @@ import json
 import math
 import weakref
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,6 +183,10 @@ class SolveGate:
         Seconds a caller waits for a free slot.
     max_waiting : int
         Callers that may wait for a slot; more are turned away at once (503 ``busy``).
+    executor : callable, optional
+        Makes the executor the solves run in, on first use (e.g. a pool of solver processes,
+        :mod:`.solvers`; shut down with the gate and waited for); default: ``max_concurrent``
+        worker threads of this process.
     """
 
     def __init__(
@@ -192,6 +196,7 @@ class SolveGate:
         *,
         queue_timeout_s: float,
         max_waiting: int,
+        executor: Callable[[], Executor] | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
@@ -204,7 +209,8 @@ class SolveGate:
         self.running = 0
         self.waiting = 0
         self.peak_running = 0
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Executor | None = None
+        self._make_executor = executor
         # one semaphore per event loop (tests may drive one app from several loops)
         self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
@@ -216,15 +222,20 @@ class SolveGate:
             sem = self._sems[loop] = asyncio.Semaphore(self.max_concurrent)
         return sem
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def pool(self) -> Executor:
+        """The executor the solves run in (made on first use)."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self.max_concurrent, thread_name_prefix="crudeflow-solve"
-            )
+            if self._make_executor is not None:
+                self._executor = self._make_executor()
+            else:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self.max_concurrent, thread_name_prefix="crudeflow-solve"
+                )
         return self._executor
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in a worker thread once a slot is free; return its result.
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in a worker thread (or the executor) once a slot is free; return
+        its result.
 
         Raises
         ------
@@ -258,7 +269,7 @@ class SolveGate:
             sem.release()
 
         try:
-            fut = loop.run_in_executor(self._pool(), fn)
+            fut = loop.run_in_executor(self.pool(), fn, *args)
         except BaseException:
             self.running -= 1
             sem.release()
@@ -280,7 +291,9 @@ class SolveGate:
             raise
 
     def close(self) -> None:
-        """Stop the worker threads (running solves finish; queued ones are dropped)."""
+        """Stop the worker threads (running solves finish; queued ones are dropped); a given
+        executor (solver processes) is shut down and waited for, so none outlives the server.
+        """
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown(wait=self._make_executor is not None, cancel_futures=True)
             self._executor = None
