@@ -232,7 +232,7 @@ def test_serve_solves_in_one_process_per_core_by_default(monkeypatch: pytest.Mon
     assert (call["host"], call["port"]) == ("127.0.0.1", 8000)
     assert web.state.solver_processes == 3 and web.state.gate.max_concurrent == 3
     assert web.state.network.meta.name == "mini"
-    assert web.state.gate._executor is None  # the processes start with the server, not here
+    assert not web.state.solver_pool.started  # the processes start with the server, not here
     assert "with 3 workers" in result.output
 
 

@@ -60,9 +60,9 @@ async def test_solver_processes_answer_as_threads_do(tmp_path: Path) -> None:
                 _same(ra, rb)
                 statuses.append(ra.status_code)
         assert statuses == [200, 200, 200, 200, 422, 409, 200, 200]
-        assert procs.state.gate._executor is not None  # the pool did the solving
+        assert procs.state.solver_pool.started  # the solver processes did the solving
     finally:
-        procs.state.gate.close()
+        procs.state.solver_pool.close()
         threads.state.gate.close()
 
 
@@ -85,3 +85,30 @@ async def test_solver_errors_cross_the_process_boundary_as_api_errors() -> None:
         "infeasible",
         {"shortfalls": ["x"]},
     )
+
+
+async def test_a_solver_process_that_dies_is_replaced() -> None:
+    """Its caller gets 503 solver_error; the next solve runs in a fresh process."""
+    from crudeflow.web.solvers import SolverPool
+
+    pool = SolverPool(1, MINI)
+    try:
+        await pool.start()
+        first = pool._solvers[0].proc
+        outcome = await pool.run(run_task, _die)
+        assert outcome[:3] == ("error", 503, "solver_error")
+        again = await pool.run(run_task, _name)
+        assert unwrap(again) == b"mini" and pool._solvers[0].proc is not first
+    finally:
+        pool.close()
+    assert not first.is_alive()
+
+
+def _die(network: Any) -> bytes:
+    import os
+
+    os._exit(3)
+
+
+def _name(network: Any) -> bytes:
+    return str(network.meta.name).encode()

@@ -42,7 +42,6 @@ import inspect
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -207,11 +206,12 @@ def create_app(
 
     net = network if network is not None else load_dataset(dataset)
     outlines = topojson if topojson is not None and topojson.is_file() else None
-    make_pool: Callable[[], Executor] | None = None
     n_procs = solver_processes * max_concurrent_solves
-    if n_procs > 0:
-        source = network if network is not None else dataset
-        make_pool = functools.partial(solvers.solver_pool, n_procs, source)
+    pool = (
+        solvers.SolverPool(n_procs, network if network is not None else dataset)
+        if n_procs > 0
+        else None
+    )
 
     gate = SolveGate(
         max_concurrent_solves * max(solver_processes, 1),
@@ -220,23 +220,15 @@ def create_app(
             2 * solve_time_limit_s if queue_timeout_s is None else queue_timeout_s
         ),
         max_waiting=max_waiting,
-        executor=make_pool,
+        runner=None if pool is None else pool.run,
     )
 
-    warmed: list[bool] = []  # the solver processes are started (and ready)
-
-    async def start_solvers() -> None:
-        """Start the solver processes and wait until they are ready (once): their start
-        (imports, dataset, a first plan) never counts against a request's time limit."""
-        if make_pool is not None and not warmed:
-            await run_in_threadpool(solvers.warm, gate.pool(), n_procs)
-            warmed.append(True)
-
     async def solve_with(task: Callable[..., bytes], *args: Any) -> bytes:
-        """``task(net, *args)`` once a solve slot is free: in a thread or a solver process."""
-        if make_pool is None:
+        """``task(net, *args)`` once a solve slot is free: in a thread or a solver process
+        (started first, so its start never counts against a request's time limit)."""
+        if pool is None:
             return await gate.run(task, net, *args)
-        await start_solvers()
+        await pool.start()
         return solvers.unwrap(await gate.run(solvers.run_task, task, *args))
 
     geojson = network_geojson(net, topojson=outlines is not None)
@@ -256,11 +248,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await start_solvers()  # before the first request is accepted
+        if pool is not None:
+            await pool.start()  # before the first request is accepted
         try:
             yield
         finally:
             gate.close()
+            if pool is not None:
+                pool.close()
             web_runs.close()
 
     app = FastAPI(
@@ -281,6 +276,7 @@ def create_app(
     app.state.runs = web_runs
     app.state.gate = gate
     app.state.solver_processes = solver_processes
+    app.state.solver_pool = pool
     app.state.cache = cache
     raw_paths = ("/api/plan", "/api/plan/export", "/api/bypass")
     raw_cache = PlanCache(cache_entries, cache_bytes)

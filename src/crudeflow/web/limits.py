@@ -18,8 +18,8 @@ import asyncio
 import json
 import math
 import weakref
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -183,10 +183,10 @@ class SolveGate:
         Seconds a caller waits for a free slot.
     max_waiting : int
         Callers that may wait for a slot; more are turned away at once (503 ``busy``).
-    executor : callable, optional
-        Makes the executor the solves run in, on first use (e.g. a pool of solver processes,
-        :mod:`.solvers`; shut down with the gate and waited for); default: ``max_concurrent``
-        worker threads of this process.
+    runner : async callable, optional
+        ``await runner(fn, *args)`` runs a solve elsewhere (e.g. in the solver processes of
+        :class:`~crudeflow.web.solvers.SolverPool`); default: ``fn(*args)`` in one of
+        ``max_concurrent`` worker threads of this process.
     """
 
     def __init__(
@@ -196,7 +196,7 @@ class SolveGate:
         *,
         queue_timeout_s: float,
         max_waiting: int,
-        executor: Callable[[], Executor] | None = None,
+        runner: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
@@ -209,8 +209,8 @@ class SolveGate:
         self.running = 0
         self.waiting = 0
         self.peak_running = 0
-        self._executor: Executor | None = None
-        self._make_executor = executor
+        self._executor: ThreadPoolExecutor | None = None
+        self._runner = runner
         # one semaphore per event loop (tests may drive one app from several loops)
         self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
@@ -222,20 +222,16 @@ class SolveGate:
             sem = self._sems[loop] = asyncio.Semaphore(self.max_concurrent)
         return sem
 
-    def pool(self) -> Executor:
-        """The executor the solves run in (made on first use)."""
+    def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            if self._make_executor is not None:
-                self._executor = self._make_executor()
-            else:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=self.max_concurrent, thread_name_prefix="crudeflow-solve"
-                )
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.max_concurrent, thread_name_prefix="crudeflow-solve"
+            )
         return self._executor
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in a worker thread (or the executor) once a slot is free; return
-        its result.
+        """Run ``fn(*args)`` in a worker thread (or through the runner) once a slot is free;
+        return its result.
 
         Raises
         ------
@@ -269,7 +265,11 @@ class SolveGate:
             sem.release()
 
         try:
-            fut = loop.run_in_executor(self.pool(), fn, *args)
+            fut: asyncio.Future[T] = (
+                loop.run_in_executor(self._pool(), fn, *args)
+                if self._runner is None
+                else asyncio.ensure_future(self._runner(fn, *args))
+            )
         except BaseException:
             self.running -= 1
             sem.release()
@@ -291,9 +291,7 @@ class SolveGate:
             raise
 
     def close(self) -> None:
-        """Stop the worker threads (running solves finish; queued ones are dropped); a given
-        executor (solver processes) is shut down and waited for, so none outlives the server.
-        """
+        """Stop the worker threads (running solves finish; queued ones are dropped)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=self._make_executor is not None, cancel_futures=True)
+            self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
