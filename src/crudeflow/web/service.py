@@ -29,6 +29,7 @@ from crudeflow.errors import RequirementError
 from crudeflow.explanation import explain
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
+from crudeflow.output import DISPLAY_DECIMALS
 from crudeflow.requirements import parse_requirement
 from crudeflow.solve.lp import Periods
 from crudeflow.solve.maxflow import bypass
@@ -351,10 +352,13 @@ def bypass_bytes(
 
 def invest_bytes(network: Network, options: Mapping[str, Any]) -> bytes:
     """The bytes of a ``/api/invest`` answer: :func:`crudeflow.invest.plan_portfolio`'s
-    portfolio for ``options`` (its keyword arguments), as a dict (a solve task)."""
+    portfolio for ``options`` (its keyword arguments), as a dict (a solve task), with
+    ``display_decimals``: the places a page shows a figure with, by its field name's unit
+    suffix (:data:`crudeflow.output.DISPLAY_DECIMALS`)."""
     from crudeflow.invest import plan_portfolio
 
-    return encode_json(plan_portfolio(network, **options).to_dict())
+    answer = plan_portfolio(network, **options).to_dict()
+    return encode_json({**answer, "display_decimals": DISPLAY_DECIMALS})
 
 
 def solve_bypass(
