@@ -347,7 +347,7 @@ def cpu_summary(snaps: list[CpuSnapshot], n_ok: int) -> str:
     )
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
