@@ -190,7 +190,8 @@ def create_app(
     solver_processes : int
         Solve in this many solver processes (:mod:`.solvers`: one queue for all, each
         process loads the dataset once) instead of threads of this process; 0: threads.
-        At most ``max_concurrent_solves`` solves per process are in flight at once.
+        ``solver_processes * max_concurrent_solves`` processes are started, each solving
+        one plan at a time.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """Solver processes: one queue of solves shared by every core, each process warm.
 
 ``crudeflow serve`` on several cores runs one front process (HTTP, checks, the plan cache)
-and a pool of solver processes. Each solver process loads the dataset once (its
-initializer) and then takes the next solve from one queue, so no process idles while
+and a pool of solver processes (:class:`SolverPool`). Each solver process loads the dataset
+once and then takes the next solve from one queue, so no process idles while
 another has a backlog: requests are balanced one by one, not connection by connection (the
 kernel spreads keep-alive connections unevenly over processes that each accept their own,
 and the busier process then sets the slowest answers).
