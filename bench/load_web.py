@@ -5,9 +5,10 @@ Usage::
     python bench/load_web.py --clients 50 --duration 30                  # the README mix
     python bench/load_web.py --clients 50 --duration 30 --mix distinct   # no two alike
 
-The script starts ``crudeflow serve`` (uvicorn, ``--workers`` processes; default: the
-server's own default, one per core) in a **subprocess** on 127.0.0.1 with a free port, waits
-for ``/api/health``, then runs ``--clients`` concurrent clients for ``--duration`` seconds,
+The script starts ``crudeflow serve`` (one uvicorn front process answering HTTP and the
+plan cache, and ``--workers`` solver processes taking the solves from one queue; default:
+the server's own default, one per core) in a **subprocess** on 127.0.0.1 with a free port,
+waits for ``/api/health``, then runs ``--clients`` concurrent clients for ``--duration`` seconds,
 each posting ``POST /api/plan`` in a loop on one keep-alive HTTP/1.1 connection. The
 clients are ``--client raw`` (default: a few lines on asyncio streams; httpx takes about
 2.5 times the server's CPU per cached answer, and client and server share the machine) or
@@ -27,7 +28,8 @@ CPU time is measured too, since latency on a shared machine depends on what else
 the server's processes (``/proc/PID/stat``, the serving process and its workers) and the
 client's (``getrusage``), each per successful request; and, per worker process, the
 keep-alive connections it holds (sockets matched in ``/proc/net/tcp``) and its share of the
-server's CPU, which shows how evenly the kernel spread the connections.
+server's CPU: the front process holds every connection, and the solver processes' shares
+show how evenly the solves were spread.
 
 The result (requests/s, p50/p90/p99/max latency, errors, CPU) is printed and appended as a dated
 section with machine information to ``--out`` (default ``bench/RESULTS.md``; never rewritten).
@@ -333,19 +335,19 @@ def cpu_summary(snaps: list[CpuSnapshot], n_ok: int) -> str:
     used = {pid: end.server.get(pid, 0.0) - start.server.get(pid, 0.0) for pid in end.server}
     server = sum(used.values())
     client = end.client - start.client
-    workers = [pid for pid, n in mid.conns.items() if n > 0]
+    busy = [pid for pid in used if used[pid] > 0.01 * server]
     spread = ", ".join(
-        f"{mid.conns[pid]} connections {used.get(pid, 0.0) / server:.0%} of the CPU"
-        for pid in sorted(workers, key=lambda p: -mid.conns[p])
+        f"{mid.conns.get(pid, 0)} connections {used[pid] / server:.0%} of the CPU"
+        for pid in sorted(busy, key=lambda p: (-mid.conns.get(p, 0), -used[p]))
     )
     return (
         f"CPU per request: server {1000 * server / n_ok:.2f} ms, client "
         f"{1000 * client / n_ok:.2f} ms (server {server:.1f} s in all); "
-        f"per worker: {spread or 'not measured'}"
+        f"per process: {spread or 'not measured'}"
     )
 
 
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> dict[str, Any]:
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -504,9 +506,9 @@ def main() -> int:
 - command: `{shown}`
 - machine: {machine()}
 - {versions()}
-- server: `crudeflow serve` (uvicorn, {workers} worker process(es), a SO_REUSEPORT socket each) on 127.0.0.1, dataset \
+- server: `crudeflow serve` (a uvicorn front process and {workers} solver process(es) sharing one queue of solves) on 127.0.0.1, dataset \
 {health["dataset"]} ({health["routes"]} routes, {health["nodes"]} nodes), \
-{health.get("max_concurrent_solves", args.max_solves)} concurrent solves per worker, solve time limit \
+{health.get("max_concurrent_solves", args.max_solves)} concurrent solve(s) per solver process, solve time limit \
 {health["solve_time_limit_s"]:g} s, plan cache on; client and server share the machine \
 (1-min load average {load_before:.2f} just before the run, {load_after:.2f} at its end)
 - load: {args.clients} concurrent {args.client} clients (one keep-alive connection each), {elapsed:.1f} s after a warm-up; \

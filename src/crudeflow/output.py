@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pandas loads on first use: `crudeflow --help` stays instant
     import pandas as pd
 
 __all__ = [
+    "DISPLAY_DECIMALS",
     "OUTPUT_DECIMALS",
     "clean",
     "clean_frame",
@@ -42,6 +43,18 @@ __all__ = [
 
 OUTPUT_DECIMALS = 6
 """Decimal places of every float in JSON and CSV output (1 t in Mt, 1 USD in USD m)."""
+
+DISPLAY_DECIMALS: dict[str, int] = {
+    "_mtpa": 2,
+    "_mt": 2,
+    "_musd_per_yr": 1,
+    "_musd": 1,
+    "_usd_per_t": 2,
+    "_kbd": 0,
+}
+"""Decimal places a figure is shown with on screen, by the unit its field name ends in
+(``crudeflow invest``'s tables: Mt and Mt/yr to 2 places, USD m to 1). JSON keeps
+:data:`OUTPUT_DECIMALS`; a page formats with these (the web API sends them along)."""
 
 
 def clean(x: Any) -> Any:

@@ -421,8 +421,14 @@ def test_investment_panel_shows_the_apis_portfolio(page: Page, live_server: obje
     p = answer.json()
     assert p["builds"], "the default dataset's projects should build something for this target"
 
-    def number(text: str) -> float:
-        return float(text.replace(",", ""))
+    places = p["display_decimals"]  # the library's rule: Mt/yr to 2 places, USD m to 1
+    assert places["_mtpa"] == 2 and places["_musd"] == 1 and places["_musd_per_yr"] == 1
+
+    def shown(text: str, value: float, unit: str) -> None:
+        """The page shows ``value`` rounded to the places the API names for ``unit``."""
+        digits = places[unit]
+        assert len(text.rpartition(".")[2]) == digits if digits else "." not in text, text
+        assert abs(float(text.replace(",", "")) - value) <= 0.5 * 10**-digits + 1e-9, text
 
     rows = page.locator("#invest-builds tbody tr[data-project]")
     expect(rows).to_have_count(len(p["builds"]))
@@ -431,21 +437,24 @@ def test_investment_panel_shows_the_apis_portfolio(page: Page, live_server: obje
         assert rows.nth(i).get_attribute("data-project") == b["project"]
         expect(cells.nth(0)).to_contain_text(b["name"])
         assert cells.nth(1).inner_text() == f"{b['modules']} of {b['modules_max']}"
-        assert number(cells.nth(2).inner_text()) == b["capacity_added_mtpa"]
-        assert number(cells.nth(3).inner_text()) == b["capex_musd"]
+        shown(cells.nth(2).inner_text(), b["capacity_added_mtpa"], "_mtpa")
+        shown(cells.nth(3).inner_text(), b["capex_musd"], "_musd")
         assert cells.nth(4).inner_text() == str(b["in_service_year"])
-        assert number(cells.nth(5).inner_text()) == b["annualised_cost_musd_per_yr"]
+        shown(cells.nth(5).inner_text(), b["annualised_cost_musd_per_yr"], "_musd_per_yr")
     total = page.locator("#invest-builds tr.total td")
-    assert number(total.nth(3).inner_text()) == p["capex_musd"]
-    assert number(total.nth(5).inner_text()) == p["annualised_cost_musd_per_yr"]
+    shown(total.nth(3).inner_text(), p["capex_musd"], "_musd")
+    shown(total.nth(5).inner_text(), p["annualised_cost_musd_per_yr"], "_musd_per_yr")
 
     # the comparison: annual rates and horizon totals, each labelled as such
     compare = page.locator("#invest-compare tbody tr")
     netback = compare.filter(has_text="Netback, USD m/yr").locator("td")
-    assert number(netback.nth(1).inner_text()) == p["no_projects"]["netback_musd_per_yr"]
-    assert number(netback.nth(2).inner_text()) == p["portfolio"]["netback_musd_per_yr"]
+    shown(netback.nth(1).inner_text(), p["no_projects"]["netback_musd_per_yr"], "_musd_per_yr")
+    shown(netback.nth(2).inner_text(), p["portfolio"]["netback_musd_per_yr"], "_musd_per_yr")
     total_row = compare.filter(has_text=f"Netback in {p['periods'][0]}, USD m").locator("td")
-    assert number(total_row.nth(2).inner_text()) == p["portfolio"]["netback_musd"]
+    shown(total_row.nth(2).inner_text(), p["portfolio"]["netback_musd"], "_musd")
+    moved = compare.filter(has_text="per extra t/yr reaching the targets").locator("td")
+    if p["cost_usd_per_t_moved"] is not None:
+        shown(moved.nth(2).inner_text(), p["cost_usd_per_t_moved"], "_usd_per_t")
     expect(page.locator("#invest-compare")).to_contain_text(req)
 
     expect(page.locator("#invest-binding tbody tr[data-route]")).to_have_count(len(p["binding"]))
@@ -494,4 +503,34 @@ def test_investment_panel_shows_the_apis_error(page: Page, live_server: object) 
     expect(box).to_contain_text("Another solve is running; try again.")
     expect(page.locator("#invest-result")).to_be_hidden()
     expect(page.locator("#invest-run")).to_be_enabled()
+    assert log.errors == []
+
+
+def test_a_terminal_bottleneck_is_named_as_one(page: Page, live_server: object) -> None:
+    """A node's loading limit among the bottlenecks reads as a terminal, not a route."""
+    url = live_server.url  # type: ignore[attr-defined]
+    log = PageLog(page)
+    base = page.request.post(url + "/api/plan", data={}).json()
+    node = {
+        "route": "AKTAU",
+        "name": "Aktau",
+        "flow_mtpa": 7.5,
+        "capacity_mtpa": 7.5,
+        "utilisation": 1.0,
+        "value_usd_per_t": 12.0,
+        "holds_for_mtpa": None,
+        "kind": "node",
+    }
+    answer = {**base, "bottlenecks": [node, *base["bottlenecks"]]}
+    page.route("**/api/plan", lambda route: route.fulfill(status=200, json=answer))
+    page.goto(url + "/")
+    wait_ready(page)
+    expect(page.locator("#bottlenecks thead th").first).to_have_text("Route or terminal")
+    row = page.locator("#bottlenecks tbody tr").first
+    assert row.get_attribute("data-kind") == "node"
+    expect(row.locator(".rid")).to_have_text(
+        "terminal AKTAU · loading limit of all routes leaving it"
+    )
+    route_rows = page.locator('#bottlenecks tbody tr[data-kind="route"]')
+    expect(route_rows).to_have_count(min(len(base["bottlenecks"]), 7))
     assert log.errors == []

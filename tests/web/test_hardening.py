@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import crudeflow.web.service as service
 from crudeflow.network.model import toy_network
-from crudeflow.web.app import CONFIG_ENV, app_from_env, create_app
+from crudeflow.web.app import create_app
 from crudeflow.web.cache import PlanCache
 
 pytestmark = pytest.mark.anyio
@@ -216,28 +216,23 @@ def test_plan_cache_is_bounded_lru() -> None:
 
 
 # -- serve -------------------------------------------------------------------------------------
-def test_serve_runs_one_process_per_core_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_solves_in_one_process_per_core_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
     from crudeflow.cli import app as cli
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
-    monkeypatch.setattr(
-        "crudeflow.cli.serve.run_workers",
-        lambda bind, port, n: calls.append({"bind": bind, "port": port, "workers": n}),
-    )
     monkeypatch.setattr("crudeflow.cli.serve._cores", lambda: 3)
-    monkeypatch.setenv(CONFIG_ENV, "")
     args = ["serve", "--dataset", str(MINI), "--allow-host", "planner.lan"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    (call,) = calls  # one SO_REUSEPORT socket per worker process, not uvicorn's shared socket
-    assert (call["bind"], call["port"], call["workers"]) == ("127.0.0.1", 8000, 3)
-    config = json.loads(os.environ[CONFIG_ENV])
-    assert config["dataset"] == str(MINI.resolve()) and config["allowed_hosts"] == ["planner.lan"]
-    worker_app = app_from_env()  # what each worker process builds
-    assert worker_app.state.network.meta.name == "mini"
+    (call,) = calls  # one front process (HTTP, plan cache); the solves queue for 3 processes
+    web = call["app"]
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8000)
+    assert web.state.solver_processes == 3 and web.state.gate.max_concurrent == 3
+    assert web.state.network.meta.name == "mini"
+    assert not web.state.solver_pool.started  # the processes start with the server, not here
     assert "with 3 workers" in result.output
 
 
@@ -305,8 +300,9 @@ async def test_repeated_request_bytes_are_answered_from_the_raw_cache(
     assert foreign.status_code == 400  # the Host check comes before any cached answer
 
 
-def test_serve_workers_share_the_port_and_answer(tmp_path: Path) -> None:
-    """Two real worker processes on one port (SO_REUSEPORT): both answer, Ctrl-C stops all."""
+def test_serve_workers_solve_and_stop_together(tmp_path: Path) -> None:
+    """A real server with 2 solver processes: plans are solved (each different), the other
+    endpoints answer, SIGTERM stops the front and its solver processes."""
     import signal
     import socket as socket_
     import subprocess
@@ -335,20 +331,44 @@ def test_serve_workers_share_the_port_and_answer(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
-        answered = 0
-        while time.monotonic() < deadline and answered < 20:
+        while time.monotonic() < deadline:
             try:
-                # a new connection each time: the kernel spreads them over the workers
-                r = httpx.get(f"http://127.0.0.1:{port}/api/network", timeout=10)
-                assert r.status_code == 200
-                answered += 1
+                assert httpx.get(url + "/api/health", timeout=10).status_code == 200
+                break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert answered == 20
+        children = _children(proc.pid)
+        assert len(children) >= 2  # the solver processes (and multiprocessing's helper)
+        route = httpx.get(url + "/api/network", timeout=10).json()["features"]
+        rid = next(f["properties"]["id"] for f in route if f["properties"]["feature"] == "route")
+        for i in range(4):
+            body = {"capacity_overrides": {rid: 1.0 + i}}
+            r = httpx.post(url + "/api/plan", json=body, timeout=60)
+            assert r.status_code == 200 and r.json()["capacity_overrides"] == {rid: 1.0 + i}
+        bad = {"requirements": ["via NOWHERE >= 1 Mt/yr"]}
+        assert httpx.post(url + "/api/plan", json=bad, timeout=60).status_code == 422
     finally:
-        proc.send_signal(signal.SIGTERM)  # stops the workers too: their stderr pipe closes
+        proc.send_signal(signal.SIGTERM)  # graceful: the front shuts its solver pool down
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
+    gone_by = time.monotonic() + 15  # multiprocessing's resource tracker ends on its own
+    while time.monotonic() < gone_by and [p for p in children if Path(f"/proc/{p}").exists()]:
+        time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crudeflow.cli._common import EXIT_DATA, EXIT_USAGE, DatasetOpt, app, console_err
 from crudeflow.cli.runs import StoreOpt
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -37,7 +39,6 @@ def port_problem(host: str, port: int) -> str | None:
     address already in use (another program is listening on it; choose another --port)
     """
     import errno
-    import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
@@ -80,7 +81,8 @@ def serve_cmd(
             "--workers",
             min=1,
             max=64,
-            help="Server processes (each with its own solves and plan cache); "
+            help="Solver processes: one front process answers HTTP and keeps the plan "
+            "cache, and the solves queue for these (with 1: solved in the front process); "
             "default: one per CPU core.",
         ),
     ] = None,
@@ -102,12 +104,10 @@ def serve_cmd(
     """
     import signal
 
-    import uvicorn
-
     if hasattr(signal, "SIGPIPE"):  # main() lets SIGPIPE end a CLI run; a server ignores it
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
-    from crudeflow.web.app import CONFIG_ENV, create_app
+    from crudeflow.web.app import create_app
 
     if host not in _LOOPBACK:
         console_err.print(
@@ -117,20 +117,15 @@ def serve_cmd(
         raise typer.Exit(EXIT_USAGE)
     bind = "127.0.0.1" if host == "localhost" else host
     n_workers = workers if workers is not None else _cores()
-    options = {
-        "dataset": None if dataset is None else str(dataset.resolve()),
-        "max_concurrent_solves": max_concurrent_solves,
-        "solve_time_limit_s": solve_time_limit,
-        "allowed_hosts": list(allow_host or []),
-        "store": None if store is None else str(store.resolve()),
-    }
-    # built here too: a bad dataset fails now, once, with its message
+    # built now: a bad dataset fails here, once, with its message; the solver processes
+    # start with the server (after the port check), each loading the dataset once
     web = create_app(
         dataset=dataset,
         max_concurrent_solves=max_concurrent_solves,
         solve_time_limit_s=solve_time_limit,
         allowed_hosts=list(allow_host or []),
         store=None if store is None else store.resolve(),
+        solver_processes=n_workers if n_workers > 1 else 0,
     )
     title = web.state.network.meta.title
     problem = port_problem(bind, port)
@@ -142,77 +137,27 @@ def serve_cmd(
         f"crudeflow: serving {title} on http://{shown}:{port}/ with {n_workers} "
         f"worker{'s' if n_workers > 1 else ''} (Ctrl-C stops)"
     )
-    if n_workers == 1:
-        uvicorn.run(web, host=bind, port=port, log_level="info", access_log=False)
-        return
-    os.environ[CONFIG_ENV] = json.dumps(options)  # read by each worker's app_from_env
-    if hasattr(socket, "SO_REUSEPORT"):
-        run_workers(bind, port, n_workers)
-        return
-    uvicorn.run(
-        "crudeflow.web.app:app_from_env",
-        factory=True,
-        workers=n_workers,
-        host=bind,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    run_server(web, bind, port)
 
 
-def _listening_socket(bind: str, port: int) -> socket.socket:
-    """A socket of its own for one worker, sharing the port with the others (SO_REUSEPORT)."""
-    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((bind, port))
-    sock.listen(2048)
-    return sock
+def run_server(web: FastAPI, bind: str, port: int) -> None:
+    """uvicorn on ``bind:port`` until Ctrl-C or SIGTERM, then a graceful shutdown (the solver
+    processes are shut down with the app) and a normal end: exit code 0.
 
-
-def _worker(bind: str, port: int) -> None:  # pragma: no cover - runs in a child process
-    import uvicorn
-
-    config = uvicorn.Config(
-        "crudeflow.web.app:app_from_env",
-        factory=True,
-        log_level="info",
-        access_log=False,
-    )
-    uvicorn.Server(config).run(sockets=[_listening_socket(bind, port)])
-
-
-def run_workers(bind: str, port: int, n_workers: int) -> None:
-    """Serve with ``n_workers`` processes, each listening on its own SO_REUSEPORT socket.
-
-    Why not uvicorn's ``workers=``: its processes share one listening socket, and a burst of
-    keep-alive connections is mostly accepted by one of them, so the other cores idle (measured:
-    two workers served 85 requests/s where one served 78). With a socket each, the kernel
-    spreads new connections over the processes. Ctrl-C stops every worker (each shuts down
-    gracefully) and then the command.
+    uvicorn re-raises the stop signal once it has shut down; the handlers set here take it
+    as the normal end it is.
     """
-    import multiprocessing
     import signal
 
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM (kill, a supervisor) stops the workers as Ctrl-C does
+    import uvicorn
 
-    ctx = multiprocessing.get_context("spawn")  # the settings travel in $CRUDEFLOW_WEB_CONFIG
-    procs = [ctx.Process(target=_worker, args=(bind, port)) for _ in range(n_workers)]
-    previous = signal.signal(signal.SIGTERM, stop)
+    def stopped(signum: int, frame: object) -> None:
+        """The stop signal, re-raised by uvicorn after its graceful shutdown: nothing to do."""
+
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, stopped) for sig in stops}
     try:
-        for proc in procs:
-            proc.start()
-        for proc in procs:
-            proc.join()
-    except KeyboardInterrupt:
-        pass
+        uvicorn.run(web, host=bind, port=port, log_level="info", access_log=False)
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in procs:
-            if proc.pid is not None:
-                proc.join(timeout=30)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

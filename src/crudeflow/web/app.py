@@ -39,11 +39,9 @@ import difflib
 import functools
 import importlib
 import inspect
-import json
 import logging
-import os
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -56,6 +54,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from crudeflow.network.model import Network
+from crudeflow.web import solvers
 from crudeflow.web.cache import PlanCache, RawAnswerCache, canonical_request, dataset_hash
 from crudeflow.web.errors import (
     ERROR_RESPONSES,
@@ -80,21 +79,17 @@ from crudeflow.web.models import (
     RunView,
 )
 from crudeflow.web.service import (
-    apply_overrides,
+    bypass_bytes,
     check_avoid,
     check_requirements,
     check_routes,
     encode_json,
     horizon_fields,
-    plan_csv,
-    solve_bypass,
-    solve_plan_json,
+    invest_bytes,
+    plan_bytes,
 )
 
-__all__ = ["CONFIG_ENV", "DEFAULT_TOPOJSON", "STATIC_DIR", "app_from_env", "create_app"]
-
-CONFIG_ENV = "CRUDEFLOW_WEB_CONFIG"
-"""Environment variable with :func:`create_app`'s keyword arguments as JSON (server workers)."""
+__all__ = ["DEFAULT_TOPOJSON", "STATIC_DIR", "create_app"]
 
 log = logging.getLogger("crudeflow.web")
 
@@ -160,6 +155,7 @@ def create_app(
     cache_entries: int = 512,
     cache_bytes: int = 64 * 1024 * 1024,
     store: Path | None = None,
+    solver_processes: int = 0,
 ) -> FastAPI:
     """Build the FastAPI app; the network is loaded once, here.
 
@@ -191,6 +187,11 @@ def create_app(
         The runs store the runs page lists and writes (default: ``crudeflow-runs.duckdb`` in
         the working folder, as for ``crudeflow risk``). Runs started from the page use the
         server's dataset.
+    solver_processes : int
+        Solve in this many solver processes (:mod:`.solvers`: one queue for all, each
+        process loads the dataset once) instead of threads of this process; 0: threads.
+        ``solver_processes * max_concurrent_solves`` processes are started, each solving
+        one plan at a time.
 
     Returns
     -------
@@ -206,14 +207,31 @@ def create_app(
 
     net = network if network is not None else load_dataset(dataset)
     outlines = topojson if topojson is not None and topojson.is_file() else None
+    n_procs = solver_processes * max_concurrent_solves
+    pool = (
+        solvers.SolverPool(n_procs, network if network is not None else dataset)
+        if n_procs > 0
+        else None
+    )
+
     gate = SolveGate(
-        max_concurrent_solves,
+        max_concurrent_solves * max(solver_processes, 1),
         float(solve_time_limit_s),
         queue_timeout_s=float(
             2 * solve_time_limit_s if queue_timeout_s is None else queue_timeout_s
         ),
         max_waiting=max_waiting,
+        runner=None if pool is None else pool.run,
     )
+
+    async def solve_with(task: Callable[..., bytes], *args: Any) -> bytes:
+        """``task(net, *args)`` once a solve slot is free: in a thread or a solver process
+        (started first, so its start never counts against a request's time limit)."""
+        if pool is None:
+            return await gate.run(task, net, *args)
+        await pool.start()
+        return solvers.unwrap(await gate.run(solvers.run_task, task, *args))
+
     geojson = network_geojson(net, topojson=outlines is not None)
     years = set(net.years)
     data_hash = dataset_hash(net)
@@ -231,10 +249,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if pool is not None:
+            await pool.start()  # before the first request is accepted
         try:
             yield
         finally:
             gate.close()
+            if pool is not None:
+                pool.close()
             web_runs.close()
 
     app = FastAPI(
@@ -254,6 +276,8 @@ def create_app(
     app.state.network = net
     app.state.runs = web_runs
     app.state.gate = gate
+    app.state.solver_processes = solver_processes
+    app.state.solver_pool = pool
     app.state.cache = cache
     raw_paths = ("/api/plan", "/api/plan/export", "/api/bypass")
     raw_cache = PlanCache(cache_entries, cache_bytes)
@@ -375,16 +399,10 @@ def create_app(
             "time_limit": float(solve_time_limit_s),
             "preset": req.preset,
         }
+        extra = {"capacity_overrides": dict(req.capacity_overrides), "preset": req.preset}
 
-        def work() -> bytes:  # in a solve thread: copy, solve, encode
-            changed = apply_overrides(net, overrides)
-            if kind == "csv":
-                return plan_csv(changed, **solve_args).encode("utf-8")
-            extra = {"capacity_overrides": dict(req.capacity_overrides), "preset": req.preset}
-            return solve_plan_json(changed, extra=extra, **solve_args)
-
-        async def solve() -> bytes:
-            return await gate.run(work)
+        async def solve() -> bytes:  # copy, solve, encode: in a solve thread or process
+            return await solve_with(plan_bytes, kind, overrides, solve_args, extra)
 
         return await cache.get_or_solve((data_hash, key), solve)
 
@@ -401,12 +419,8 @@ def create_app(
             {"kind": "bypass", "avoid": avoid, "year": req.year, "capacity_overrides": overrides}
         )
 
-        def work() -> bytes:
-            changed = apply_overrides(net, overrides)
-            return encode_json(solve_bypass(changed, avoid=avoid, year=req.year))
-
         async def solve() -> bytes:
-            return await gate.run(work)
+            return await solve_with(bypass_bytes, overrides, avoid, req.year)
 
         body = await cache.get_or_solve((data_hash, key), solve)
         return Response(body, media_type="application/json")
@@ -426,22 +440,16 @@ def create_app(
                 "in_service_by": req.in_service_by,
             }
         )
-
-        def work() -> bytes:
-            from crudeflow.invest import plan_portfolio
-
-            p = plan_portfolio(
-                net,
-                requirements=texts,
-                year=req.year,
-                discount_rate=req.discount_rate,
-                in_service_by=req.in_service_by,
-                time_limit=float(solve_time_limit_s),
-            )
-            return encode_json(p.to_dict())
+        options = {
+            "requirements": texts,
+            "year": req.year,
+            "discount_rate": req.discount_rate,
+            "in_service_by": req.in_service_by,
+            "time_limit": float(solve_time_limit_s),
+        }
 
         async def solve() -> bytes:
-            return await gate.run(work)
+            return await solve_with(invest_bytes, options)
 
         body = await cache.get_or_solve((data_hash, key), solve)
         return Response(body, media_type="application/json")
@@ -569,16 +577,3 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-def app_from_env() -> FastAPI:
-    """:func:`create_app` with the keyword arguments in ``$CRUDEFLOW_WEB_CONFIG`` (JSON).
-
-    ``crudeflow serve --workers N`` runs ``N`` server processes; each builds its app here.
-    ``dataset`` is a folder path or null.
-    """
-    kwargs: dict[str, Any] = json.loads(os.environ.get(CONFIG_ENV, "{}"))
-    for key in ("dataset", "store"):
-        if kwargs.get(key) is not None:
-            kwargs[key] = Path(kwargs[key])
-    return create_app(**kwargs)

@@ -4,7 +4,7 @@ Answers are cached as the bytes sent to the client, so a hit costs neither a sol
 JSON encoding. The cache is bounded both in entries and in bytes; the least recently used
 answer goes first. Identical requests that arrive while the first one is being solved wait
 for that solve instead of starting their own (:meth:`PlanCache.get_or_solve`). Errors are
-never cached. Each server process has its own cache.
+never cached. The server's front process keeps the cache (solver processes only solve).
 
 Examples
 --------

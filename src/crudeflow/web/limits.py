@@ -18,7 +18,7 @@ import asyncio
 import json
 import math
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -183,6 +183,10 @@ class SolveGate:
         Seconds a caller waits for a free slot.
     max_waiting : int
         Callers that may wait for a slot; more are turned away at once (503 ``busy``).
+    runner : async callable, optional
+        ``await runner(fn, *args)`` runs a solve elsewhere (e.g. in the solver processes of
+        :class:`~crudeflow.web.solvers.SolverPool`); default: ``fn(*args)`` in one of
+        ``max_concurrent`` worker threads of this process.
     """
 
     def __init__(
@@ -192,6 +196,7 @@ class SolveGate:
         *,
         queue_timeout_s: float,
         max_waiting: int,
+        runner: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         if max_concurrent < 1:
             raise ValueError("max_concurrent must be at least 1")
@@ -205,6 +210,7 @@ class SolveGate:
         self.waiting = 0
         self.peak_running = 0
         self._executor: ThreadPoolExecutor | None = None
+        self._runner = runner
         # one semaphore per event loop (tests may drive one app from several loops)
         self._sems: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
@@ -223,8 +229,9 @@ class SolveGate:
             )
         return self._executor
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in a worker thread once a slot is free; return its result.
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` in a worker thread (or through the runner) once a slot is free;
+        return its result.
 
         Raises
         ------
@@ -258,7 +265,11 @@ class SolveGate:
             sem.release()
 
         try:
-            fut = loop.run_in_executor(self._pool(), fn)
+            fut: asyncio.Future[T] = (
+                loop.run_in_executor(self._pool(), fn, *args)
+                if self._runner is None
+                else asyncio.ensure_future(self._runner(fn, *args))
+            )
         except BaseException:
             self.running -= 1
             sem.release()

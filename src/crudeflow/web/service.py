@@ -29,6 +29,7 @@ from crudeflow.errors import RequirementError
 from crudeflow.explanation import explain
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
+from crudeflow.output import DISPLAY_DECIMALS
 from crudeflow.requirements import parse_requirement
 from crudeflow.solve.lp import Periods
 from crudeflow.solve.maxflow import bypass
@@ -38,12 +39,15 @@ from crudeflow.web.errors import ApiError
 
 __all__ = [
     "apply_overrides",
+    "bypass_bytes",
     "check_avoid",
     "check_requirements",
     "check_routes",
     "encode_json",
     "horizon_fields",
+    "invest_bytes",
     "jsonable",
+    "plan_bytes",
     "solve_bypass",
     "solve_plan",
     "solve_plan_json",
@@ -317,6 +321,44 @@ def _solve(
             time_limit=time_limit,
         )
     return p
+
+
+def plan_bytes(
+    network: Network,
+    kind: str,
+    overrides: Mapping[str, float],
+    solve_args: Mapping[str, Any],
+    extra: Mapping[str, Any],
+) -> bytes:
+    """The bytes of a plan answer: ``kind`` ``json`` (``/api/plan``, with ``extra`` keys) or
+    ``csv`` (the export), for ``network`` with route capacities ``overrides``.
+
+    A solve task (:class:`~crudeflow.web.limits.SolveGate`): it runs in a solve thread or a
+    solver process (:mod:`crudeflow.web.solvers`), so it takes only plain, picklable values.
+    """
+    changed = apply_overrides(network, overrides)
+    if kind == "csv":
+        return plan_csv(changed, **solve_args).encode("utf-8")
+    return solve_plan_json(changed, extra=extra, **solve_args)
+
+
+def bypass_bytes(
+    network: Network, overrides: Mapping[str, float], avoid: Sequence[str], year: int | None
+) -> bytes:
+    """The bytes of a ``/api/bypass`` answer (a solve task, see :func:`plan_bytes`)."""
+    changed = apply_overrides(network, overrides)
+    return encode_json(solve_bypass(changed, avoid=avoid, year=year))
+
+
+def invest_bytes(network: Network, options: Mapping[str, Any]) -> bytes:
+    """The bytes of a ``/api/invest`` answer: :func:`crudeflow.invest.plan_portfolio`'s
+    portfolio for ``options`` (its keyword arguments), as a dict (a solve task), with
+    ``display_decimals``: the places a page shows a figure with, by its field name's unit
+    suffix (:data:`crudeflow.output.DISPLAY_DECIMALS`)."""
+    from crudeflow.invest import plan_portfolio
+
+    answer = plan_portfolio(network, **options).to_dict()
+    return encode_json({**answer, "display_decimals": DISPLAY_DECIMALS})
 
 
 def solve_bypass(

@@ -237,14 +237,16 @@
     const tbody = $("bottlenecks").querySelector("tbody");
     tbody.replaceChildren();
     if (!plan.bottlenecks.length) {
-      tbody.append(el("tr", {}, el("td", { colspan: 4, class: "empty", text: "No binding route." })));
+      tbody.append(el("tr", {}, el("td", { colspan: 4, class: "empty", text: "No binding route or terminal." })));
       return;
     }
     for (const b of plan.bottlenecks.slice(0, 8)) {
+      // kind "node": the loading limit of a terminal, shared by every route leaving it
+      const what = b.kind === "node" ? "terminal " + b.route + " · loading limit of all routes leaving it" : b.route;
       tbody.append(
-        el("tr", {}, [
+        el("tr", { "data-kind": b.kind }, [
           el("td", { title: b.route }, [el("div", { class: "rname", text: b.name }),
-            el("div", { class: "rid", text: b.route })]),
+            el("div", { class: "rid", text: what })]),
           el("td", { class: "num", text: fmt(b.capacity_mtpa, 2) }),
           el("td", { class: "num", text: pct(b.utilisation) }),
           el("td", { class: "num strong", text: fmt(b.value_usd_per_t, 1) }),

@@ -4,18 +4,28 @@
  * portfolio, the no-projects / cheapest-to-target comparison, what binds and the sentences.
  * Every figure is printed as the API sends it, labelled by its field name's kind: `_mt` and
  * `_musd` are totals over the horizon, `_mtpa` and `_musd_per_yr` annual rates, `capex_musd`
- * a one-off sum. Nothing is computed here.
+ * a one-off sum. Nothing is computed here: figures are shown with the decimal places the API
+ * names for their unit (`display_decimals`, the library's rule: Mt to 2 places, USD m to 1).
  */
 "use strict";
 
 (function () {
-  const { api, el } = window.cf;
+  const { api, el, fmt } = window.cf;
+  let places = {}; // the answer's display_decimals: decimal places by unit suffix
   const $ = (id) => document.getElementById(id);
 
   /** A number exactly as the API sent it (thousands separated), "–" when absent. */
   function raw(x) {
     if (x === null || x === undefined || Number.isNaN(x)) return "–";
     return Number(x).toLocaleString("en-GB", { maximumFractionDigits: 10 });
+  }
+
+  /** A figure rounded as the API says its unit is shown (``field`` names it: the longest
+   * unit suffix it ends in, or that is followed by a qualifier as in cost_usd_per_t_moved). */
+  function num(x, field) {
+    const units = Object.keys(places).sort((a, b) => b.length - a.length);
+    const unit = units.find((u) => field.endsWith(u) || field.includes(u + "_"));
+    return unit === undefined ? raw(x) : fmt(x, places[unit]);
   }
 
   /** The page's current requirements (the list on the left) and year (its selector). */
@@ -64,6 +74,7 @@
   }
 
   function render(p) {
+    places = p.display_decimals || {};
     const over = horizon(p);
     const searched = p.optimal
       ? "Cheapest proven (" + p.status + ")"
@@ -87,10 +98,10 @@
             el("div", { class: "rid", text: b.project + " · " + b.route }),
           ]),
           td(raw(b.modules) + " of " + raw(b.modules_max), "num"),
-          td(raw(b.capacity_added_mtpa), "num"),
-          td(raw(b.capex_musd), "num"),
+          td(num(b.capacity_added_mtpa, "capacity_added_mtpa"), "num"),
+          td(num(b.capex_musd, "capex_musd"), "num"),
           td(String(b.in_service_year), "num"),
-          td(raw(b.annualised_cost_musd_per_yr), "num strong"),
+          td(num(b.annualised_cost_musd_per_yr, "annualised_cost_musd_per_yr"), "num strong"),
         ])
       );
     }
@@ -99,10 +110,10 @@
         el("tr", { class: "total" }, [
           td("Total"),
           td(""),
-          td(raw(p.capacity_added_mtpa), "num"),
-          td(raw(p.capex_musd), "num"),
+          td(num(p.capacity_added_mtpa, "capacity_added_mtpa"), "num"),
+          td(num(p.capex_musd, "capex_musd"), "num"),
           td(p.in_service_year === null ? "–" : String(p.in_service_year), "num"),
-          td(raw(p.annualised_cost_musd_per_yr), "num strong"),
+          td(num(p.annualised_cost_musd_per_yr, "annualised_cost_musd_per_yr"), "num strong"),
         ])
       );
     }
@@ -110,22 +121,24 @@
     const a = p.no_projects;
     const b = p.portfolio;
     const rows = [
-      ["Exports, Mt/yr", a.exported_mtpa, b.exported_mtpa],
-      ["Exports in " + over + ", Mt", a.exported_mt, b.exported_mt],
-      ["Shut in, Mt/yr", a.shut_in_mtpa, b.shut_in_mtpa],
-      ["Netback, USD m/yr", a.netback_musd_per_yr, b.netback_musd_per_yr],
-      ["Netback in " + over + ", USD m", a.netback_musd, b.netback_musd],
-      ["Annualised cost, USD m/yr", 0, p.annualised_cost_musd_per_yr],
-      ["Annualised cost in " + over + ", USD m", 0, p.annualised_cost_musd],
-      ["Netback gained, USD m/yr", null, p.netback_gain_musd_per_yr],
-      ["Net cost (cost − netback gained), USD m/yr", null, p.net_cost_musd_per_yr],
-      ["Annualised cost per t/yr of capacity added, USD/t", null, p.cost_usd_per_t],
-      ["Extra Mt/yr reaching the targets", null, p.target_gain_mtpa],
-      ["Annualised cost per extra t/yr reaching the targets, USD/t", null, p.cost_usd_per_t_moved],
+      ["Exports, Mt/yr", "exported_mtpa", a.exported_mtpa, b.exported_mtpa],
+      ["Exports in " + over + ", Mt", "exported_mt", a.exported_mt, b.exported_mt],
+      ["Shut in, Mt/yr", "shut_in_mtpa", a.shut_in_mtpa, b.shut_in_mtpa],
+      ["Netback, USD m/yr", "netback_musd_per_yr", a.netback_musd_per_yr, b.netback_musd_per_yr],
+      ["Netback in " + over + ", USD m", "netback_musd", a.netback_musd, b.netback_musd],
+      ["Annualised cost, USD m/yr", "annualised_cost_musd_per_yr", 0, p.annualised_cost_musd_per_yr],
+      ["Annualised cost in " + over + ", USD m", "annualised_cost_musd", 0, p.annualised_cost_musd],
+      ["Netback gained, USD m/yr", "netback_gain_musd_per_yr", null, p.netback_gain_musd_per_yr],
+      ["Net cost (cost − netback gained), USD m/yr", "net_cost_musd_per_yr", null, p.net_cost_musd_per_yr],
+      ["Annualised cost per t/yr of capacity added, USD/t", "cost_usd_per_t", null, p.cost_usd_per_t],
+      ["Extra Mt/yr reaching the targets", "target_gain_mtpa", null, p.target_gain_mtpa],
+      ["Annualised cost per extra t/yr reaching the targets, USD/t", "cost_usd_per_t_moved", null, p.cost_usd_per_t_moved],
     ];
     const compare = $("invest-compare").querySelector("tbody");
     compare.replaceChildren(
-      ...rows.map(([label, x, y]) => el("tr", {}, [td(label), td(raw(x), "num"), td(raw(y), "num strong")]))
+      ...rows.map(([label, field, x, y]) =>
+        el("tr", {}, [td(label), td(x === null ? "–" : num(x, field), "num"), td(num(y, field), "num strong")])
+      )
     );
     const short = (c) =>
       c.shortfalls.length
@@ -142,9 +155,9 @@
       binding.append(
         el("tr", { "data-route": x.route }, [
           el("td", { title: x.route }, [el("div", { class: "rname", text: x.name }), el("div", { class: "rid", text: x.route })]),
-          td(raw(x.flow_mtpa), "num"),
-          td(raw(x.capacity_mtpa), "num"),
-          td(raw(x.value_usd_per_t), "num strong"),
+          td(num(x.flow_mtpa, "flow_mtpa"), "num"),
+          td(num(x.capacity_mtpa, "capacity_mtpa"), "num"),
+          td(num(x.value_usd_per_t, "value_usd_per_t"), "num strong"),
         ])
       );
     }
