@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ import numpy.typing as npt
 from crudeflow.ids import did_you_mean
 from crudeflow.network._checks import _NUMBER_RE, _Checker
 
-__all__ = ["Fleet", "fleet_pools", "read_fleet"]
+__all__ = ["Fleet", "FleetLine", "fleet_pools", "fleet_summary", "pool_mt_by_route", "read_fleet"]
 
 FILE = "fleet.csv"
 MAX_VESSELS = 1_000
@@ -112,6 +113,84 @@ def fleet_pools(fleets: Iterable[Fleet]) -> tuple[tuple[tuple[str, ...], tuple[F
     for f in fleets:
         pools.setdefault(frozenset(f.routes), (f.routes, []))[1].append(f)
     return tuple((routes, tuple(cs)) for routes, cs in pools.values())
+
+
+def pool_mt_by_route(fleets: Iterable[Fleet], year: int) -> dict[str, float]:
+    """Route id -> what its pool carries over ``year`` (Mt): the bypass max-flow's cap on the
+    leg (a pool of several legs caps each of them at its whole capacity, an upper bound).
+
+    >>> a = Fleet("a", "", ("X",), 2, 1e4, 10.0, 120.0, 0.0)
+    >>> pool_mt_by_route([a], 2025)
+    {'X': 7.3}
+    """
+    out: dict[str, float] = {}
+    for routes, classes in fleet_pools(fleets):
+        total = float(sum(c.month_mt(year).sum() for c in classes))
+        out.update(dict.fromkeys(routes, total))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FleetLine:
+    """One class in :func:`fleet_summary`: what it and its pool carry in a year, and how many
+    more vessels of it alone the pool needs for a target."""
+
+    id: str
+    name: str
+    routes: tuple[str, ...]
+    vessels: int
+    payload_t: float
+    round_trip_days: float
+    mtpa_per_vessel: float
+    """One vessel's Mt over a common year (``Fleet.mtpa_per_vessel``)."""
+    class_mt: float
+    """What the class carries over the year (Mt)."""
+    pool_mt: float
+    """What the class's pool carries over the year (Mt)."""
+    pool_month_mt: tuple[float, ...]
+    """The pool's Mt in each month of the year, January first."""
+    vessels_needed: int | None = None
+    """More vessels of this class alone for the pool to carry the target over the year
+    (``ceil((target - pool_mt) / one vessel's Mt in the year)``, 0 when it already does);
+    None without a target."""
+
+
+def fleet_summary(
+    fleets: Iterable[Fleet], year: int, target_mtpa: float | None = None
+) -> tuple[FleetLine, ...]:
+    """Per class (by pool, pools in order of their first row): its voyage, its and its pool's Mt over ``year`` month by month,
+    and with ``target_mtpa`` the vessels of the class its pool needs to carry that much.
+
+    >>> a = Fleet("a", "", ("X",), 2, 1e4, 10.0, 120.0, 0.0)
+    >>> line = fleet_summary([a], 2025, target_mtpa=10.0)[0]
+    >>> line.pool_mt, line.vessels_needed  # 3.65 Mt a vessel: 2 more carry 14.6
+    (7.3, 1)
+    """
+    out: list[FleetLine] = []
+    for routes, classes in fleet_pools(fleets):
+        months = sum((c.month_mt(year) for c in classes), np.zeros(12))
+        pool = float(months.sum())
+        for c in classes:
+            one = float(c.month_mt(year, 1).sum())
+            need = None
+            if target_mtpa is not None:
+                need = 0 if pool >= target_mtpa else math.ceil((target_mtpa - pool) / one - 1e-9)
+            out.append(
+                FleetLine(
+                    id=c.id,
+                    name=c.name,
+                    routes=routes,
+                    vessels=c.vessels,
+                    payload_t=c.payload_t,
+                    round_trip_days=c.round_trip_days,
+                    mtpa_per_vessel=c.mtpa_per_vessel,
+                    class_mt=float(c.month_mt(year).sum()),
+                    pool_mt=round(pool, 9),
+                    pool_month_mt=tuple(round(float(v), 9) for v in months),
+                    vessels_needed=need,
+                )
+            )
+    return tuple(out)
 
 
 def _weather(ck: _Checker, line: int, row: dict[str, str]) -> tuple[float, ...] | None:

@@ -3,7 +3,8 @@
 The network becomes a flow graph: a source feeds every supply node (capacity: its supply),
 every open route not crossing an avoided country is an arc (capacity: Mt/yr), every market
 drains to a sink (capacity: its intake limit); a node with a loading limit
-(``throughput_mtpa``) sends its routes through one arc of that capacity. The maximum flow is the exportable volume; the
+(``throughput_mtpa``) sends its routes through one arc of that capacity; a leg served by a
+tanker pool (``fleet.csv``) is capped at what the pool carries in the year. The maximum flow is the exportable volume; the
 minimum cut names what limits it. Each route gets its own middle node so parallel routes
 between the same two places stay separate arcs. Losses are ignored here (a max-flow is
 lossless); the planner's volume LP with losses is the exact answer on lossy networks.
@@ -31,6 +32,7 @@ import networkx as nx
 
 from crudeflow.errors import RequirementError, ScenarioError
 from crudeflow.ids import did_you_mean
+from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 
@@ -142,6 +144,7 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         if n.throughput_mtpa is not None:
             start[n.id] = nid("o", n.id)
             g.add_edge(nid("n", n.id), start[n.id], capacity=n.throughput_mtpa)
+    fleet_cap = pool_mt_by_route(network.fleet, y)  # a leg carries at most its tankers' year
     for r in network.routes:
         if (
             not network.route_open_in(r.id, y)
@@ -151,7 +154,8 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
             closed.append(r.id)
             continue
         frm = start.get(r.from_node) or nid("n", r.from_node)
-        g.add_edge(frm, nid("r", r.id), capacity=network.route_capacity_in(r.id, y))
+        cap = min(network.route_capacity_in(r.id, y), fleet_cap.get(r.id, float("inf")))
+        g.add_edge(frm, nid("r", r.id), capacity=cap)
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)

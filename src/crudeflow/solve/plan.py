@@ -118,7 +118,8 @@ class Bottleneck:
     kind: str = "route"
     """``route`` (a route's capacity), or ``node``: a node's loading limit
     (``throughput_mtpa``) shared by every route leaving it; ``route`` then holds the node id,
-    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows."""
+    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows; or
+    ``fleet``: a tanker pool (``fleet.csv``), ``route`` its first leg."""
 
     @property
     def label(self) -> str:
@@ -129,6 +130,8 @@ class Bottleneck:
         """
         if self.kind == "route":
             return self.name
+        if self.kind == "fleet":
+            return f"Tanker fleet (fleet.csv) of {self.name}"
         return f"{self.name}: loading limit of all routes leaving it"
 
 
@@ -1206,6 +1209,7 @@ def _assemble(
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
     )
     bottlenecks = _with_node_bottlenecks(network, lp, res, flows, bottlenecks)
+    bottlenecks = _with_fleet_bottlenecks(network, lp, res, flows, bottlenecks)
     commitments = tuple(_commitment_status(network, cr, res) for cr in lp.commitment_rows)
     return Plan(
         dataset=network.meta.name,
@@ -1311,6 +1315,36 @@ def _with_node_bottlenecks(
                 )
             )
     return tuple(sorted(found, key=lambda b: -b.value_usd_per_t))
+
+
+def _with_fleet_bottlenecks(
+    network: Network,
+    lp: LinearProgram,
+    res: LPResult,
+    flows: FloatArray,
+    found: tuple[Bottleneck, ...],
+) -> tuple[Bottleneck, ...]:
+    """The bottlenecks with every tanker pool whose rows bind, most valuable first: the value is
+    netback per extra tonne of fleet capacity spread over the periods as the fleet carries it
+    (docs/dataset-format.md, "The tanker fleet")."""
+    if not lp.fleet_rows:
+        return found
+    T, years = lp.periods.n, lp.periods.horizon_years
+    out = list(found)
+    for fr in lp.fleet_rows:
+        dual = res.row_dual[fr.first_row + np.arange(T)] if lp.objective == "netback" else 0.0
+        total = float(fr.capacity_mt.sum())
+        flow = float(flows[:, fr.routes].sum())
+        value = float((np.maximum(-dual, 0.0) * fr.capacity_mt).sum()) / total if total else 0.0
+        util = flow / total if total > _TOL else float("nan")
+        if value > 1e-6 and np.isfinite(util) and util > 1 - 1e-6:
+            names = " / ".join(network.route(r).name or r for r in fr.pool)
+            out.append(
+                Bottleneck(
+                    fr.pool[0], names, flow / years, total / years, util, value, kind="fleet"
+                )
+            )
+    return tuple(sorted(out, key=lambda b: -b.value_usd_per_t))
 
 
 def _ledger(
