@@ -290,7 +290,8 @@ def built_inputs(
     (``cap`` as the planning model has it: 0 for a planned, idle or not yet opened route);
     a route built from nothing is marked ``operating``. ``project_availability`` scales what
     the projects add per period (a scenario's ban). A node project raises the node's
-    ``throughput_mtpa`` by ``adds_p * n_p``; a fleet project adds ``n_p`` vessels to its class.
+    ``throughput_mtpa`` by ``adds_p * n_p``; a fleet project adds ``n_p`` vessels to its class
+    (``PeriodOverrides.fleet_vessels``).
 
     Examples
     --------
@@ -350,15 +351,11 @@ def built_inputs(
                 for nd in net.nodes
             ),
         )
-    if any(vessels_added.values()):
-        net = dataclasses.replace(
-            net,
-            fleet=tuple(
-                dataclasses.replace(f, vessels=f.vessels + vessels_added.get(f.id, 0))
-                for f in net.fleet
-            ),
-        )
-    return net, dataclasses.replace(ov, capacity_mtpa=cap)
+    vessels = dict(ov.fleet_vessels)  # a scenario's fleet changes, plus the vessels built
+    for f in net.fleet:
+        if vessels_added.get(f.id, 0):
+            vessels[f.id] = vessels.get(f.id, f.vessels) + vessels_added[f.id]
+    return net, dataclasses.replace(ov, capacity_mtpa=cap, fleet_vessels=vessels)
 
 
 def scenario_availability(

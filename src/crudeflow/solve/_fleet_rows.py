@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -74,9 +75,11 @@ def add_fleet_rows(
     periods: Periods,
     n_routes: int,
     first_row: int,
+    vessels: Mapping[str, float] | None = None,
 ) -> tuple[FleetRow, ...]:
     """One row per pool and period (coefficients into ``ent``), in order of each pool's first
-    row in fleet.csv."""
+    row in fleet.csv; ``vessels`` (class id -> count) replaces fleet.csv's counts."""
+    vessels = vessels or {}
     pos = network._route_index
     T = len(periods.labels)
     out: list[FleetRow] = []
@@ -86,7 +89,7 @@ def add_fleet_rows(
         cols = (np.arange(T)[:, None] * n_routes + idx[None, :]).ravel()
         ent.add(np.repeat(row + np.arange(T), len(idx)), cols, np.ones(len(cols)))
         one = np.array([period_mt(c, periods, 1.0) for c in classes])
-        cap = sum((period_mt(c, periods) for c in classes), np.zeros(T))
+        cap = sum((period_mt(c, periods, vessels.get(c.id)) for c in classes), np.zeros(T))
         out.append(FleetRow(routes, row, idx, cap, tuple(c.id for c in classes), one))
         row += T
     return tuple(out)

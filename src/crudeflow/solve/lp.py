@@ -195,6 +195,9 @@ class PeriodOverrides:
     tariff_usd_per_t: FloatArray | None = None
     price_usd_per_t: FloatArray | None = None
     supply_mtpa: dict[str, FloatArray] = field(default_factory=dict)
+    fleet_vessels: dict[str, float] = field(default_factory=dict)
+    """Tanker class id -> vessels in service over the horizon (a scenario's ``fleet`` change, a
+    built portfolio's vessels), replacing ``fleet.csv``'s ``vessels``."""
 
 
 @dataclass(frozen=True)
@@ -867,7 +870,7 @@ def build_lp(
     cms = _add_commitment_rows(ent, lay, network, periods, n_rows, lay.base_u + n_u)
     n_m = sum(len(cr.rows) for cr in cms)
     n_rows += n_m
-    fleet = add_fleet_rows(ent, network, periods, lay.R, n_rows)
+    fleet = add_fleet_rows(ent, network, periods, lay.R, n_rows, ov.fleet_vessels)
     n_rows += T * len(fleet)
     n_cols = lay.base_u + n_u + n_m
     # the volume objective counts tonnes, not money: a shortfall there costs nothing

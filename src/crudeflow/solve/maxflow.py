@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -62,6 +62,9 @@ class Bypass:
     are not open."""
     cut_nodes: tuple[str, ...] = ()
     """Nodes in the cut: their loading limit (``throughput_mtpa``) binds."""
+    capacities_mtpa: dict[str, float] = field(default_factory=dict)
+    """Each open route's arc capacity (Mt/yr): its capacity in the year, or what its tankers
+    (fleet.csv) carry when that is less."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +148,7 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
             start[n.id] = nid("o", n.id)
             g.add_edge(nid("n", n.id), start[n.id], capacity=n.throughput_mtpa)
     fleet_cap = pool_mt_by_route(network.fleet, y)  # a leg carries at most its tankers' year
+    capacities: dict[str, float] = {}
     for r in network.routes:
         if (
             not network.route_open_in(r.id, y)
@@ -155,6 +159,7 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
             continue
         frm = start.get(r.from_node) or nid("n", r.from_node)
         cap = min(network.route_capacity_in(r.id, y), fleet_cap.get(r.id, float("inf")))
+        capacities[r.id] = cap
         g.add_edge(frm, nid("r", r.id), capacity=cap)
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
@@ -190,4 +195,5 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         flows_mtpa=flows,
         closed_routes=tuple(closed),
         cut_nodes=tuple(sorted(cut_nodes)),
+        capacities_mtpa=capacities,
     )

@@ -1017,11 +1017,16 @@ def _entering_routes(network: Network) -> dict[str, list[str]]:
 
 
 def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[str, ...]:
-    """Routes whose extra capacity would shrink a requirement shortfall (penalised solve)."""
+    """Routes whose extra capacity (or tankers, for a leg of a fleet.csv pool) would shrink a
+    requirement shortfall (penalised solve)."""
     T, R = lp.periods.n, lp.n_routes
     rc = res.col_dual[lp.block("x")].reshape(T, R)
     open_ = lp.col_upper[lp.block("x")].reshape(T, R) > 0  # not closed by a requirement
     value = (np.maximum(-rc, 0.0) * open_).sum(axis=0)
+    for fr in lp.fleet_rows:  # a leg whose tankers (fleet.csv) bind: its pool row's dual
+        lead = int(fr.routes[0])
+        dual = res.row_dual[fr.first_row + np.arange(T)]
+        value[lead] = max(value[lead], float(np.maximum(-dual, 0.0).sum()))
     order = np.argsort(-value, kind="stable")
     return tuple(lp.route_ids[i] for i in order if value[i] > 0.5 * penalty * _min_frac(lp))
 
