@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crudeflow.ids import did_you_mean
-from crudeflow.network._checks import _NUMBER_RE, _Checker
+from crudeflow.network._checks import _NUMBER_RE, _SOURCE_OF, _Checker
 
 __all__ = ["Fleet", "FleetLine", "fleet_pools", "fleet_summary", "pool_mt_by_route", "read_fleet"]
 
@@ -66,6 +66,12 @@ class Fleet:
     """Days of each month (January first) on which the class cannot sail or load."""
     source: str = ""
     note: str = ""
+    cell_sources: tuple[tuple[str, str], ...] = ()
+    """(column, its own ``*_source`` cell) for the numeric columns that have one."""
+
+    def source_of(self, column: str) -> str:
+        """The source of a numeric column: its own ``*_source`` cell, else the row's."""
+        return dict(self.cell_sources).get(column) or self.source
 
     @property
     def payload_t(self) -> float:
@@ -301,6 +307,9 @@ def _row(
         weather_days=weather,
         source=row["source"],
         note=row.get("note", ""),
+        cell_sources=tuple(
+            (col, row.get(src, "")) for col, src in _SOURCE_OF[FILE].items() if row.get(src, "")
+        ),
     )
 
 
