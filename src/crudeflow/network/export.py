@@ -81,6 +81,7 @@ from typing import Any, Literal, overload
 
 from crudeflow._io import atomic_folder, atomic_write_text, check_output_file
 from crudeflow.errors import OutputPathError, ScenarioError
+from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network.model import Benchmark, Network, Route
 from crudeflow.units import mtpa_to_kbd
 
@@ -637,7 +638,8 @@ def _pypsa_readme(network: Network, year: int) -> str:
 
 def _pypsa_left_out(network: Network, year: int) -> list[str]:
     """What of the year's planning model a PyPSA folder does not carry (node loading limits,
-    commitments), one sentence each; empty when the export is the whole single-year LP."""
+    commitments, tanker fleets), one sentence each; empty when the export is the whole
+    single-year LP."""
     out = [
         f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr over the routes leaving it"
         for n in network.nodes
@@ -648,6 +650,10 @@ def _pypsa_left_out(network: Network, year: int) -> list[str]:
         f"(USD {c.penalty_usd_per_t:g}/t short)"
         for c in network.commitments
         if c.applies_in(year)
+    ]
+    out += [  # each leg of a pool listed with the pool's whole year (fleet.csv)
+        f"tanker fleet: {rid} at most {mt:.3f} Mt in the year (its pool's vessels, fleet.csv)"
+        for rid, mt in pool_mt_by_route(network.fleet, year).items()
     ]
     return out
 
