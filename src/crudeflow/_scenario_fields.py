@@ -39,7 +39,7 @@ _TOP_KEYS = (
 )
 _HORIZON_KEYS = ("year", "monthly", "start", "end")
 _SOURCE_KEYS = ("id", "title", "url", "as_of", "quote")
-_KINDS = ("route", "group", "market", "supply", "ban")
+_KINDS = ("route", "group", "market", "supply", "ban", "fleet")
 _COMMON_KEYS = ("from", "to", "source", "note")
 _VALUE_KEYS: dict[str, tuple[str, ...]] = {
     "route": ("capacity_factor", "capacity_mtpa", "status", "tariff_usd_per_t"),
@@ -47,6 +47,7 @@ _VALUE_KEYS: dict[str, tuple[str, ...]] = {
     "market": ("diff_usd_per_bbl",),
     "supply": ("factor", "mtpa"),
     "ban": (),
+    "fleet": ("vessels",),
 }
 _RANGES: dict[str, tuple[float, float, str]] = {
     "capacity_factor": (0.0, 10.0, ""),
@@ -55,6 +56,7 @@ _RANGES: dict[str, tuple[float, float, str]] = {
     "diff_usd_per_bbl": (-1_000.0, 1_000.0, " USD/bbl"),
     "factor": (0.0, 10.0, ""),
     "mtpa": (0.0, 10_000.0, " Mt/yr"),
+    "vessels": (0.0, 1_000.0, " vessels"),
 }
 """Allowed range of each number (inclusive); the unit is in the key."""
 _STATUSES = ("operating", "planned", "idle")

@@ -160,11 +160,10 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]
-        what = (
-            f"route is {b.name}"
-            if b.kind == "route"
-            else f"limit is the loading limit of {b.name}, shared by every route leaving it,"
-        )
+        what = {
+            "route": f"route is {b.name}",
+            "fleet": f"limit is the tanker fleet of {b.name} (fleet.csv)",
+        }.get(b.kind, f"limit is the loading limit of {b.name}, shared by every route leaving it,")
         out.append(
             f"The binding {what} at {_mt(b.capacity_mtpa)} Mt/yr: one more Mt/yr of "
             f"capacity there would add {b.value_usd_per_t:,.0f} USD per tonne, "

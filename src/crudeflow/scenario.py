@@ -373,7 +373,9 @@ def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
         if not kinds:
             every = tuple(dict.fromkeys((*_KINDS, *sum(_VALUE_KEYS.values(), ()), *_COMMON_KEYS)))
             _check_keys(raw, every, file=file, what="change")
-        raise _err(file, line, "a change names exactly one of: route, group, market, supply, ban")
+        raise _err(
+            file, line, "a change names exactly one of: route, group, market, supply, ban, fleet"
+        )
     kind = kinds[0]
     allowed = (kind, *_VALUE_KEYS[kind], *_COMMON_KEYS)
     for key in raw:
@@ -421,6 +423,8 @@ def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
     )
     if start and end and end < start:
         raise _err(file, line, "'to' is before 'from'")
+    if kind == "fleet":
+        _fleet_values(raw, values, file=file)
     target = _text(raw[kind], file=file, line=_key_line(raw, kind), what=kind).strip()
     if not target:
         raise _err(file, _key_line(raw, kind), f"{kind}: expected an id")
@@ -429,6 +433,18 @@ def _change(raw: Any, *, file: str, line: int, depth: int) -> Change:
     src = _text(raw.get("source"), file=file, line=_key_line(raw, "source"), what="source")
     _text(raw.get("note"), file=file, line=_key_line(raw, "note"), what="note")
     return Change(kind, target, values, start, end, line, file, src, depth)
+
+
+def _fleet_values(raw: Any, values: dict[str, Any], *, file: str) -> None:
+    """A fleet change: a whole number of vessels over the whole horizon (no from/to)."""
+    n = values["vessels"]
+    if n != int(n):
+        raise _err(file, _key_line(raw, "vessels"), f"vessels {n:g}: expected a whole number")
+    for key in ("from", "to"):
+        if raw.get(key) is not None:
+            raise _err(
+                file, _key_line(raw, key), f"fleet change: {key} is not allowed (whole horizon)"
+            )
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -536,6 +552,7 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
         for passage in dict.fromkeys(r.passages):  # a ban on a passage: the routes listing it
             crossing.setdefault(passage, []).append(i)
     iso: frozenset[str] | None = None
+    fleet_vessels: dict[str, tuple[int, float]] = {}
     for ch in scenario.changes:
         if (ch.start and ch.start > days.last) or (ch.end and ch.end < days.first):
             if ch.depth > 0:  # inherited, for dates the extending file's horizon leaves out
@@ -592,6 +609,8 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
             else:
                 s = _Setting(ch, 0.0, float(ch.values["mtpa"]), 0.0)
             slots.setdefault(("supply", ch.target), []).append(s)
+        elif ch.kind == "fleet":
+            _fleet_change(ch, network, fleet_vessels)
         else:  # ban
             if iso is None:
                 from crudeflow.network._iso import ISO_ALPHA2
@@ -652,9 +671,25 @@ def apply_scenario(scenario: Scenario, network: Network) -> ScenarioInputs:
             tariff_usd_per_t=tariff,
             price_usd_per_t=price,
             supply_mtpa=supply,
+            fleet_vessels={k: v for k, (_, v) in fleet_vessels.items()},
         ),
         requirements=scenario.requirements,
     )
+
+
+def _fleet_change(ch: Change, network: Network, seen: dict[str, tuple[int, float]]) -> None:
+    """Record a ``fleet`` change's vessels (the scenario's own file wins over one it extends)."""
+    classes = [f.id for f in network.fleet]
+    if ch.target not in classes:
+        raise _err(
+            ch.file,
+            ch.line,
+            f"no tanker class {ch.target!r} in the dataset's fleet.csv{_hint(ch.target, classes)}",
+        )
+    if ch.target in seen and seen[ch.target][0] == ch.depth:
+        raise _err(ch.file, ch.line, f"fleet {ch.target}: changed twice in one file")
+    if ch.target not in seen or ch.depth < seen[ch.target][0]:
+        seen[ch.target] = (ch.depth, float(ch.values["vessels"]))
 
 
 def scenario_outages(scenario: Scenario, network: Network) -> OutageModel:

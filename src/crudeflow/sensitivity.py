@@ -21,7 +21,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +31,10 @@ import numpy as np
 import numpy.typing as npt
 
 from crudeflow.errors import CrudeflowError, SolverError
+from crudeflow.network._fleet import Fleet
 from crudeflow.network.model import Network
 from crudeflow.output import clean
+from crudeflow.solve._fleet_rows import period_mt
 from crudeflow.solve.highs import HighsSession, LPResult
 from crudeflow.solve.lp import LinearProgram, Periods, build_lp
 
@@ -53,6 +57,8 @@ class _Edit:
     """The LP's values at k = 1."""
     slope: FloatArray
     """Value at k is ``base + (k - 1) * slope``."""
+    at: Callable[[float], FloatArray] | None = None
+    """Value at k where it is not linear in k (a tanker class's voyage): replaces the slope."""
 
 
 @dataclass(frozen=True)
@@ -277,7 +283,71 @@ def _row_inputs(net: Network, lp: LinearProgram) -> list[_Input]:
         where = ("commitments.csv", cm.id, "penalty_usd_per_t")
         src = cm.penalty_source or cm.source
         out.append(_input(where, cm.penalty_usd_per_t, src, "cost", cr.cols, cost, cost))
+    return [*out, *_fleet_inputs(net, lp)]
+
+
+_FLEET_COLUMNS = (
+    "vessels",
+    "deadweight_t",
+    "cargo_fraction",
+    "speed_knots",
+    "distance_nm",
+    "port_days",
+    "weather_days",
+)
+
+
+def _fleet_inputs(net: Network, lp: LinearProgram) -> list[_Input]:
+    """Each numeric cell of fleet.csv: the pool's row bounds recomputed with the cell times k
+    (exactly: a round trip is not linear in speed, distance or port days). ``weather_days``
+    moves all twelve months together; ``speed_knots`` moves the ballast speed with it."""
+    out: list[_Input] = []
+    T = lp.periods.n
+    by_id = {f.id: f for f in net.fleet}
+    for fr in lp.fleet_rows:
+        rows = (fr.first_row + np.arange(T)).astype(np.int64)
+        base = lp.row_upper[rows]
+        for cid in fr.classes:
+            f = by_id[cid]
+            others = base - period_mt(f, lp.periods)  # the pool's other classes
+            for col in _FLEET_COLUMNS:
+                value = (
+                    float(sum(f.weather_days)) if col == "weather_days" else float(getattr(f, col))
+                )
+                move = functools.partial(_pool_at, f, col, others, lp.periods)
+                slope = (move(1.0 + DEFAULT_RANGE) - base) / DEFAULT_RANGE
+                out.append(
+                    _Input(
+                        "fleet.csv",
+                        cid,
+                        col,
+                        value,
+                        f.source_of(col),
+                        (_Edit("row_upper", rows, base, slope, move),),
+                    )
+                )
     return out
+
+
+def _pool_at(f: Fleet, column: str, others: FloatArray, periods: Periods, k: float) -> FloatArray:
+    """The pool's capacity per period with ``column`` of class ``f`` times ``k``."""
+    return np.asarray(others + period_mt(_scaled(f, column, k), periods))
+
+
+def _scaled(f: Fleet, column: str, k: float) -> Fleet:
+    """The class with one column times ``k`` (cargo fraction capped at 1, weather at the
+    month's days)."""
+    if column == "weather_days":
+        days = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+        return dataclasses.replace(
+            f, weather_days=tuple(min(w * k, d) for w, d in zip(f.weather_days, days, strict=True))
+        )
+    if column == "speed_knots" and f.ballast_speed_knots is not None:
+        f = dataclasses.replace(f, ballast_speed_knots=f.ballast_speed_knots * k)
+    value = getattr(f, column) * k
+    if column == "cargo_fraction":
+        value = min(value, 1.0)
+    return dataclasses.replace(f, **{column: value})
 
 
 class _Model:
@@ -326,7 +396,7 @@ class _Model:
 
     def apply(self, inp: _Input, k: float) -> None:
         for e in inp.edits:
-            self._set(e, e.base + (k - 1.0) * e.slope)
+            self._set(e, e.at(k) if e.at is not None else e.base + (k - 1.0) * e.slope)
 
     def undo(self, inp: _Input) -> None:
         for e in inp.edits:

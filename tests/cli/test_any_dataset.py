@@ -80,6 +80,15 @@ def test_network_commands(dataset: str, tmp_path: Path) -> None:
     no_kazakhstan(dataset, out)
 
 
+def test_fleet_table(dataset: str) -> None:
+    """`crudeflow fleet` on a dataset with or without fleet.csv (JSON: one row per class)."""
+    ok("fleet", "--dataset", dataset)
+    rows = json.loads(ok("fleet", "--dataset", dataset, "--target", "5", "--json"))
+    net = load_dataset(resolve_dataset(dataset))
+    assert [r["id"] for r in rows] == [f.id for f in net.fleet] or len(rows) == len(net.fleet)
+    assert all(r["vessels_needed"] is not None for r in rows)
+
+
 def test_plan_in_every_format(dataset: str) -> None:
     out = ok("plan", "--dataset", dataset)
     assert "In plain words:" in out

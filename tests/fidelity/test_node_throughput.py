@@ -97,7 +97,8 @@ def test_default_dataset_limits_aktau_and_sangachal() -> None:
 
 
 def test_a_lower_aktau_limit_binds_on_the_default_data() -> None:
-    """The base plan ships 1.56 Mt/yr from Aktau (all to Baku); a planted 1 Mt/yr limit binds."""
+    """The base plan ships 1.51 Mt/yr from Aktau (all to Baku, what its tankers carry); a planted
+    1 Mt/yr limit binds."""
     net = load_dataset()
     nodes = tuple(
         dataclasses.replace(n, throughput_mtpa=1.0) if n.id == "AKTAU" else n for n in net.nodes

@@ -106,19 +106,20 @@ def test_bad_arguments_are_clear_errors(kwargs: dict[str, object], message: str)
         sensitivity(planted(), **kwargs)  # type: ignore[arg-type]
 
 
-def test_default_dataset_ranks_the_caspian_tanker_shuttle_first() -> None:
+def test_default_dataset_ranks_the_caspian_tanker_fleet_high() -> None:
     from crudeflow import load_dataset
 
     s = sensitivity(load_dataset())
     assert s.outputs == ("netback_musd", "exported_mt", "via_russia_mt", "trans_caspian_mt")
-    assert s.rows[0].input == "routes.csv:AKTAU_SANGACHAL:capacity_mtpa"
+    # the partner's half of the Aktau-Sangachal fleet (fleet.csv) is an estimate throughout
+    assert s.rows[2].input == "fleet.csv:ASCO_PARTNER:deadweight_t"
 
 
 def test_cli_table_json_and_usage_errors() -> None:
     runner = CliRunner()
     out = runner.invoke(app, ["sensitivity", "--top", "3"])
     assert out.exit_code == 0, out.output
-    assert "AKTAU_SANGACHAL:capacity_mtpa" in out.output
+    assert "fleet.csv:ASCO_PARTNER:deadweight_t" in out.output
     js = runner.invoke(app, ["sensitivity", "--top", "2", "--json"])
     data = json.loads(js.output)
     assert [r["rank"] for r in data["rows"]] == [1, 2] and data["range"] == 0.2
@@ -137,8 +138,8 @@ def test_dataset_readme_lists_the_ten_estimates_that_matter_most() -> None:
     listed = re.findall(r"^\| (\d+) \| `([^`]+)`", text, flags=re.M)
     s = sensitivity(load_dataset())
     assert [name for _, name in listed] == [r.input for r in s.rows[:10]]
-    # "No other estimate moves a 2025 output by more than 0.1%"
-    assert all(r.score <= 0.001 for r in s.rows[10:])
+    # "No other estimate moves a 2025 output by more than 1%"
+    assert all(r.score <= 0.01 for r in s.rows[10:])
 
 
 def test_default_outputs_follow_dataset_yaml_not_group_names() -> None:

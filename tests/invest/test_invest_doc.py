@@ -13,7 +13,7 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from crudeflow.invest import Project, plan_portfolio
-from crudeflow.network.model import Market, Network, Node, Route, Supply, toy_network
+from crudeflow.network.model import Fleet, Market, Network, Node, Route, Supply, toy_network
 
 EPS = 1e-4  # the doc's tie-break, USD m a year per module
 PENALTY = 10_000.0
@@ -21,6 +21,15 @@ PENALTY = 10_000.0
 
 def crf(i: float, years: int) -> float:
     return 1 / years if i == 0 else i * (1 + i) ** years / ((1 + i) ** years - 1)
+
+
+def vessel_year_mt(f: Fleet, year: int) -> float:
+    """One vessel's Mt over ``year`` from the doc's formula (payload x open days / round trip)."""
+    trip = f.distance_nm / (24 * f.speed_knots) + f.distance_nm / (
+        24 * (f.ballast_speed_knots or f.speed_knots)
+    )
+    open_days = (366 if year % 4 == 0 else 365) - sum(f.weather_days)
+    return f.deadweight_t * f.cargo_fraction * open_days / (trip + f.port_days) / 1e6
 
 
 def doc_milp(net: Network, year: int, via: tuple[str, float], rate: float) -> tuple[float, dict]:
@@ -99,6 +108,14 @@ def doc_milp(net: Network, year: int, via: tuple[str, float], rate: float) -> tu
         co = {ix("x", k): 1.0 for k, r in enumerate(routes) if r.from_node == node.id}
         co.update({ix("n", pid[p.id]): -p.adds_mtpa for p in projects if p.node == node.id})
         row(co, -np.inf, node.throughput_mtpa)
+    pools: dict[frozenset[str], list[Fleet]] = {}  # "The tanker fleet" and "Fleet projects"
+    for f in net.fleet:
+        pools.setdefault(frozenset(f.routes), []).append(f)
+    for legs, classes in pools.items():
+        one = {f.id: vessel_year_mt(f, year) for f in classes}
+        co = {ix("x", k): 1.0 for k, r in enumerate(routes) if r.id in legs}
+        co.update({ix("n", pid[p.id]): -one[p.fleet] for p in projects if p.fleet in one})
+        row(co, -np.inf, sum(f.vessels * one[f.id] for f in classes))
     for p in projects:  # requires
         for q in p.requires:
             row({ix("n", pid[p.id]): 1.0, ix("n", pid[q]): -p.modules_max}, -np.inf, 0)
@@ -194,3 +211,46 @@ def test_node_projects_are_built_in_some_doc_milp_case() -> None:
     for via in VIA:
         built |= set(doc_milp(net_with_node_projects(), 2025, via, 0.08)[1])
     assert {"BERTHS_B", "JETTY_B"} & built
+
+
+def net_with_fleet_projects() -> Network:
+    """net_with_projects with two tankers of 3.55 Mt/yr on B_M (under its 10 Mt/yr), an empty
+    class on C_M, and projects buying vessels of each."""
+    net = net_with_projects()
+    winter = (0.0,) * 11 + (10.0,)
+    fleet = (
+        Fleet("SHIPS", "", ("B_M",), 2, 10_000.0, 10.0, 60.0, 0.5, weather_days=winter),
+        Fleet("BIG", "", ("B_M",), 0, 20_000.0, 10.0, 60.0, 0.5, cargo_fraction=0.9),
+        Fleet("C_SHIPS", "", ("C_M",), 0, 5_000.0, 12.0, 72.0, 1.0, ballast_speed_knots=18.0),
+    )
+    more = (
+        Project("SHIP", "Tanker", "", 0.0, 3, 30.0, 0.0, 20, 2026, fleet="SHIPS"),
+        Project("BIG_SHIP", "Big tanker", "", 0.0, 2, 70.0, 1.0, 20, 2026, fleet="BIG"),
+        Project("C_SHIP", "C tanker", "", 0.0, 4, 8.0, 0.0, 20, 2027, fleet="C_SHIPS",
+                requires=("PORT_C",)),
+    )  # fmt: skip
+    more = tuple(
+        dataclasses.replace(p, adds_mtpa=next(f for f in fleet if f.id == p.fleet).mtpa_per_vessel)
+        for p in more
+    )
+    return dataclasses.replace(net, fleet=fleet, projects=(*net.projects, *more))
+
+
+@pytest.mark.parametrize(("via", "rate"), list(itertools.product(VIA, [0.0, 0.08])))
+def test_doc_milp_with_fleet_projects_reproduces_plan_portfolio(
+    via: tuple[str, float], rate: float
+) -> None:
+    net = net_with_fleet_projects()
+    want_obj, want_n = doc_milp(net, 2025, via, rate)
+    node, target = via
+    p = plan_portfolio(net, requirements=[f"via {node} >= {target} Mt/yr"], discount_rate=rate)
+    assert {b.project: b.modules for b in p.builds} == want_n
+    assert p.objective_musd == pytest.approx(want_obj, rel=1e-9, abs=1e-6)
+
+
+def test_fleet_projects_are_built_in_some_doc_milp_case() -> None:
+    """The cross-check above is not vacuous: vessels are bought in some case."""
+    built = set()
+    for via in VIA:
+        built |= set(doc_milp(net_with_fleet_projects(), 2025, via, 0.08)[1])
+    assert {"SHIP", "BIG_SHIP"} & built and "C_SHIP" in built

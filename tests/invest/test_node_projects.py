@@ -67,12 +67,12 @@ def test_a_file_with_only_a_node_column_loads(mini: Path) -> None:
 NODE_BAD = [
     (
         dict(BERTHS, route="PORT_MED"),
-        "projects.csv:2: route = 'PORT_MED': expected exactly one of route (a route id) and node "
-        "(a node id), the other empty; node is 'PORT_Y'",
+        "projects.csv:2: route = 'PORT_MED': expected exactly one of route (a route id), node "
+        "(a node id) and fleet (a class id), the others empty; node is 'PORT_Y'",
     ),
     (
         dict(BERTHS, node=""),
-        "projects.csv:2: route = '': expected exactly one of route (a route id) and node",
+        "projects.csv:2: route = '': expected exactly one of route (a route id), node",
     ),
     (
         dict(BERTHS, node="PORT_Z"),

@@ -80,7 +80,7 @@ def test_evaluating_a_portfolio_raises_the_node_limit_per_draw() -> None:
 
 def test_two_stage_node_project_without_a_limit_is_an_error() -> None:
     free = dataclasses.replace(berths(1.0), node="A")
-    with pytest.raises(ValueError, match="no loading limit at node A"):
+    with pytest.raises(ValueError, match="no loading limit at node 'A'"):
         problem_from_factors(limited_toy(), (free,), rail_out(), year=2025)
 
 

@@ -160,6 +160,29 @@ def doc_lp(
             ub[m_col] = -1.0
             ub_rows.append(ub)
             ub_rhs.append(-cm.min_mtpa * f[t])
+    # "The tanker fleet": per pool (rows naming the same set of routes) and period,
+    # sum of x on its legs <= sum over its classes of V * payload * (days - weather) / trip / 1e6
+    pools: dict[frozenset[str], list[object]] = {}
+    for fl in net.fleet:
+        pools.setdefault(frozenset(fl.routes), []).append(fl)
+    for legs, classes in pools.items():
+        for t, (y, mo) in enumerate(months):
+            carried = 0.0
+            for c in classes:
+                back = c.ballast_speed_knots or c.speed_knots  # type: ignore[attr-defined]
+                trip = (
+                    c.distance_nm / (24 * c.speed_knots)  # type: ignore[attr-defined]
+                    + c.distance_nm / (24 * back)  # type: ignore[attr-defined]
+                    + c.port_days  # type: ignore[attr-defined]
+                )
+                payload = c.deadweight_t * c.cargo_fraction  # type: ignore[attr-defined]
+                open_days = calendar.monthrange(y, mo)[1] - c.weather_days[mo - 1]  # type: ignore[attr-defined]
+                carried += c.vessels * payload * open_days / trip / 1e6  # type: ignore[attr-defined]
+            ub = [0.0] * len(cost)
+            for rid in legs:
+                ub[var[("x", t, rid)]] = 1.0
+            ub_rows.append(ub)
+            ub_rhs.append(carried)
     A = np.hstack([A, np.zeros((A.shape[0], len(cost) - A.shape[1]))])
     res = linprog(
         cost,
@@ -299,6 +322,57 @@ def test_doc_model_reproduces_minimum_commitments(minimum: float) -> None:
     assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
 
 
+def with_fleet(net: Network) -> Network:
+    """rich_toy with a pool of two tanker classes on B_M (one idle class of 0 vessels) and a
+    winter-bound class alone on A_M."""
+    from crudeflow.network.model import Fleet
+
+    winter = (10.0, 8.0) + (0.0,) * 9 + (15.0,)
+    return dataclasses.replace(
+        net,
+        fleet=(
+            Fleet("small", "", ("B_M",), 40, 8000.0, 10.0, 220.0, 5.4, weather_days=winter),
+            Fleet("big", "", ("B_M",), 0, 12000.0, 11.0, 220.0, 5.4, cargo_fraction=0.8),
+            Fleet(
+                "a",
+                "",
+                ("A_M",),
+                5,
+                10000.0,
+                12.0,
+                300.0,
+                2.0,
+                ballast_speed_knots=14.0,
+                weather_days=winter,
+            ),
+        ),
+    )
+
+
+@pytest.mark.parametrize("vessels", [0, 10, 40])  # closes B_M; binds; binds in winter only
+def test_doc_model_reproduces_a_tanker_fleet(vessels: int) -> None:
+    net = with_fleet(rich_toy())
+    small = dataclasses.replace(net.fleet[0], vessels=vessels)
+    net = dataclasses.replace(
+        net,
+        fleet=(small, *net.fleet[1:]),
+        supply=tuple(
+            dataclasses.replace(s, year=y) for s in net.supply for y in (2024, 2025, 2026)
+        ),
+        benchmarks=tuple(
+            dataclasses.replace(b, year=y) for b in net.benchmarks for y in (2024, 2025, 2026)
+        ),
+    )
+    months = [(2024, m) for m in range(1, 13)]  # a leap year: February has 29 days
+    assert ours(net, Periods.monthly(2024), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 11), (2025, 12), (2026, 1)]
+    periods = Periods.monthly(2025, start_month=11, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("dataset", "requirements", "doc_kwargs"),
     [
@@ -312,7 +386,7 @@ def test_doc_model_reproduces_both_builtin_datasets(
     dataset: str, requirements: tuple[str, ...], doc_kwargs: dict[str, object]
 ) -> None:
     """The whole of each shipped dataset (storage, lags, node limits, values by year,
-    commitments, passages), not only the toys: the doc's LP gives our monthly 2025 optimum."""
+    commitments, passages, the tanker fleet), not only the toys: the doc's LP gives our monthly 2025 optimum."""
     from crudeflow import load_dataset
 
     net = load_dataset(dataset)

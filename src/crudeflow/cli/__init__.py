@@ -30,6 +30,7 @@ from typing import Annotated
 import typer
 
 from crudeflow.cli import datasets as _datasets  # noqa: F401 - registers commands
+from crudeflow.cli import fleet as _fleet  # noqa: F401 - registers commands
 from crudeflow.cli import invest as _invest  # noqa: F401 - registers commands
 from crudeflow.cli import network as _network  # noqa: F401 - registers commands
 from crudeflow.cli import plan as _plan  # noqa: F401 - registers commands

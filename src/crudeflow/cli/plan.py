@@ -335,10 +335,7 @@ def bypass_cmd(
     if b.cut_routes or b.cut_nodes:
         names = ", ".join(
             [
-                *(
-                    f"{net.route(r).name} ({net.route_capacity_in(r, b.year):g} Mt/yr)"
-                    for r in b.cut_routes
-                ),
+                *(f"{net.route(r).name} ({_g(b.capacities_mtpa[r])} Mt/yr)" for r in b.cut_routes),
                 *(
                     f"{net.node(n).name}: loading limit ({net.node(n).throughput_mtpa:g} Mt/yr)"
                     for n in b.cut_nodes
@@ -356,8 +353,7 @@ def bypass_cmd(
     for rid, f in sorted(b.flows_mtpa.items(), key=lambda kv: -kv[1]):
         if f > 1e-9:
             r = net.route(rid)
-            cap = net.route_capacity_in(rid, b.year)
-            t.add_row(rid, _fmt(f, 2), f"{cap:g}", "→".join(r.countries))
+            t.add_row(rid, _fmt(f, 2), _g(b.capacities_mtpa[rid]), "→".join(r.countries))
     console.print(t)
 
 
@@ -453,3 +449,8 @@ def run_cmd(
             generated=report_time(),
         )
         console.print(f"\nReport written: {path.resolve()}")
+
+
+def _g(mtpa: float) -> str:
+    """A capacity as the dataset writes it (7.5), or to 2 decimals when computed (1.51)."""
+    return f"{mtpa:g}" if round(mtpa, 2) == mtpa else f"{mtpa:.2f}"

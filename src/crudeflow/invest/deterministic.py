@@ -40,6 +40,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from crudeflow.errors import ScenarioError, SolverError
+from crudeflow.invest._rows import row_adds
 from crudeflow.invest.projects import Project
 from crudeflow.invest.results import Build, NextProject, Portfolio
 from crudeflow.network.model import Network
@@ -161,11 +162,9 @@ def build_investment_model(
     T, R = periods.n, lp.n_routes
     frac = periods.fraction
     route_pos = {rid: i for i, rid in enumerate(lp.route_ids)}
-    node_rows = {tr.node: tr.first_row for tr in lp.throughput_rows}
+    in_rows = [row_adds(lp, p) for p in projects]  # node and fleet projects: their LP rows
     for p in projects:
-        if p.on_node and p.node not in node_rows:
-            raise ScenarioError(f"project {p.id}: no loading limit at node {p.node!r} to raise")
-        if not p.on_node and p.route not in route_pos:
+        if p.on_route and p.route not in route_pos:
             raise ScenarioError(f"project {p.id}: no route {p.route!r} in the network")
     factor = np.ones((T, R))
     if capacity_factor is not None:
@@ -194,11 +193,11 @@ def build_investment_model(
     xs = lp.block("x")
     by_route: dict[int, list[int]] = {}
     for k, p in enumerate(projects):
-        if p.on_node:
-            for t in range(T):
-                rows.append(node_rows[p.node] + t)
-                cols.append(n_start + k)
-                vals.append(-p.adds_mtpa * float(frac[t]))
+        at = in_rows[k]
+        if at is not None:  # a node's loading limit or a tanker pool: -adds[t] n_p in its rows
+            rows.extend(at[0] + t for t in range(T))
+            cols.extend([n_start + k] * T)
+            vals.extend((-at[1]).tolist())
         else:
             by_route.setdefault(route_pos[p.route], []).append(k)
     for r, ks in sorted(by_route.items()):
@@ -291,7 +290,8 @@ def built_inputs(
     (``cap`` as the planning model has it: 0 for a planned, idle or not yet opened route);
     a route built from nothing is marked ``operating``. ``project_availability`` scales what
     the projects add per period (a scenario's ban). A node project raises the node's
-    ``throughput_mtpa`` by ``adds_p * n_p``.
+    ``throughput_mtpa`` by ``adds_p * n_p``; a fleet project adds ``n_p`` vessels to its class
+    (``PeriodOverrides.fleet_vessels``).
 
     Examples
     --------
@@ -316,9 +316,12 @@ def built_inputs(
     route_pos = {r.id: i for i, r in enumerate(network.routes)}
     added = np.zeros(len(network.routes))
     node_added: dict[str, float] = {}
+    vessels_added: dict[str, int] = {}
     for p, n in zip(projects, modules, strict=True):
         if p.on_node:
             node_added[p.node] = node_added.get(p.node, 0.0) + p.adds_mtpa * int(n)
+        elif p.on_fleet:
+            vessels_added[p.fleet] = vessels_added.get(p.fleet, 0) + int(n)
         else:
             added[route_pos[p.route]] += p.adds_mtpa * int(n)
     avail = np.ones_like(base) if project_availability is None else project_availability
@@ -348,7 +351,11 @@ def built_inputs(
                 for nd in net.nodes
             ),
         )
-    return net, dataclasses.replace(ov, capacity_mtpa=cap)
+    vessels = dict(ov.fleet_vessels)  # a scenario's fleet changes, plus the vessels built
+    for f in net.fleet:
+        if vessels_added.get(f.id, 0):
+            vessels[f.id] = vessels.get(f.id, f.vessels) + vessels_added[f.id]
+    return net, dataclasses.replace(ov, capacity_mtpa=cap, fleet_vessels=vessels)
 
 
 def scenario_availability(
@@ -393,9 +400,7 @@ def _inputs(
 
         inputs = apply_scenario(scenario, network)
         reqs = parse_requirements([*inputs.requirements, *requirements], network=network)
-        avail = scenario_availability(
-            scenario, network, {p.route for p in projects if not p.on_node}
-        )
+        avail = scenario_availability(scenario, network, {p.route for p in projects if p.on_route})
         return inputs.periods, inputs.overrides, reqs, scenario.name, avail
     y = year if year is not None else network.meta.base_year
     return Periods.annual(y), None, parse_requirements(requirements, network=network), "", None
@@ -518,6 +523,7 @@ def plan_portfolio(
             name=p.name,
             route=p.route,
             node=p.node,
+            fleet=p.fleet,
             modules=int(n),
             modules_max=p.modules_max,
             adds_mtpa=p.adds_mtpa,

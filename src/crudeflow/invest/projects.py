@@ -73,6 +73,9 @@ class Project:
     note: str = ""
     node: str = ""
     """A node whose loading limit the project raises (then ``route`` is empty)."""
+    fleet: str = ""
+    """A tanker class (``fleet.csv``) to which each module adds one vessel (then ``route`` and
+    ``node`` are empty; ``adds_mtpa`` is one vessel's Mt/yr)."""
 
     @property
     def on_node(self) -> bool:
@@ -80,8 +83,20 @@ class Project:
         return bool(self.node)
 
     @property
+    def on_fleet(self) -> bool:
+        """True for a project that adds vessels to a tanker class (``fleet.csv``)."""
+        return bool(self.fleet)
+
+    @property
+    def on_route(self) -> bool:
+        """True for a project that adds capacity to its route (neither node nor fleet)."""
+        return not self.node and not self.fleet
+
+    @property
     def target(self) -> str:
-        """What the project extends, for tables: the route id, or ``node NODE``."""
+        """What the project extends, for tables: the route id, ``node NODE`` or ``fleet ID``."""
+        if self.fleet:
+            return f"fleet {self.fleet}"
         return f"node {self.node}" if self.node else self.route
 
     @property

@@ -41,6 +41,8 @@ def _check(problem: TwoStageProblem, network: Network) -> None:
         raise ValueError("PyPSA export: only the twelve months of one year")
     if lp.throughput_rows:  # hence node projects, which raise them, are not exported either
         raise ValueError("PyPSA export: node loading limits (and node projects) are not exported")
+    if lp.fleet_rows:  # hence fleet projects, which add vessels to them, are not exported either
+        raise ValueError("PyPSA export: tanker fleets (and fleet projects) are not exported")
     for p in problem.projects:
         if p.requires or p.excludes:
             raise ValueError(f"PyPSA export: project {p.id} has requires/excludes")

@@ -54,6 +54,8 @@ class Build:
     source: str = ""
     node: str = ""
     """The node whose loading limit a node project raises (then ``route`` is empty)."""
+    fleet: str = ""
+    """The tanker class a fleet project adds vessels to (then ``route`` is empty)."""
 
     @property
     def capacity_added_mtpa(self) -> float:
@@ -61,7 +63,9 @@ class Build:
 
     @property
     def target(self) -> str:
-        """The route id, or ``node NODE`` for a node project (for tables)."""
+        """The route id, ``node NODE`` or ``fleet ID`` (for tables)."""
+        if self.fleet:
+            return f"fleet {self.fleet}"
         return f"node {self.node}" if self.node else self.route
 
     @property
@@ -162,10 +166,11 @@ class Portfolio:
 
     @property
     def capacity_added_by_route(self) -> dict[str, float]:
-        """Mt/yr added per route (routes in the order first built; node projects left out)."""
+        """Mt/yr added per route (routes in the order first built; node and fleet projects
+        left out)."""
         out: dict[str, float] = {}
         for b in self.builds:
-            if b.node:
+            if b.node or b.fleet:
                 continue
             out[b.route] = out.get(b.route, 0.0) + b.capacity_added_mtpa
         return out
@@ -288,6 +293,7 @@ class Portfolio:
                     "name": x.name,
                     "route": x.route,
                     "node": x.node,
+                    "fleet": x.fleet,
                     "modules": x.modules,
                     "modules_max": x.modules_max,
                     "capacity_added_mtpa": x.capacity_added_mtpa,

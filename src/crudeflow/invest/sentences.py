@@ -79,7 +79,7 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
         out.append(
             f"{head}: {_names(parts)}, adding "
             f"{fmt(p.capacity_added_mtpa, 1)} Mt/yr of "
-            + ("route and loading" if any(b.node for b in p.builds) else "route")
+            + _kinds_added(p)
             + f" capacity for {_money(p.capex_musd)} of "
             "capital, "
             f"{_money(p.annualised_cost_musd_per_yr)} a year with capital annualised at "
@@ -152,3 +152,13 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
             f"{fmt(p.mip_gap * 100, 2)}% of the cheapest, not proven the cheapest."
         )
     return out
+
+
+def _kinds_added(p: Portfolio) -> str:
+    """What the portfolio's capacity is: "route", "route and loading", "route and tanker"..."""
+    kinds = ["route"]
+    if any(b.node for b in p.builds):
+        kinds.append("loading")
+    if any(b.fleet for b in p.builds):
+        kinds.append("tanker")
+    return " and ".join([", ".join(kinds[:-1]), kinds[-1]] if len(kinds) > 2 else kinds)

@@ -41,7 +41,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from crudeflow.errors import SolverError
+from crudeflow.errors import ScenarioError, SolverError
+from crudeflow.invest._rows import row_adds
 from crudeflow.invest.deterministic import TIE_BREAK_MUSD_PER_YR
 from crudeflow.invest.projects import Project
 from crudeflow.montecarlo.outages import OutageModel
@@ -157,11 +158,13 @@ class TwoStageProblem:
     batch_size: int
     risk: RiskPreference | None = None
     node_row: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    """[P] first LP row of the loading-limit rows of the node a node project raises (-1 for a
-    route project); a node project's ``adds_mt`` row is 0 (it adds nothing to a route)."""
+    """[P] first LP row of the loading-limit rows of the node a node project raises, or of the
+    tanker pool a fleet project adds vessels to (-1 for a route project); such a project's
+    ``adds_mt`` row is 0 (it adds nothing to a route)."""
     node_adds_mt: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     """[P, T] what one module of a node project adds to its node's limit in month ``t`` (Mt;
-    ``adds_mtpa * f_t``, no capacity factor: outages act on routes), 0 for a route project."""
+    ``adds_mtpa * f_t``), or one vessel of a fleet project to its pool (Mt); no capacity
+    factor (outages act on routes); 0 for a route project."""
     reference_factors: FloatArray | None = None
     """[R, T] the factors of a year without events (the derates alone): the no-outage year
     against which a draw's loss is measured (None: no outages, every factor 1)."""
@@ -285,15 +288,16 @@ def _problem(
     frac = lp.periods.fraction
     route_of = np.zeros(len(projects), dtype=np.int64)
     adds = np.zeros((len(projects), T))
-    node_first = {tr.node: tr.first_row for tr in lp.throughput_rows}
     node_row = np.full(len(projects), -1, dtype=np.int64)
     node_adds = np.zeros((len(projects), T))
     for i, p in enumerate(projects):
-        if p.on_node:  # raises the node's loading-limit rows; adds nothing to a route
-            if p.node not in node_first:
-                raise ValueError(f"project {p.id}: no loading limit at node {p.node} to raise")
-            node_row[i] = node_first[p.node]
-            node_adds[i] = p.adds_mtpa * frac
+        if not p.on_route:  # raises a loading limit's or a tanker pool's rows, not a route's
+            try:
+                at = row_adds(lp, p)
+            except ScenarioError as exc:
+                raise ValueError(str(exc)) from None
+            assert at is not None
+            node_row[i], node_adds[i] = at
             continue
         if p.route not in pos:
             raise ValueError(f"project {p.id}: route {p.route} is not in the network")
@@ -1136,7 +1140,7 @@ def risk_aware_portfolio(
         overrides = inputs.overrides
         reqs = [*inputs.requirements, *reqs]
         avail = scenario_availability(
-            sc, network, {p.route for p in network.projects if not p.on_node}
+            sc, network, {p.route for p in network.projects if p.on_route}
         )
     else:
         y = year if year is not None else network.meta.base_year

@@ -525,6 +525,7 @@ _COLUMNS["projects.csv"] = (
     (
         "route",
         "node",
+        "fleet",
         "adds_source",
         "capex_source",
         "opex_source",
@@ -543,4 +544,42 @@ _SOURCE_OF["projects.csv"] = {
     "opex_musd_per_yr": "opex_source",
     "lifetime_years": "lifetime_source",
     "earliest_year": "year_source",
+}
+
+# fleet.csv (optional; issue 11 item 4): read by crudeflow.network._fleet
+_COLUMNS["fleet.csv"] = (
+    (
+        "id",
+        "routes",
+        "vessels",
+        "deadweight_t",
+        "speed_knots",
+        "distance_nm",
+        "port_days",
+        "source",
+    ),
+    (
+        "name",
+        "vessels_source",
+        "deadweight_source",
+        "cargo_fraction",
+        "cargo_source",
+        "ballast_speed_knots",
+        "speed_source",
+        "distance_source",
+        "port_source",
+        "weather_days",
+        "weather_source",
+        "note",
+    ),
+)
+_SOURCE_OF["fleet.csv"] = {
+    "vessels": "vessels_source",
+    "deadweight_t": "deadweight_source",
+    "cargo_fraction": "cargo_source",
+    "speed_knots": "speed_source",
+    "ballast_speed_knots": "speed_source",
+    "distance_nm": "distance_source",
+    "port_days": "port_source",
+    "weather_days": "weather_source",
 }

@@ -44,75 +44,99 @@ def _ids(ck: _Checker, line: int, row: dict[str, str], col: str) -> tuple[str, .
     return tuple(parts)
 
 
+def _check_target(
+    ck: _Checker,
+    line: int,
+    route_ids: Mapping[str, int],
+    node_ids: Collection[str],
+    node_limits: Mapping[str, float | None],
+    fleets: Mapping[str, float],
+    row: dict[str, str],
+) -> bool:
+    """Exactly one of ``route``, ``node`` and ``fleet``, naming what it extends; True if so."""
+    route, node, fleet = row.get("route", ""), row.get("node", ""), row.get("fleet", "")
+    filled = [c for c, v in (("route", route), ("node", node), ("fleet", fleet)) if v]
+    if len(filled) != 1:
+        others = "".join(f"; {c} is {row[c]!r}" for c in filled if c != "route")
+        expected = "exactly one of route (a route id), node (a node id) and fleet (a class id)"
+        ck.add(FILE, line, "route", route, expected + ", the others empty" + others)
+    elif route and route not in route_ids:
+        ck.add(
+            FILE,
+            line,
+            "route",
+            route,
+            "a route id from routes.csv" + did_you_mean(route, route_ids),
+        )
+    elif node and node not in node_ids:
+        ck.add(FILE, line, "node", node, "a node id from nodes.csv" + did_you_mean(node, node_ids))
+    elif node and node in node_limits and node_limits[node] is None:
+        expected = "a node with a loading limit (throughput_mtpa in nodes.csv) to raise"
+        ck.add(FILE, line, "node", node, expected)
+    elif fleet and fleet not in fleets:
+        ck.add(
+            FILE, line, "fleet", fleet, "a class id from fleet.csv" + did_you_mean(fleet, fleets)
+        )
+    else:
+        return not node or node in node_limits
+    return False
+
+
+def _adds(
+    ck: _Checker, line: int, row: dict[str, str], fleets: Mapping[str, float]
+) -> float | None:
+    """Mt/yr one module adds: the cell, or one vessel's Mt/yr for a fleet project (empty cell)."""
+    fleet = row.get("fleet", "")
+    if fleet:
+        if row.get("adds_mtpa", ""):
+            expected = "empty for a fleet project (one vessel's Mt/yr comes from fleet.csv)"
+            ck.add(FILE, line, "adds_mtpa", row["adds_mtpa"], expected)
+            return None
+        return fleets.get(fleet)
+    return ck.number(
+        FILE,
+        line,
+        row,
+        "adds_mtpa",
+        low=0,
+        low_open=True,
+        high=10_000,
+        what="Mt/yr added by one module, above 0 and at most 10,000",
+    )
+
+
 def read_projects(
     ck: _Checker,
     *,
     route_ids: Mapping[str, int],
     node_ids: Collection[str] = (),
     node_limits: Mapping[str, float | None] | None = None,
+    fleets: Mapping[str, float] | None = None,
 ) -> tuple[Project, ...]:
     """The projects of ``projects.csv`` in file order (empty when the file is absent).
 
     Checks each cell (numbers, years, sources), that exactly one of ``route`` and ``node`` is
     filled, that ``route`` names a route of routes.csv and ``node`` a node of nodes.csv with a
     loading limit (``node_limits``: node id -> ``throughput_mtpa``, for the well-formed nodes),
-    and the links: ``requires``/``excludes`` name other projects of the file, no project names
+    ``fleet`` a class of fleet.csv (``fleets``: class id -> one vessel's Mt/yr, which becomes
+    the project's ``adds_mtpa``; the cell must then be empty), and the links: ``requires``/``excludes`` name other projects of the file, no project names
     itself, and no pair of projects both requires and excludes the other.
     """
     node_limits = node_limits or {}
+    fleets = fleets or {}
     seen: dict[str, int] = {}
     rows: list[tuple[int, Project | None, tuple[str, ...], tuple[str, ...]]] = []
     for line, row in ck.rows(FILE, optional=True):
         pid = ck.ident(FILE, line, row, "id", seen)
         if not row["name"]:
             ck.add(FILE, line, "name", "", "a project name (not empty)")
-        route, node = row.get("route", ""), row.get("node", "")
-        target_ok = False
-        if bool(route) == bool(node):
-            ck.add(
-                FILE,
-                line,
-                "route",
-                route,
-                "exactly one of route (a route id) and node (a node id), the other empty"
-                + (f"; node is {node!r}" if node else ""),
-            )
-        elif route and route not in route_ids:
-            ck.add(
-                FILE,
-                line,
-                "route",
-                route,
-                "a route id from routes.csv" + did_you_mean(route, route_ids),
-            )
-        elif node and node not in node_ids:
-            ck.add(
-                FILE, line, "node", node, "a node id from nodes.csv" + did_you_mean(node, node_ids)
-            )
-        elif node and node in node_limits and node_limits[node] is None:
-            ck.add(
-                FILE,
-                line,
-                "node",
-                node,
-                "a node with a loading limit (throughput_mtpa in nodes.csv) to raise",
-            )
-        else:
-            target_ok = not node or node in node_limits
+        route, node, fleet = row.get("route", ""), row.get("node", ""), row.get("fleet", "")
+        target_ok = _check_target(ck, line, route_ids, node_ids, node_limits, fleets, row)
         if not row["source"]:
             ck.add(FILE, line, "source", "", "a source id or 'estimate: <reasoning>'")
         else:
             ck.source_cell(FILE, line, "source", row["source"])
-        adds = ck.number(
-            FILE,
-            line,
-            row,
-            "adds_mtpa",
-            low=0,
-            low_open=True,
-            high=10_000,
-            what="Mt/yr added by one module, above 0 and at most 10,000",
-        )
+        adds = _adds(ck, line, row, fleets)
         modules = _whole(ck, line, row, "modules_max", 1, MAX_MODULES, "how many modules")
         capex = ck.number(
             FILE,
@@ -169,6 +193,7 @@ def read_projects(
                 source=row["source"],
                 note=row.get("note", ""),
                 node=node,
+                fleet=fleet,
             )
         rows.append((line, project, requires or (), excludes or ()))
     # links: every id named is a project of the file; none names itself; no contradictions

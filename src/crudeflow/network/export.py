@@ -93,6 +93,7 @@ from typing import Any, Literal, overload
 
 from crudeflow._io import atomic_folder, atomic_write_text, check_output_file
 from crudeflow.errors import OutputPathError, ScenarioError
+from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network.model import Benchmark, Network, Route
 from crudeflow.units import mtpa_to_kbd
 
@@ -677,14 +678,19 @@ def _pypsa_readme(network: Network, year: int) -> str:
 
 
 def _pypsa_left_out(network: Network, year: int) -> list[str]:
-    """The year's minimum commitments, which a PyPSA folder does not carry, one sentence
-    each; empty when the export is the whole single-year LP."""
-    return [
+    """What of the year's planning model a PyPSA folder does not carry (commitments, tanker
+    fleets), one sentence each; empty when the export is the whole single-year LP."""
+    out = [
         f"commitment {c.id}: at least {c.min_mtpa:g} Mt/yr on {c.target} "
         f"(USD {c.penalty_usd_per_t:g}/t short)"
         for c in network.commitments
         if c.applies_in(year)
     ]
+    out += [  # each leg of a pool listed with the pool's whole year (fleet.csv)
+        f"tanker fleet: {rid} at most {mt:.3f} Mt in the year (its pool's vessels, fleet.csv)"
+        for rid, mt in pool_mt_by_route(network.fleet, year).items()
+    ]
+    return out
 
 
 # ---------------------------------------------------------------------------------------

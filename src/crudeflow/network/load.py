@@ -36,6 +36,7 @@ from crudeflow.network._checks import (
     _read_meta,
     _unknown_keys,
 )
+from crudeflow.network._fleet import read_fleet
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network._outages import read_outages
 from crudeflow.network._passages import (
@@ -674,11 +675,13 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     )
     route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
     commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
+    fleet = read_fleet(ck, route_ids=seen_routes)
     projects = read_projects(
         ck,
         route_ids=seen_routes,
         node_ids=all_node_ids,
         node_limits={n.id: n.throughput_mtpa for n in nodes},
+        fleets={f.id: f.mtpa_per_vessel for f in fleet},
     )
 
     # whole-network checks
@@ -741,6 +744,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         route_years=route_years,
         commitments=commitments,
         projects=projects,
+        fleet=fleet,
     )
     _check_run_requirements(ck, meta_raw, net)
     if ck.problems:

@@ -29,6 +29,7 @@ import numpy.typing as npt
 from crudeflow.errors import CrudeflowError, Problem
 from crudeflow.invest.projects import Project
 from crudeflow.montecarlo.outages import OutageModel
+from crudeflow.network._fleet import Fleet
 
 __all__ = [
     "MODES",
@@ -38,6 +39,7 @@ __all__ = [
     "Benchmark",
     "Commitment",
     "DatasetMeta",
+    "Fleet",
     "Grade",
     "Market",
     "Network",
@@ -313,6 +315,8 @@ class Network:
     """Capacities and statuses by year from ``route_years.csv`` (empty when none)."""
     commitments: tuple[Commitment, ...] = ()
     """Minimum yearly volumes from ``commitments.csv`` (empty when none)."""
+    fleet: tuple[Fleet, ...] = ()
+    """Tanker classes from ``fleet.csv`` (empty when none): their pools cap their legs."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see

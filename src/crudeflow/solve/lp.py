@@ -14,7 +14,9 @@ Rows: conservation at every node and period (``s + arrivals - departures - d + h
 = 0``), then one row per requirement, then one row per period for each node with a loading
 limit (``sum of x leaving the node <= throughput_mtpa * f_t``), then one row per minimum
 commitment and period of a year it applies in (``sum of x on its routes + m >= min_mtpa * f_t``,
-``m`` a shortfall column priced at the commitment's penalty, after ``u``). Arrivals are ``(1 - loss) x``; with monthly periods a
+``m`` a shortfall column priced at the commitment's penalty, after ``u``), then one row per
+tanker pool and period (``sum of x on its legs <= what its vessels carry``,
+:mod:`crudeflow.solve._fleet_rows`). Arrivals are ``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
 
@@ -55,6 +57,7 @@ import scipy.sparse as sp
 from crudeflow.errors import ScenarioError
 from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
+from crudeflow.solve._fleet_rows import FleetRow, add_fleet_rows
 
 __all__ = [
     "CommitmentRow",
@@ -192,6 +195,9 @@ class PeriodOverrides:
     tariff_usd_per_t: FloatArray | None = None
     price_usd_per_t: FloatArray | None = None
     supply_mtpa: dict[str, FloatArray] = field(default_factory=dict)
+    fleet_vessels: dict[str, float] = field(default_factory=dict)
+    """Tanker class id -> vessels in service over the horizon (a scenario's ``fleet`` change, a
+    built portfolio's vessels), replacing ``fleet.csv``'s ``vessels``."""
 
 
 @dataclass(frozen=True)
@@ -287,6 +293,8 @@ class LinearProgram:
     """Nodes with a loading limit (``throughput_mtpa``); their rows follow the requirements'."""
     commitment_rows: tuple[CommitmentRow, ...] = ()
     """Minimum commitments per year; rows after the loading limits, columns block ``m``."""
+    fleet_rows: tuple[FleetRow, ...] = ()
+    """Tanker pools (``fleet.csv``): the last rows, ``T`` per pool."""
 
     @property
     def steady(self) -> bool:
@@ -862,6 +870,8 @@ def build_lp(
     cms = _add_commitment_rows(ent, lay, network, periods, n_rows, lay.base_u + n_u)
     n_m = sum(len(cr.rows) for cr in cms)
     n_rows += n_m
+    fleet = add_fleet_rows(ent, network, periods, lay.R, n_rows, ov.fleet_vessels)
+    n_rows += T * len(fleet)
     n_cols = lay.base_u + n_u + n_m
     # the volume objective counts tonnes, not money: a shortfall there costs nothing
     cm_cost = [
@@ -879,10 +889,17 @@ def build_lp(
                 np.array(reqs.lower),
                 np.full(T * len(thru), -np.inf),
                 *(cr.min_mt for cr in cms),
+                np.full(T * len(fleet), -np.inf),
             ]
         ),
         row_upper=np.concatenate(
-            [cons_rhs, np.array(reqs.upper), *thru_upper, np.full(n_m, np.inf)]
+            [
+                cons_rhs,
+                np.array(reqs.upper),
+                *thru_upper,
+                np.full(n_m, np.inf),
+                *(fr.capacity_mt for fr in fleet),
+            ]
         ),
         periods=periods,
         objective=objective,
@@ -906,6 +923,7 @@ def build_lp(
         held_routes=held,
         throughput_rows=thru,
         commitment_rows=cms,
+        fleet_rows=fleet,
     )
 
 

@@ -3,7 +3,8 @@
 The network becomes a flow graph: a source feeds every supply node (capacity: its supply),
 every open route not crossing an avoided country is an arc (capacity: Mt/yr), every market
 drains to a sink (capacity: its intake limit); a node with a loading limit
-(``throughput_mtpa``) sends its routes through one arc of that capacity. The maximum flow is the exportable volume; the
+(``throughput_mtpa``) sends its routes through one arc of that capacity; a leg served by a
+tanker pool (``fleet.csv``) is capped at what the pool carries in the year. The maximum flow is the exportable volume; the
 minimum cut names what limits it. Each route gets its own middle node so parallel routes
 between the same two places stay separate arcs. Losses are ignored here (a max-flow is
 lossless); the planner's volume LP with losses is the exact answer on lossy networks.
@@ -24,13 +25,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
 from crudeflow.errors import RequirementError, ScenarioError
 from crudeflow.ids import did_you_mean
+from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
 
@@ -60,6 +62,9 @@ class Bypass:
     are not open."""
     cut_nodes: tuple[str, ...] = ()
     """Nodes in the cut: their loading limit (``throughput_mtpa``) binds."""
+    capacities_mtpa: dict[str, float] = field(default_factory=dict)
+    """Each open route's arc capacity (Mt/yr): its capacity in the year, or what its tankers
+    (fleet.csv) carry when that is less."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +147,8 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         if n.throughput_mtpa is not None:
             start[n.id] = nid("o", n.id)
             g.add_edge(nid("n", n.id), start[n.id], capacity=n.throughput_mtpa)
+    fleet_cap = pool_mt_by_route(network.fleet, y)  # a leg carries at most its tankers' year
+    capacities: dict[str, float] = {}
     for r in network.routes:
         if (
             not network.route_open_in(r.id, y)
@@ -151,7 +158,9 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
             closed.append(r.id)
             continue
         frm = start.get(r.from_node) or nid("n", r.from_node)
-        g.add_edge(frm, nid("r", r.id), capacity=network.route_capacity_in(r.id, y))
+        cap = min(network.route_capacity_in(r.id, y), fleet_cap.get(r.id, float("inf")))
+        capacities[r.id] = cap
+        g.add_edge(frm, nid("r", r.id), capacity=cap)
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
     value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)
@@ -186,4 +195,5 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         flows_mtpa=flows,
         closed_routes=tuple(closed),
         cut_nodes=tuple(sorted(cut_nodes)),
+        capacities_mtpa=capacities,
     )

@@ -120,7 +120,8 @@ class Bottleneck:
     kind: str = "route"
     """``route`` (a route's capacity), or ``node``: a node's loading limit
     (``throughput_mtpa``) shared by every route leaving it; ``route`` then holds the node id,
-    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows."""
+    ``flow_mtpa`` the flow on those routes and the value comes from the limit's rows; or
+    ``fleet``: a tanker pool (``fleet.csv``), ``route`` its first leg."""
 
     @property
     def label(self) -> str:
@@ -131,6 +132,8 @@ class Bottleneck:
         """
         if self.kind == "route":
             return self.name
+        if self.kind == "fleet":
+            return f"Tanker fleet (fleet.csv) of {self.name}"
         return f"{self.name}: loading limit of all routes leaving it"
 
 
@@ -1080,11 +1083,16 @@ def _entering_routes(network: Network) -> dict[str, list[str]]:
 
 
 def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[str, ...]:
-    """Routes whose extra capacity would shrink a requirement shortfall (penalised solve)."""
+    """Routes whose extra capacity (or tankers, for a leg of a fleet.csv pool) would shrink a
+    requirement shortfall (penalised solve)."""
     T, R = lp.periods.n, lp.n_routes
     rc = res.col_dual[lp.block("x")].reshape(T, R)
     open_ = lp.col_upper[lp.block("x")].reshape(T, R) > 0  # not closed by a requirement
     value = (np.maximum(-rc, 0.0) * open_).sum(axis=0)
+    for fr in lp.fleet_rows:  # a leg whose tankers (fleet.csv) bind: its pool row's dual
+        lead = int(fr.routes[0])
+        dual = res.row_dual[fr.first_row + np.arange(T)]
+        value[lead] = max(value[lead], float(np.maximum(-dual, 0.0).sum()))
     order = np.argsort(-value, kind="stable")
     return tuple(lp.route_ids[i] for i in order if value[i] > 0.5 * penalty * _min_frac(lp))
 
@@ -1272,6 +1280,7 @@ def _assemble(
         if value[i] > 1e-6 and np.isfinite(util[i]) and util[i] > 1 - 1e-6
     )
     bottlenecks = _with_node_bottlenecks(network, lp, res, flows, bottlenecks)
+    bottlenecks = _with_fleet_bottlenecks(network, lp, res, flows, bottlenecks)
     commitments = tuple(_commitment_status(network, cr, res) for cr in lp.commitment_rows)
     return Plan(
         dataset=network.meta.name,
@@ -1377,6 +1386,36 @@ def _with_node_bottlenecks(
                 )
             )
     return tuple(sorted(found, key=lambda b: -b.value_usd_per_t))
+
+
+def _with_fleet_bottlenecks(
+    network: Network,
+    lp: LinearProgram,
+    res: LPResult,
+    flows: FloatArray,
+    found: tuple[Bottleneck, ...],
+) -> tuple[Bottleneck, ...]:
+    """The bottlenecks with every tanker pool whose rows bind, most valuable first: the value is
+    netback per extra tonne of fleet capacity spread over the periods as the fleet carries it
+    (docs/dataset-format.md, "The tanker fleet")."""
+    if not lp.fleet_rows:
+        return found
+    T, years = lp.periods.n, lp.periods.horizon_years
+    out = list(found)
+    for fr in lp.fleet_rows:
+        dual = res.row_dual[fr.first_row + np.arange(T)] if lp.objective == "netback" else 0.0
+        total = float(fr.capacity_mt.sum())
+        flow = float(flows[:, fr.routes].sum())
+        value = float((np.maximum(-dual, 0.0) * fr.capacity_mt).sum()) / total if total else 0.0
+        util = flow / total if total > _TOL else float("nan")
+        if value > 1e-6 and np.isfinite(util) and util > 1 - 1e-6:
+            names = " / ".join(network.route(r).name or r for r in fr.pool)
+            out.append(
+                Bottleneck(
+                    fr.pool[0], names, flow / years, total / years, util, value, kind="fleet"
+                )
+            )
+    return tuple(sorted(out, key=lambda b: -b.value_usd_per_t))
 
 
 def _ledger(
