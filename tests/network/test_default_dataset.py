@@ -79,6 +79,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "route_years.csv",
             "commitments.csv",
             "projects.csv",
+            "refineries.csv",
             "dataset.yaml",
         )
     )

@@ -41,6 +41,8 @@ def _check(problem: TwoStageProblem, network: Network) -> None:
         raise ValueError("PyPSA export: only the twelve months of one year")
     if lp.throughput_rows:  # hence node projects, which raise them, are not exported either
         raise ValueError("PyPSA export: node loading limits (and node projects) are not exported")
+    if lp.refinery_nodes:
+        raise ValueError("PyPSA export: refinery demand (refineries.csv) is not exported")
     for p in problem.projects:
         if p.requires or p.excludes:
             raise ValueError(f"PyPSA export: project {p.id} has requires/excludes")

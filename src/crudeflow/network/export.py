@@ -637,7 +637,7 @@ def _pypsa_readme(network: Network, year: int) -> str:
 
 def _pypsa_left_out(network: Network, year: int) -> list[str]:
     """What of the year's planning model a PyPSA folder does not carry (node loading limits,
-    commitments), one sentence each; empty when the export is the whole single-year LP."""
+    commitments, refinery demand), one sentence each; empty when the export is the whole single-year LP."""
     out = [
         f"node loading limit: {n.id} at most {n.throughput_mtpa:g} Mt/yr over the routes leaving it"
         for n in network.nodes
@@ -648,6 +648,10 @@ def _pypsa_left_out(network: Network, year: int) -> list[str]:
         f"(USD {c.penalty_usd_per_t:g}/t short)"
         for c in network.commitments
         if c.applies_in(year)
+    ]
+    out += [
+        f"refinery {node}: {mt:g} Mt/yr of crude fed before any export (refineries.csv)"
+        for node, mt in network.refinery_demand_in(year).items()
     ]
     return out
 
