@@ -698,7 +698,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     f"a node connected to a market or a refinery by routes (supply in {year} "
                     "cannot leave)",
                 )
-            elif country_of.get(node) != producer and node in to_market:
+            elif refineries and country_of.get(node) != producer and node in to_market:
                 ck.add(
                     "supply.csv",
                     line,
