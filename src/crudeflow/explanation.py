@@ -157,6 +157,12 @@ def explain(plan: Plan, *, base: Plan | None = None, max_sentences: int = 6) -> 
                 f"{_mt(c.shortfall_mtpa)} Mt/yr short, costing USD {c.penalty_musd:,.0f} m at "
                 f"{c.penalty_usd_per_t:,.0f} USD per tonne short."
             )
+    for rs in plan.refinery_status:
+        if not rs.met:
+            out.append(
+                f"The {rs.text} cannot be fed in full: it gets {_mt(rs.delivered_mtpa)} Mt/yr, "
+                f"{_mt(rs.shortfall_mtpa)} Mt/yr short (refineries are fed before any export)."
+            )
     binding = list(plan.bottlenecks[:2])
     if binding:
         b = binding[0]

@@ -388,7 +388,7 @@ class _Model:
         tariffs = float(self.cost[xs] @ x[xs])
         out = {
             "netback_musd": revenue - tariffs,
-            "exported_mt": float(x[lp.block("s")].sum()),
+            "exported_mt": float(lp.exported_by_period_mt(x).sum()),
         }
         for g, idx in self.group_idx.items():
             out[f"{g}_mt"] = float(flows[:, idx].sum())

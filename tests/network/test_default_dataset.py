@@ -80,6 +80,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "commitments.csv",
             "projects.csv",
             "fleet.csv",
+            "refineries.csv",
             "dataset.yaml",
         )
     )

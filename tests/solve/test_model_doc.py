@@ -78,6 +78,9 @@ def doc_lp(
         for mk in net.markets:
             ub = np.inf if mk.max_mtpa is None else mk.max_mtpa * f[t]
             new("d", t, mk.node, -net.price_usd_per_t(mk.node, y), ub)
+        # "Domestic refining": v[t,k] <= D[t,k], priced at 2 x 10,000 USD/t
+        for node, demand in net.refinery_demand_in(y).items():
+            new("v", t, node, 20_000.0, demand * f[t])
         for n in stores:
             new("h", t, n.id, 0.01, n.storage_mt - open_stock[n.id])  # type: ignore[operator]
             new("g", t, n.id, 0.01, 0.0 if t == T - 1 else open_stock[n.id])
@@ -94,6 +97,9 @@ def doc_lp(
             for key in (("s", t, n.id), ("d", t, n.id)):
                 if key in var:
                     add(var[key], 1.0 if key[0] == "s" else -1.0)
+            if ("v", t, n.id) in var:  # inflow - outflow + v = D[t,k]
+                add(var[("v", t, n.id)], 1.0)
+                const -= upper[var[("v", t, n.id)]]
             for r in net.routes:
                 lam = [min((r.transit_days or 0.0) / dd, 1.0) for dd in days]
                 kappa = 1 - r.loss_pct / 100
@@ -122,17 +128,21 @@ def doc_lp(
     # "Node loading limits": the routes leaving a node share its throughput_mtpa
     ub_rows: list[list[float]] = []
     ub_rhs: list[float] = []
-    # "Passages": share PASSAGE <= P is sum of x over listing routes - P * sum of s <= 0
+    # "Passages": share PASSAGE <= P is sum of x over listing routes - P * sum of s <= 0;
+    # "Domestic refining": - P * (sum of s + sum of v) <= -P * sum of D (a share of exports)
     if share_passage is not None:
         pid, frac = share_passage
         share_row = [0.0] * len(cost)
+        demand_total = 0.0
         for (kind, _t, key), k in var.items():
             if kind == "x" and pid in net.route(key).passages:
                 share_row[k] += 1.0
-            elif kind == "s":
+            elif kind in ("s", "v"):
                 share_row[k] -= frac
+            if kind == "v":
+                demand_total += upper[k]
         ub_rows.append(share_row)
-        ub_rhs.append(0.0)
+        ub_rhs.append(-frac * demand_total)
     for n in net.nodes:
         if n.throughput_mtpa is None:
             continue
@@ -386,7 +396,8 @@ def test_doc_model_reproduces_both_builtin_datasets(
     dataset: str, requirements: tuple[str, ...], doc_kwargs: dict[str, object]
 ) -> None:
     """The whole of each shipped dataset (storage, lags, node limits, values by year,
-    commitments, passages, the tanker fleet), not only the toys: the doc's LP gives our monthly 2025 optimum."""
+    commitments, passages, the tanker fleet, domestic refining), not only the toys: the doc's LP
+    gives our monthly 2025 optimum."""
     from crudeflow import load_dataset
 
     net = load_dataset(dataset)
@@ -394,3 +405,30 @@ def test_doc_model_reproduces_both_builtin_datasets(
     got = ours(net, Periods.monthly(2025), None, requirements)
     want = doc_lp(net, months, None, **doc_kwargs)  # type: ignore[arg-type]
     assert got == pytest.approx(want, rel=1e-9)
+
+
+def with_refinery(net: Network, demand_mtpa: float) -> Network:
+    """The rich toy with a refinery R on hub B (fed over A_B) demanding ``demand_mtpa``."""
+    from crudeflow.network.model import Node, Refinery, Route
+
+    r_node = Node("R", "Refinery R", "refinery", "KZ", 0.0, 1.0)
+    feed = Route("B_R", "B", "R", "pipeline", 20.0, 1.0, ("KZ",))
+    return dataclasses.replace(
+        net,
+        routes=(*net.routes, feed),
+        nodes=(*net.nodes, r_node),
+        refineries=(Refinery("R", 2025, demand_mtpa),),
+    )
+
+
+@pytest.mark.parametrize("demand", [3.0, 14.0])  # fed; more than A can supply (short)
+def test_doc_model_reproduces_domestic_refining(demand: float) -> None:
+    net = with_refinery(rich_toy(), demand)
+    months = [(2025, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+        doc_lp(net, months, None), rel=1e-9
+    )
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)

@@ -33,7 +33,9 @@ def reference_netback(network: Network, year: int) -> float:
     """Max netback by networkx's network simplex on an equivalent min-cost-flow problem.
 
     A super source offers all supply; crude either reaches a market (cost: -price) or goes
-    straight to the sink unexported (cost 0). Route arcs cost their tariff.
+    straight to the sink unexported (cost 0). Route arcs cost their tariff. A refinery
+    (refineries.csv) drains to the sink up to its demand at the priority price -20,000 USD/t
+    (the planning model's shortfall penalty), which is taken out again of the netback.
     """
     supply = network.supply_in(year)
     total = sum(supply.values())
@@ -51,8 +53,14 @@ def reference_netback(network: Network, year: int) -> float:
         if network.route_open_in(r.id, year):  # the year's own status and capacity
             cap = min(network.route_capacity_in(r.id, year), fleet_cap.get(r.id, float("inf")))
             g.add_edge(r.from_node, r.to_node, capacity=cap, weight=r.tariff_usd_per_t)
-    cost, _ = nx.network_simplex(g)
-    return -float(cost)
+    for node, mt in network.refinery_demand_in(year).items():
+        g.add_edge(node, "SNK", key="refinery", capacity=mt, weight=-REFINERY_USD_PER_T)
+    cost, flow = nx.network_simplex(g)
+    fed = sum(flow[n]["SNK"].get("refinery", 0.0) for n in network.refinery_demand_in(year))
+    return -float(cost) - REFINERY_USD_PER_T * fed
+
+
+REFINERY_USD_PER_T = 20_000.0
 
 
 @st.composite
@@ -159,9 +167,14 @@ def test_maxflow_equals_volume_lp_on_default(kz, avoid) -> None:
 def test_min_cut_capacity_equals_max_flow(kz) -> None:
     b = bypass(kz, avoid=("RU",))
     year = b.year
-    fleet_cap = pool_mt_by_route(kz.fleet, year)  # a leg carries at most its tankers' year
-    cut = sum(min(kz.route(r).capacity_mtpa, fleet_cap.get(r, np.inf)) for r in b.cut_routes)
-    cut += sum(kz.supply_in(year)[n] for n in b.cut_supply)
+    # a leg carries at most its tankers' year; the export max-flow runs on what the refinery
+    # flow leaves (docs: "Domestic refining")
+    fleet_cap = pool_mt_by_route(kz.fleet, year)
+    cut = sum(
+        min(kz.route(r).capacity_mtpa, fleet_cap.get(r, np.inf)) - b.refinery_flows_mtpa[r]
+        for r in b.cut_routes
+    )
+    cut += sum(kz.supply_in(year)[n] - b.refinery_taken_mtpa[n] for n in b.cut_supply)
     cut += sum(kz.market(m).max_mtpa or 0.0 for m in b.cut_markets)
     assert cut == pytest.approx(b.max_mtpa, rel=1e-9)
 

@@ -135,6 +135,12 @@ def headline_lines(p: Plan, net: Network) -> list[str]:
                 f"  Commitment {c.text}: [bold red]SHORT by {_fmt(c.shortfall_mtpa)} Mt/yr[/], "
                 f"costs USD {_fmt(c.penalty_musd)} m at {_fmt(c.penalty_usd_per_t)} USD/t"
             )
+    for rs in p.refinery_status:
+        if not rs.met:
+            lines.append(
+                f"  Refinery {rs.text}: [bold red]SHORT by {_fmt(rs.shortfall_mtpa)} Mt/yr[/] "
+                f"(fed {_fmt(rs.delivered_mtpa)} Mt/yr)"
+            )
     if p.shortfalls and p.shortfall_routes:
         names = ", ".join(
             f"{net.route(rid).name} ({p.routes['capacity_mtpa'].get(rid, 0.0):g} Mt/yr)"
@@ -161,10 +167,16 @@ def is_full_year(p: Plan) -> bool:
 def volume_lines(p: Plan) -> list[str]:
     """Exported / available / shut in: annual rates for a year, else horizon totals first
     with the annualised rates beside them, each labelled (the plan's own fields)."""
+    refining = (
+        [f"  Refineries  {_fmt(p.refinery_delivered_mtpa)} Mt/yr fed at home (not exported)"]
+        if p.refinery_status
+        else []
+    )
     if is_full_year(p):
         return [
             f"  Exported    {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} kb/d) of "
-            f"{_fmt(p.available_mtpa)} Mt/yr available; shut in {_fmt(p.shut_in_mtpa)} Mt/yr"
+            f"{_fmt(p.available_mtpa)} Mt/yr available; shut in {_fmt(p.shut_in_mtpa)} Mt/yr",
+            *refining,
         ]
     over = f"over {p.horizon_label}"
     return [
@@ -172,6 +184,7 @@ def volume_lines(p: Plan) -> list[str]:
         f"available; shut in {_fmt(p.shut_in_mt, 2)} Mt",
         f"              on average {_fmt(p.exported_mtpa)} Mt/yr ({_fmt(p.exported_kbd, 0)} "
         f"kb/d) over those {p.horizon_months} months, annualised",
+        *refining,
     ]
 
 
@@ -343,8 +356,18 @@ def bypass_cmd(
             ]
         )
         console.print(f"  Limited by (minimum cut): {names}")
+    if b.refinery_mtpa > 0 or b.refinery_shortfall_mtpa > 0:
+        short = (
+            f"; [bold red]{_fmt(b.refinery_shortfall_mtpa)} Mt/yr short[/]"
+            if b.refinery_shortfall_mtpa > 1e-6
+            else ""
+        )
+        console.print(
+            f"  Domestic refineries fed first: {_fmt(b.refinery_mtpa)} Mt/yr (not exports){short}"
+        )
     if b.cut_supply:
-        console.print(f"  Fully exported: {', '.join(b.cut_supply)}")
+        what = "Fully used (exports and refineries)" if b.refinery_mtpa > 0 else "Fully exported"
+        console.print(f"  {what}: {', '.join(b.cut_supply)}")
     if b.cut_markets:
         console.print(f"  Market intake binds at: {', '.join(b.cut_markets)}")
     t = Table(title="Flows on the bypass", header_style="bold")

@@ -43,6 +43,8 @@ def _check(problem: TwoStageProblem, network: Network) -> None:
         raise ValueError("PyPSA export: node loading limits (and node projects) are not exported")
     if lp.fleet_rows:  # hence fleet projects, which add vessels to them, are not exported either
         raise ValueError("PyPSA export: tanker fleets (and fleet projects) are not exported")
+    if lp.refinery_nodes:
+        raise ValueError("PyPSA export: refinery demand (refineries.csv) is not exported")
     for p in problem.projects:
         if p.requires or p.excludes:
             raise ValueError(f"PyPSA export: project {p.id} has requires/excludes")

@@ -902,7 +902,7 @@ def evaluate_portfolio(
     for k in range(K):
         q[k], x, _ = rec.solve(k, cap)
         nb[k] = rec.netback(x)
-        ex[k] = float(x[lp.block("s")].sum())
+        ex[k] = float(lp.exported_by_period_mt(x).sum())
         sh[k] = float(x[u].sum())
         if progress is not None:
             progress(1, 0)
@@ -919,7 +919,7 @@ def evaluate_portfolio(
         exported_mt=ex[i],
         shortfall_mt=sh[i],
         reference_netback_musd=rec.netback(x0),
-        reference_exported_mt=float(x0[lp.block("s")].sum()),
+        reference_exported_mt=float(lp.exported_by_period_mt(x0).sum()),
     )
 
 

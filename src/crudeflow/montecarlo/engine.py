@@ -294,7 +294,7 @@ class ScenarioModel:
         self.short_slice = slice(n0, n0 + N)  # self.short and self.g_last as slices
         self.g_last_slice = slice(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
         self.g_open = lp.col_upper[hs.start + T * H : hs.start + T * H + H].copy()
-        self.supply_total = float(lp.supply_mt.sum())
+        self.supply_total = float(lp.export_available_mt.sum())
         self.price = lp.price_usd_per_t.ravel()
         self.tariff = lp.tariff_usd_per_t.ravel()
         self.s_slice, self.d_slice = lp.block("s"), lp.block("d")
@@ -346,8 +346,9 @@ class ScenarioModel:
         """(exported Mt, netback USD m, flow Mt per group, binding months JSON, exported Mt per
         month) of a plan."""
         flows = x[self.x_slice]
-        taken = x[self.s_slice]
-        exported = float(taken.sum())
+        # crude taken minus what refineries got, per month (LinearProgram's one rule)
+        monthly = self.lp.exported_by_period_mt(x)
+        exported = float(monthly.sum())
         # 0 unless a fallback ran (slices: the same elements, summed as the index arrays were)
         owed = float(x[self.short_slice].sum() + x[self.g_last_slice].sum())
         netback = float(x[self.d_slice] @ self.price - flows @ self.tariff) - self.p_max * owed
@@ -367,7 +368,6 @@ class ScenarioModel:
             if len(self._binding_text) >= _BINDING_CACHE:
                 self._binding_text.clear()
             self._binding_text[key] = binding
-        monthly = taken.reshape(self.T, -1).sum(axis=1) if taken.size else np.zeros(self.T)
         return exported, netback, f.sum(axis=0) @ self.G, binding, monthly
 
     def _solve_stage(self, factors: FloatArray, month: int, x_done: FloatArray) -> FloatArray:

@@ -679,7 +679,8 @@ def _pypsa_readme(network: Network, year: int) -> str:
 
 def _pypsa_left_out(network: Network, year: int) -> list[str]:
     """What of the year's planning model a PyPSA folder does not carry (commitments, tanker
-    fleets), one sentence each; empty when the export is the whole single-year LP."""
+    fleets, refinery demand), one sentence each; empty when the export is the whole
+    single-year LP."""
     out = [
         f"commitment {c.id}: at least {c.min_mtpa:g} Mt/yr on {c.target} "
         f"(USD {c.penalty_usd_per_t:g}/t short)"
@@ -689,6 +690,10 @@ def _pypsa_left_out(network: Network, year: int) -> list[str]:
     out += [  # each leg of a pool listed with the pool's whole year (fleet.csv)
         f"tanker fleet: {rid} at most {mt:.3f} Mt in the year (its pool's vessels, fleet.csv)"
         for rid, mt in pool_mt_by_route(network.fleet, year).items()
+    ]
+    out += [
+        f"refinery {node}: {mt:g} Mt/yr of crude fed before any export (refineries.csv)"
+        for node, mt in network.refinery_demand_in(year).items()
     ]
     return out
 

@@ -48,6 +48,7 @@ from crudeflow.network._passages import (
     shared_passages,
 )
 from crudeflow.network._projects import read_projects
+from crudeflow.network._refining import read_refineries
 from crudeflow.network._years import read_commitments, read_route_years
 from crudeflow.network.model import (
     MODES,
@@ -676,6 +677,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
     route_years = read_route_years(ck, routes=routes, route_ids=seen_routes)
     commitments = read_commitments(ck, route_ids=seen_routes, groups=groups)
     fleet = read_fleet(ck, route_ids=seen_routes)
+    refineries = read_refineries(ck, kind_of=kind_of)
     projects = read_projects(
         ck,
         route_ids=seen_routes,
@@ -686,7 +688,9 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
 
     # whole-network checks
     if nodes and routes and supply:
-        reach = _reaches_market(nodes, routes)
+        reach = _reaches_market(nodes, routes, sinks={r.node for r in refineries})
+        to_market = _reaches_market(nodes, routes)
+        country_of = {n.id: n.country for n in nodes}
         for (node, year), line in supply_seen.items():
             if node not in reach:
                 ck.add(
@@ -694,7 +698,17 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     line,
                     "node",
                     node,
-                    f"a node connected to a market by routes (supply in {year} cannot leave)",
+                    f"a node connected to a market or a refinery by routes (supply in {year} "
+                    "cannot leave)",
+                )
+            elif refineries and country_of.get(node) != producer and node in to_market:
+                ck.add(
+                    "supply.csv",
+                    line,
+                    "node",
+                    node,
+                    f"an import node (outside {producer}) from which no route leads to a market "
+                    "(imported crude feeds refineries only and is never counted as exports)",
                 )
     for sid in sorted(ck.source_ids - ck.used_sources):
         ck.add(
@@ -745,6 +759,7 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         commitments=commitments,
         projects=projects,
         fleet=fleet,
+        refineries=refineries,
     )
     _check_run_requirements(ck, meta_raw, net)
     if ck.problems:
@@ -930,7 +945,11 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
             )
     markets = [n for n in net.nodes if n.kind == "market"]
     for year in net.years:
-        reach = _reaches_market(markets, [r for r in net.routes if net.route_open_in(r.id, year)])
+        reach = _reaches_market(
+            markets,
+            [r for r in net.routes if net.route_open_in(r.id, year)],
+            sinks=set(net.refinery_demand_in(year)),
+        )
         for s in net.supply:
             if s.year == year and s.mt > 0 and s.node not in reach:
                 out.append(
@@ -939,7 +958,7 @@ def network_warnings(net: Network, lines: _Lines | None = None) -> list[Problem]
                         lines.supply.get((s.node, year)),
                         "node",
                         s.node,
-                        f"a node with a route to a market operating in {year} (its {s.mt:g} Mt "
+                        f"a node with a route to a market (or a refinery) operating in {year} (its {s.mt:g} Mt "
                         "are shut in unless a scenario opens one)",
                     )
                 )
@@ -955,12 +974,15 @@ def _reached_from(starts: set[str], routes: tuple[Route, ...] | list[Route]) -> 
     return reached_along(starts, fwd)
 
 
-def _reaches_market(nodes: list[Node], routes: list[Route]) -> set[str]:
-    """Ids of nodes from which some market can be reached along ``routes``."""
+def _reaches_market(
+    nodes: list[Node], routes: list[Route], sinks: set[str] | frozenset[str] = frozenset()
+) -> set[str]:
+    """Ids of nodes from which some market (or a node of ``sinks``) can be reached along
+    ``routes``."""
     back: dict[str, list[str]] = {}
     for r in routes:
         back.setdefault(r.to_node, []).append(r.from_node)
-    queue: deque[str] = deque(n.id for n in nodes if n.kind == "market")
+    queue: deque[str] = deque(dict.fromkeys([*(n.id for n in nodes if n.kind == "market"), *sinks]))
     seen = set(queue)
     while queue:
         for prev in back.get(queue.popleft(), ()):

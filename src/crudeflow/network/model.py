@@ -46,6 +46,7 @@ __all__ = [
     "Node",
     "Observation",
     "Passage",
+    "Refinery",
     "Route",
     "RouteArrays",
     "RouteYear",
@@ -192,6 +193,19 @@ class Commitment:
 
 
 @dataclass(frozen=True, slots=True)
+class Refinery:
+    """A domestic refinery's crude demand in a year (``refineries.csv``): ``demand_mtpa``
+    must reach ``node`` before any crude is exported (docs/dataset-format.md, "Domestic
+    refining")."""
+
+    node: str
+    year: int
+    demand_mtpa: float
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Supply:
     """Crude available for export at ``node`` in ``year`` (Mt)."""
 
@@ -317,6 +331,8 @@ class Network:
     """Minimum yearly volumes from ``commitments.csv`` (empty when none)."""
     fleet: tuple[Fleet, ...] = ()
     """Tanker classes from ``fleet.csv`` (empty when none): their pools cap their legs."""
+    refineries: tuple[Refinery, ...] = ()
+    """Domestic refinery demand by year from ``refineries.csv`` (empty when none)."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see
@@ -372,8 +388,19 @@ class Network:
         """Years that have supply data, ascending."""
         return tuple(sorted({s.year for s in self.supply}))
 
+    def refinery_demand_in(self, year: int) -> dict[str, float]:
+        """Crude demand per refinery node in ``year`` (Mt/yr); empty without refining.
+
+        Examples
+        --------
+        >>> toy_network().refinery_demand_in(2025)
+        {}
+        """
+        return {r.node: r.demand_mtpa for r in self.refineries if r.year == year}
+
     def supply_in(self, year: int) -> dict[str, float]:
-        """Export-available crude per node in ``year`` (Mt)."""
+        """Crude available per node in ``year`` (Mt): production, or imports at an entry
+        node; what refineries take of it is not exported."""
         out: dict[str, float] = {}
         for s in self.supply:
             if s.year == year:

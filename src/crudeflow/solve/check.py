@@ -30,7 +30,8 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
     loading limit in every period; conservation at every node over the
     horizon (supply taken + arrivals after losses + opening stocks and in-transit = departures
     + deliveries + closing stocks and in-transit, see ``Plan.states``); supply taken within what is available; deliveries within market
-    limits; each requirement either met or reported with a shortfall; totals add up.
+    limits; refineries get at most their demand; each requirement either met or reported with
+    a shortfall; totals add up (exports = supply taken - refinery deliveries).
     """
     out: list[str] = []
     flows = plan.flows
@@ -81,10 +82,18 @@ def plan_violations(network: Network, plan: Plan, *, tol: float = 1e-6) -> list[
         m = network.market(str(market))
         if m.max_mtpa is not None and mt > m.max_mtpa * plan.horizon_years + eps:
             out.append(f"market {market}: took {mt} Mt, above its limit {m.max_mtpa} Mt/yr")
+    years_t = np.asarray(plan.periods.years)
+    for ref in plan.refinery_status:  # a refinery takes what it is delivered
+        balance[ref.node] -= ref.delivered_mtpa * float(
+            plan.periods.fraction[years_t == ref.year].sum()
+        )
+        if ref.delivered_mtpa > ref.demand_mtpa + eps or ref.shortfall_mtpa < 0.0:
+            out.append(f"{ref.text}: delivered {ref.delivered_mtpa} Mt/yr")
     for node, b in balance.items():
         if abs(b) > eps:
             out.append(f"node {node}: inflow and outflow differ by {b:.6g} Mt")
-    if abs(plan.exported_mt - float(plan.supply["exported_mt"].sum())) > eps:
+    taken = float(plan.supply["exported_mt"].sum())
+    if abs(plan.exported_mt - (taken - plan.refinery_delivered_mt)) > eps:
         out.append("exported total does not match the supply table")
     if abs(plan.delivered_mt - float(delivered.sum())) > eps:
         out.append("delivered total does not match the deliveries table")

@@ -8,6 +8,7 @@ Columns, in order (t-major inside each block)::
     h[t, k]   stock above the opening level at node k, end of t    Mt   (monthly plans only)
     g[t, k]   stock below the opening level at node k, end of t    Mt   (monthly plans only)
     q[r]      opening in-transit crude route r cannot deliver      Mt   (open horizons only)
+    v[t, k]   crude refinery k lacks in period t (priced slack)    Mt   (refineries.csv only)
     u[q]      shortfall of requirement row q (priced slack)        Mt
 
 Rows: conservation at every node and period (``s + arrivals - departures - d + h[t-1] - h[t]
@@ -16,7 +17,10 @@ limit (``sum of x leaving the node <= throughput_mtpa * f_t``), then one row per
 commitment and period of a year it applies in (``sum of x on its routes + m >= min_mtpa * f_t``,
 ``m`` a shortfall column priced at the commitment's penalty, after ``u``), then one row per
 tanker pool and period (``sum of x on its legs <= what its vessels carry``,
-:mod:`crudeflow.solve._fleet_rows`). Arrivals are ``(1 - loss) x``; with monthly periods a
+:mod:`crudeflow.solve._fleet_rows`). A refinery's balance row has its demand
+``demand_mtpa * f_t`` on the right-hand side and its shortfall ``v`` (priced at
+``REFINERY_PENALTY_FACTOR`` times the requirement penalty) on the left. Arrivals are
+``(1 - loss) x``; with monthly periods a
 route's ``transit_days`` sends the share ``min(transit_days / days_t, 1)`` of what leaves in
 period t into period t + 1.
 
@@ -82,6 +86,10 @@ STORAGE_COST_USD_PER_T = 0.01
 
 DEFAULT_PENALTY_USD_PER_T = 10_000.0
 """Price of one tonne of unmet requirement: far above any netback, so shortfalls are last."""
+REFINERY_PENALTY_FACTOR = 2.0
+"""A tonne a refinery lacks costs this many times a tonne of unmet requirement (20,000 USD/t
+by default): refineries are fed before any requirement is met and before anything is
+exported (docs/dataset-format.md, "Domestic refining")."""
 
 
 @dataclass(frozen=True)
@@ -208,7 +216,8 @@ class RequirementRow:
     row: int
     op: str
     rhs_mt: float
-    """Right-hand side over the whole horizon (Mt; 0 for shares)."""
+    """Right-hand side over the whole horizon (Mt; for a share minus its fraction of the
+    refinery demand, 0 without refineries)."""
     slack_cols: tuple[int, ...]
     slack_signs: tuple[float, ...]
     """+1 where the slack adds to the row (covers a shortfall of '>='), -1 where it subtracts."""
@@ -295,6 +304,47 @@ class LinearProgram:
     """Minimum commitments per year; rows after the loading limits, columns block ``m``."""
     fleet_rows: tuple[FleetRow, ...] = ()
     """Tanker pools (``fleet.csv``): the last rows, ``T`` per pool."""
+    refinery_nodes: tuple[str, ...] = ()
+    """Nodes with a refinery demand in some period of the horizon (``refineries.csv``)."""
+    refinery_mt: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """[T, K] each refinery's demand per period (Mt); its shortfall is column block ``v``."""
+
+    def refinery_delivered_mt(self, x: FloatArray) -> FloatArray:
+        """[T, K] crude delivered to each refinery per period: demand minus shortfall (Mt).
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> lp = build_lp(toy_network(), Periods.annual(2025))
+        >>> lp.refinery_delivered_mt(np.zeros(len(lp.c))).shape
+        (1, 0)
+        """
+        T, K = self.periods.n, len(self.refinery_nodes)
+        return np.asarray(self.refinery_mt.reshape(T, K) - x[self.block("v")].reshape(T, K))
+
+    def exported_by_period_mt(self, x: FloatArray) -> FloatArray:
+        """[T] crude exported per period: taken at supply nodes minus delivered to
+        refineries (Mt). Imports at an entry node feed refineries only, so they cancel out.
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> lp = build_lp(toy_network(), Periods.annual(2025))
+        >>> x = np.zeros(len(lp.c))
+        >>> x[lp.block("s")] = 12.0
+        >>> lp.exported_by_period_mt(x).tolist()
+        [12.0]
+        """
+        T = self.periods.n
+        taken = x[self.block("s")].reshape(T, len(self.supply_nodes)).sum(axis=1)
+        return np.asarray(taken - self.refinery_delivered_mt(x).sum(axis=1), dtype=np.float64)
+
+    @property
+    def export_available_mt(self) -> FloatArray:
+        """[T] crude available for export per period: supply minus refinery demand (Mt)."""
+        return np.asarray(
+            self.supply_mt.sum(axis=1) - self.refinery_mt.reshape(self.periods.n, -1).sum(axis=1)
+        )
 
     @property
     def steady(self) -> bool:
@@ -310,13 +360,20 @@ class LinearProgram:
         return self.periods.n * len(self.route_ids)
 
     def block(self, name: str) -> slice:
-        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q``, ``u`` or
-        ``m`` (commitment shortfalls)."""
+        """Column slice of a block: ``x``, ``s``, ``d``, ``h`` (h then g), ``q``, ``v``
+        (refinery shortfalls), ``u`` or ``m`` (commitment shortfalls)."""
         T, R, S = self.periods.n, len(self.route_ids), len(self.supply_nodes)
         M, H = len(self.market_nodes), len(self.storage_nodes)
-        sizes = {"x": T * R, "s": T * S, "d": T * M, "h": 2 * T * H, "q": len(self.held_routes)}
+        sizes = {
+            "x": T * R,
+            "s": T * S,
+            "d": T * M,
+            "h": 2 * T * H,
+            "q": len(self.held_routes),
+            "v": T * len(self.refinery_nodes),
+        }
         start = 0
-        for key in ("x", "s", "d", "h", "q"):
+        for key in ("x", "s", "d", "h", "q", "v"):
             if key == name:
                 return slice(start, start + sizes[key])
             start += sizes[key]
@@ -377,6 +434,8 @@ class _Layout:
     H: int
     Q: int = 0
     """Routes with opening in-transit crude (open horizons)."""
+    K: int = 0
+    """Refineries with a demand (column block ``v``, after ``q``)."""
 
     @property
     def n_x(self) -> int:
@@ -411,8 +470,12 @@ class _Layout:
         return self.base_h + self.n_h
 
     @property
-    def base_u(self) -> int:
+    def base_v(self) -> int:
         return self.base_q + self.Q
+
+    @property
+    def base_u(self) -> int:
+        return self.base_v + self.T * self.K
 
     @property
     def n_cons(self) -> int:
@@ -628,8 +691,12 @@ def _add_requirement_rows(
     requirements: tuple[Requirement, ...],
     market_nodes: tuple[str, ...],
     penalty_usd_per_t: float,
+    refinery_mt: float = 0.0,
 ) -> _RequirementBlock:
-    """One row per via/route/share requirement, each with its priced shortfall slack(s)."""
+    """One row per via/route/share requirement, each with its priced shortfall slack(s).
+
+    A share compares with exports, ``sum of s - (refinery_mt - sum of v)``: the refinery
+    shortfall columns ``v`` enter its row and the refinery demand its right-hand side."""
     arr = network.arrays
     T, R, M = lay.T, lay.R, lay.M
     node_pos = {nid: i for i, nid in enumerate(arr.node_ids)}
@@ -692,7 +759,10 @@ def _add_requirement_rows(
             coef_vals.append(np.ones(T * len(idx_r)))
             coef_cols.append(lay.base_s + np.arange(lay.n_s))
             coef_vals.append(np.full(lay.n_s, -req.fraction))
-            rhs, target, op = 0.0, req.fraction, req.op
+            coef_cols.append(lay.base_v + np.arange(lay.T * lay.K))
+            coef_vals.append(np.full(lay.T * lay.K, -req.fraction))
+            rhs = -req.fraction * refinery_mt if refinery_mt else 0.0
+            target, op = req.fraction, req.op
         else:  # pragma: no cover - the union is exhaustive
             raise ScenarioError(f"unsupported requirement {req!r}")
         slack_cols: list[int] = []
@@ -730,6 +800,40 @@ def _add_throughput_rows(
         out.append(ThroughputRow(node.id, row, leaving, np.full(T, node.throughput_mtpa)))
         row += T
     return tuple(out)
+
+
+def _refinery_demand(network: Network, periods: Periods) -> tuple[tuple[str, ...], FloatArray]:
+    """The refineries with a demand in some period of the horizon (``nodes.csv`` order) and
+    their demand ``[T, K]`` (Mt): ``demand_mtpa`` of the period's year times ``f_t``."""
+    by_year = {y: network.refinery_demand_in(y) for y in set(periods.years)}
+    nodes = tuple(n.id for n in network.nodes if any(n.id in d for d in by_year.values()))
+    demand = np.array(
+        [
+            [by_year[y].get(k, 0.0) * f for k in nodes]
+            for y, f in zip(periods.years, periods.fraction, strict=True)
+        ]
+    ).reshape(periods.n, len(nodes))
+    return nodes, demand
+
+
+def _add_refinery_columns(
+    ent: _Entries,
+    lay: _Layout,
+    network: Network,
+    nodes: tuple[str, ...],
+    demand_mt: FloatArray,
+    cons_rhs: FloatArray,
+) -> None:
+    """A refinery's balance row: ``inflow - outflow + v[t, k] = demand[t, k]``. The shortfall
+    ``v`` (crude the refinery lacks) enters with +1; the demand goes to ``cons_rhs``."""
+    if not nodes:
+        return
+    pos = {nid: i for i, nid in enumerate(network.arrays.node_ids)}
+    k_idx = np.array([pos[n] for n in nodes], dtype=np.int64)
+    T, K, N = lay.T, lay.K, lay.N
+    rows = np.repeat(np.arange(T), K) * N + np.tile(k_idx, T)
+    ent.add(rows, lay.base_v + np.arange(T * K), np.ones(T * K))
+    np.add.at(cons_rhs, rows, demand_mt.ravel())
 
 
 def _add_commitment_rows(
@@ -838,6 +942,7 @@ def build_lp(
         assert initial_state is not None
         h_open, tau = _opening(network, storage_idx, initial_state)
     held = np.flatnonzero(tau > 0) if tau is not None else np.zeros(0, dtype=np.int64)
+    ref_nodes, ref_mt = _refinery_demand(network, periods)
     lay = _Layout(
         T=T,
         R=len(arr.route_ids),
@@ -846,6 +951,7 @@ def build_lp(
         M=len(sm.market_nodes),
         H=len(storage_idx),
         Q=len(held),
+        K=len(ref_nodes),
     )
     ent = _Entries()
     _add_flow_entries(ent, lay, network, periods, wrap=not is_open)
@@ -857,11 +963,19 @@ def build_lp(
         # crude the route cannot deliver (no free outlet or tank), kept in the line
         np.add.at(cons_rhs, arr.to, -tau)
         ent.add(arr.to[held], lay.base_q + np.arange(len(held)), -np.ones(len(held)))
+    _add_refinery_columns(ent, lay, network, ref_nodes, ref_mt, cons_rhs)
     tariffs = _tariffs(network, lay, ov)
     c = _objective_costs(lay, objective, tariffs, sm.price)
     col_upper = _column_upper(lay, fb, sm, periods.fraction, arr.storage_mt[storage_idx], h_open)
     reqs = _add_requirement_rows(
-        ent, lay, network, periods, requirements, sm.market_nodes, penalty_usd_per_t
+        ent,
+        lay,
+        network,
+        periods,
+        requirements,
+        sm.market_nodes,
+        penalty_usd_per_t,
+        refinery_mt=float(ref_mt.sum()),
     )
     n_u = reqs.n_cols
     thru = _add_throughput_rows(ent, lay, network, periods, lay.n_cons + len(reqs.rows))
@@ -878,11 +992,16 @@ def build_lp(
         np.full(len(cr.cols), cr.penalty_usd_per_t if objective == "netback" else 0.0) for cr in cms
     ]
     held_upper = tau[held] if tau is not None else np.zeros(0)
+    ref_cost = np.full(ref_mt.size, REFINERY_PENALTY_FACTOR * penalty_usd_per_t)
     return LinearProgram(
-        c=np.concatenate([c, np.full(lay.Q, penalty_usd_per_t), np.array(reqs.costs), *cm_cost]),
+        c=np.concatenate(
+            [c, np.full(lay.Q, penalty_usd_per_t), ref_cost, np.array(reqs.costs), *cm_cost]
+        ),
         A=ent.matrix((n_rows, n_cols)),
         col_lower=np.zeros(n_cols),
-        col_upper=np.concatenate([col_upper, held_upper, np.full(n_u + n_m, np.inf)]),
+        col_upper=np.concatenate(
+            [col_upper, held_upper, ref_mt.ravel(), np.full(n_u + n_m, np.inf)]
+        ),
         row_lower=np.concatenate(
             [
                 cons_rhs,
@@ -924,6 +1043,8 @@ def build_lp(
         throughput_rows=thru,
         commitment_rows=cms,
         fleet_rows=fleet,
+        refinery_nodes=ref_nodes,
+        refinery_mt=ref_mt,
     )
 
 

@@ -4,8 +4,14 @@ The network becomes a flow graph: a source feeds every supply node (capacity: it
 every open route not crossing an avoided country is an arc (capacity: Mt/yr), every market
 drains to a sink (capacity: its intake limit); a node with a loading limit
 (``throughput_mtpa``) sends its routes through one arc of that capacity; a leg served by a
-tanker pool (``fleet.csv``) is capped at what the pool carries in the year. The maximum flow is the exportable volume; the
-minimum cut names what limits it. Each route gets its own middle node so parallel routes
+tanker pool (``fleet.csv``) is capped at what the pool carries in the year. The maximum flow is
+the exportable volume; the minimum cut names what limits it.
+
+Domestic refineries (``refineries.csv``) are fed first, as in the planning model: a first
+max-flow sends crude to the refineries (each drains to the sink up to its demand); the export
+max-flow then runs on the residual network that flow leaves (refinery crude may be rerouted but
+not reduced), and its minimum cut is the cut of that residual network. Without refineries this
+is the plain max-flow. Each route gets its own middle node so parallel routes
 between the same two places stay separate arcs. Losses are ignored here (a max-flow is
 lossless); the planner's volume LP with losses is the exact answer on lossy networks.
 
@@ -65,6 +71,14 @@ class Bypass:
     capacities_mtpa: dict[str, float] = field(default_factory=dict)
     """Each open route's arc capacity (Mt/yr): its capacity in the year, or what its tankers
     (fleet.csv) carry when that is less."""
+    refinery_mtpa: float = 0.0
+    """Crude fed to domestic refineries first (Mt/yr; not in ``max_mtpa``)."""
+    refinery_shortfall_mtpa: float = 0.0
+    """Refinery demand the routes left open cannot feed (Mt/yr)."""
+    refinery_flows_mtpa: dict[str, float] = field(default_factory=dict)
+    """Per route, the refinery flow the export max-flow starts from (the first max-flow)."""
+    refinery_taken_mtpa: dict[str, float] = field(default_factory=dict)
+    """Per supply node, the crude that first max-flow takes there (Mt/yr)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +92,8 @@ class Bypass:
             "flows_mtpa": self.flows_mtpa,
             "closed_routes": list(self.closed_routes),
             "cut_nodes": list(self.cut_nodes),
+            "refinery_mtpa": self.refinery_mtpa,
+            "refinery_shortfall_mtpa": self.refinery_shortfall_mtpa,
         }
 
 
@@ -136,9 +152,9 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
     g.add_node(_SINK)
     for node, mt in supply.items():
         g.add_edge(_SOURCE, nid("n", node), capacity=mt)
-    for m in network.markets:
-        attrs = {} if m.max_mtpa is None else {"capacity": m.max_mtpa}
-        g.add_edge(nid("n", m.node), _SINK, **attrs)
+    demand = network.refinery_demand_in(y)
+    for node in demand:
+        nid("n", node)
     closed = []
     avoided = set(avoid_t)
     # a node's loading limit: its routes leave from an "o" node behind one arc of that size
@@ -162,8 +178,24 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         capacities[r.id] = cap
         g.add_edge(frm, nid("r", r.id), capacity=cap)
         g.add_edge(nid("r", r.id), nid("n", r.to_node))
-    value, flow = nx.maximum_flow(g, _SOURCE, _SINK)
+    # refineries first: each drains to the sink up to its demand; no market does yet
+    g1 = g.copy()
+    for node, mt in demand.items():
+        g1.add_edge(ids[("n", node)], _SINK, capacity=mt)
+    fed, flow1 = nx.maximum_flow(g1, _SOURCE, _SINK) if demand else (0.0, {})
+    for m in network.markets:
+        attrs = {} if m.max_mtpa is None else {"capacity": m.max_mtpa}
+        g.add_edge(nid("n", m.node), _SINK, **attrs)
+    if demand:
+        g = _residual(g, flow1)
+    value, flow2 = nx.maximum_flow(g, _SOURCE, _SINK)
     _, (reach, _rest) = nx.minimum_cut(g, _SOURCE, _SINK)
+
+    def net_flow(u: int, v: int) -> float:
+        """Phase 1 plus phase 2 on the arc u -> v (phase 2 may push back on phase 1)."""
+        f1 = flow1.get(u, {}).get(v, 0.0) if demand else 0.0
+        return float(f1 + flow2[u].get(v, 0.0) - flow2.get(v, {}).get(u, 0.0))
+
     cut_routes, cut_supply, cut_markets, cut_nodes = [], [], [], []
     for u in sorted(reach):
         for v, data in g[u].items():
@@ -177,18 +209,25 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
                 cut_routes.append(labels[v][1])
             elif labels[v][0] == "o":
                 cut_nodes.append(labels[v][1])
+
+    def tail(r_from: str) -> int:
+        return start.get(r_from) or ids[("n", r_from)]
+
     flows = {
-        r.id: float(
-            flow[start.get(r.from_node) or ids[("n", r.from_node)]].get(ids[("r", r.id)], 0.0)
-        )
+        r.id: net_flow(tail(r.from_node), ids[("r", r.id)])
         for r in network.routes
         if ("r", r.id) in ids
+    }
+    refinery_flows = {
+        r.id: float(flow1.get(tail(r.from_node), {}).get(ids[("r", r.id)], 0.0))
+        for r in network.routes
+        if ("r", r.id) in ids and demand
     }
     return Bypass(
         year=y,
         avoid=avoid_t,
         max_mtpa=float(value),
-        available_mtpa=float(sum(supply.values())),
+        available_mtpa=float(sum(supply.values()) - sum(demand.values())),
         cut_routes=tuple(sorted(cut_routes)),
         cut_supply=tuple(sorted(cut_supply)),
         cut_markets=tuple(sorted(cut_markets)),
@@ -196,4 +235,30 @@ def bypass(network: Network, *, avoid: Iterable[str] = (), year: int | None = No
         closed_routes=tuple(closed),
         cut_nodes=tuple(sorted(cut_nodes)),
         capacities_mtpa=capacities,
+        refinery_mtpa=float(fed),
+        refinery_shortfall_mtpa=max(float(sum(demand.values()) - fed), 0.0),
+        refinery_flows_mtpa=refinery_flows,
+        refinery_taken_mtpa={
+            n: float(flow1[_SOURCE].get(ids[("n", n)], 0.0)) for n in supply if demand
+        },
     )
+
+
+def _residual(g: nx.DiGraph, flow: dict[int, dict[int, float]]) -> nx.DiGraph:
+    """The residual network of ``flow`` in ``g``: each arc keeps its capacity less its flow,
+    and gains a reverse arc of the flow's size (an arc without ``capacity`` is unbounded)."""
+    out: nx.DiGraph = nx.DiGraph()
+    out.add_nodes_from(g.nodes)
+    for u, v, data in g.edges(data=True):
+        f = flow.get(u, {}).get(v, 0.0)
+        if "capacity" in data:
+            out.add_edge(u, v, capacity=max(data["capacity"] - f, 0.0))
+        else:
+            out.add_edge(u, v)
+        if f > 0.0:
+            prev = out.get_edge_data(v, u)
+            if prev is None:
+                out.add_edge(v, u, capacity=f)
+            elif "capacity" in prev:
+                prev["capacity"] += f
+    return out

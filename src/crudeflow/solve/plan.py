@@ -50,6 +50,7 @@ __all__ = [
     "Bottleneck",
     "CommitmentStatus",
     "Plan",
+    "RefineryStatus",
     "RequirementStatus",
     "horizon_label",
     "month_label",
@@ -244,6 +245,34 @@ class CommitmentStatus:
         return f"{self.id} ({self.target} >= {self.min_mtpa:g} Mt/yr in {self.year})"
 
 
+@dataclass(frozen=True, slots=True)
+class RefineryStatus:
+    """How a domestic refinery (``refineries.csv``) was fed in one year of the horizon."""
+
+    node: str
+    year: int
+    demand_mtpa: float
+    delivered_mtpa: float
+    """Crude delivered in that year's periods, as an annual rate."""
+    shortfall_mtpa: float
+    """Demand not delivered (0 below 1e-6 Mt), as an annual rate."""
+
+    @property
+    def met(self) -> bool:
+        return self.shortfall_mtpa <= 1e-6
+
+    @property
+    def text(self) -> str:
+        """The refinery's demand in words.
+
+        Examples
+        --------
+        >>> RefineryStatus("ATYRAU_REF", 2025, 5.47, 5.0, 0.47).text
+        'refinery ATYRAU_REF (5.47 Mt/yr in 2025)'
+        """
+        return f"refinery {self.node} ({self.demand_mtpa:g} Mt/yr in {self.year})"
+
+
 @dataclass(frozen=True)
 class Plan:
     """A solved export plan. Every table converts to a tidy DataFrame with units in names.
@@ -293,6 +322,26 @@ class Plan:
     """The LP's column values (``crudeflow.solve.lp`` order): what a re-plan fixes."""
     commitment_status: tuple[CommitmentStatus, ...] = ()
     """Minimum commitments (``commitments.csv``), one per commitment and year of the horizon."""
+    refinery_status: tuple[RefineryStatus, ...] = ()
+    """Domestic refineries (``refineries.csv``), one per refinery and year of the horizon."""
+    refinery_delivered_mt: float = 0.0
+    """Crude delivered to domestic refineries over the horizon (Mt; not in ``exported_mt``)."""
+
+    @property
+    def refinery_delivered_mtpa(self) -> float:
+        """Crude delivered to domestic refineries, as an annual rate (Mt/yr)."""
+        return self.refinery_delivered_mt / self.horizon_years
+
+    @property
+    def refinery_shortfall_mt(self) -> float:
+        """Refinery demand not delivered over the horizon (Mt)."""
+        return float(
+            sum(
+                r.shortfall_mtpa
+                * self.periods.fraction[np.asarray(self.periods.years) == r.year].sum()
+                for r in self.refinery_status
+            )
+        )
 
     @property
     def commitment_cost_musd(self) -> float:
@@ -622,6 +671,17 @@ class Plan:
                         "penalty_musd": c.penalty_musd,
                     }
                     for c in self.commitment_status
+                ],
+                "refineries": [
+                    {
+                        "node": r.node,
+                        "year": r.year,
+                        "demand_mtpa": r.demand_mtpa,
+                        "delivered_mtpa": r.delivered_mtpa,
+                        "shortfall_mtpa": r.shortfall_mtpa,
+                        "met": r.met,
+                    }
+                    for r in self.refinery_status
                 ],
                 "shortfall_routes": list(self.shortfall_routes),
                 "bottlenecks": [
@@ -1198,18 +1258,20 @@ def _assemble(
     )
     revenue_t = (d * lp.price_usd_per_t).sum(axis=1)
     tariff_t = (flows * lp.tariff_usd_per_t).sum(axis=1)
+    exported_t = lp.exported_by_period_mt(x)
+    available_t = lp.export_available_mt
     by_period = _Table(
         {
             "period": list(periods.labels),
-            "available_mt": lp.supply_mt.sum(axis=1),
-            "exported_mt": s.sum(axis=1),
-            "shut_in_mt": np.clip(lp.supply_mt.sum(axis=1) - s.sum(axis=1), 0.0, None),
+            "available_mt": available_t,
+            "exported_mt": exported_t,
+            "shut_in_mt": np.clip(available_t - exported_t, 0.0, None),
             "delivered_mt": d.sum(axis=1),
             "netback_musd": revenue_t - tariff_t,
         },
         "period",
     )
-    exported = float(s.sum())
+    exported = float(exported_t.sum())
     countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
     pos = {rid: i for i, rid in enumerate(lp.route_ids)}
     entering_of = _entering_routes(network)
@@ -1237,7 +1299,8 @@ def _assemble(
         cost = margins.get(rr.row, 0.0)
         short_by = shortfall_mt[rr.row]
         if isinstance(req, Share):
-            entering_mt = activity + req.fraction * exported
+            # the row is sum(x) - P (exports + refinery demand) = rhs = -P x refinery demand
+            entering_mt = activity - rr.rhs_mt + req.fraction * exported
             achieved = entering_mt / exported if exported > _TOL else 0.0
         elif short_by > _TOL:
             # exactly what the penalised solve could reach (the re-solve sits _RELAX_MT inside)
@@ -1299,7 +1362,7 @@ def _assemble(
         status=res.status,
         netback_musd=_netback(lp, x),
         baseline_netback_musd=baseline_musd,
-        available_mt=float(lp.supply_mt.sum()),
+        available_mt=float(available_t.sum()),
         exported_mt=exported,
         delivered_mt=float(d.sum()),
         requirement_status=tuple(statuses),
@@ -1326,7 +1389,30 @@ def _assemble(
         },
         solution=x,
         commitment_status=commitments,
+        refinery_status=_refinery_status(lp, x),
+        refinery_delivered_mt=float(lp.refinery_delivered_mt(x).sum()),
     )
+
+
+def _refinery_status(lp: LinearProgram, x: FloatArray) -> tuple[RefineryStatus, ...]:
+    """Demand, delivery and shortfall per refinery and year of the horizon (annual rates)."""
+    delivered = lp.refinery_delivered_mt(x)
+    years_t = np.asarray(lp.periods.years)
+    frac = lp.periods.fraction
+    out: list[RefineryStatus] = []
+    for k, node in enumerate(lp.refinery_nodes):
+        for y in dict.fromkeys(lp.periods.years):
+            tt = years_t == y
+            F = float(frac[tt].sum())
+            demand = float(lp.refinery_mt[tt, k].sum())
+            if demand <= 0.0:
+                continue
+            got = float(delivered[tt, k].sum())
+            short = demand - got
+            out.append(
+                RefineryStatus(node, y, demand / F, got / F, short / F if short > _TOL else 0.0)
+            )
+    return tuple(out)
 
 
 def _commitment_status(network: Network, cr: CommitmentRow, res: LPResult) -> CommitmentStatus:
@@ -1494,6 +1580,8 @@ def _ledger(
     delivered = np.zeros((T, N))
     m_idx = [node_pos[m] for m in lp.market_nodes]
     delivered[:, m_idx] = x[lp.block("d")].reshape(T, len(lp.market_nodes))
+    k_idx = [node_pos[k] for k in lp.refinery_nodes]  # a refinery takes what it is delivered
+    delivered[:, k_idx] += lp.refinery_delivered_mt(x)
     frm, to = np.asarray(arr.frm), np.asarray(arr.to)
     departed = np.zeros((T, N))
     np.add.at(departed.T, frm, flows.T)

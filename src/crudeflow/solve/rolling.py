@@ -34,7 +34,8 @@ IntArray = npt.NDArray[np.int64]
 def column_periods(lp: LinearProgram) -> IntArray:
     """The period index of each column of ``lp`` (``T`` for a column that is never history).
 
-    ``x``, ``s``, ``d`` and both stock blocks ``h``, ``g`` belong to their period; the
+    ``x``, ``s``, ``d``, both stock blocks ``h``, ``g`` and the refinery shortfalls ``v``
+    belong to their period; the
     crude ``q`` an open horizon's opening in-transit cannot deliver belongs to the first
     period (it decides that period's arrivals); the requirement slacks ``u`` are never
     history (they measure the whole horizon), and get ``T``.
@@ -56,6 +57,7 @@ def column_periods(lp: LinearProgram) -> IntArray:
     period[lp.block("d")] = np.repeat(np.arange(T), M)
     period[lp.block("h")] = np.tile(np.repeat(np.arange(T), H), 2)
     period[lp.block("q")] = 0
+    period[lp.block("v")] = np.repeat(np.arange(T), len(lp.refinery_nodes))
     return period
 
 
