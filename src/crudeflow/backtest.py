@@ -35,6 +35,7 @@ __all__ = [
     "backtest",
     "backtest_events",
     "backtest_markdown",
+    "events_markdown",
     "history_scenario",
     "tolerance_mt",
 ]
@@ -210,6 +211,30 @@ def backtest_markdown(table: pd.DataFrame) -> str:
         lines.append(
             f"| {r['year']} | {r['group']} | {r['basis']} | {float(r['observed_mt']):.2f} "
             f"| {float(r['model_mt']):.2f} | {cell}{flag} | {r['source']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def events_markdown(table: pd.DataFrame) -> str:
+    """The events table as Markdown (``crudeflow backtest --events --markdown``; the dataset
+    README holds this text).
+
+    Examples
+    --------
+    >>> row = dict(scenario="cut", months="2025-12", measure="change_mt", group="cpc",
+    ...            reported=-0.3, model=-0.25, unit="Mt", source="src")
+    >>> print(events_markdown(pd.DataFrame([row])).splitlines()[2])
+    | cut | 2025-12 | change_mt | cpc | -0.30 | -0.25 | Mt | src |
+    """
+    lines = [
+        "| scenario | months | measure | group | reported | model | unit | source |",
+        "|---|---|---|---|---:|---:|---|---|",
+    ]
+    for r in table.to_dict("records"):
+        lines.append(
+            f"| {r['scenario']} | {r['months']} | {r['measure']} | {r['group']} "
+            f"| {float(r['reported']):.2f} | {float(r['model']):.2f} | {r['unit']} "
+            f"| {r['source']} |"
         )
     return "\n".join(lines) + "\n"
 

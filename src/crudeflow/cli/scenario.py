@@ -321,7 +321,7 @@ def _delta(x: float, digits: int) -> str:
 
 
 MarkdownOpt = Annotated[
-    bool, typer.Option("--markdown", help="Print a Markdown table (the dataset README's).")
+    bool, typer.Option("--markdown", help="Print a Markdown table (as in the dataset README).")
 ]
 EventsOpt = Annotated[
     bool,
@@ -342,13 +342,16 @@ def backtest_cmd(
     as_markdown: MarkdownOpt = False,
 ) -> None:
     """Model vs reported volumes per route group, 2022 onwards, with historic disruptions."""
-    from crudeflow.backtest import backtest, backtest_events, backtest_markdown
+    from crudeflow.backtest import (
+        backtest,
+        backtest_events,
+        backtest_markdown,
+        events_markdown,
+    )
 
     _one_format(as_json, as_csv)
-    if as_markdown and (as_json or as_csv or events):
-        console_err.print(
-            "error: --markdown prints the volume table alone, without --json/--csv/--events"
-        )
+    if as_markdown and (as_json or as_csv):
+        console_err.print("error: choose one of --json, --csv and --markdown")
         raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
     df = backtest_events(net) if events else backtest(net)
@@ -357,7 +360,7 @@ def backtest_cmd(
     elif as_csv:
         sys.stdout.write(to_csv(df))
     elif as_markdown:
-        sys.stdout.write(backtest_markdown(df))
+        sys.stdout.write(events_markdown(df) if events else backtest_markdown(df))
     elif events:
         _events_table(net.meta.title, df)
     else:
