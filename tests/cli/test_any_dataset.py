@@ -128,6 +128,9 @@ def test_scenarios_and_backtest(dataset: str) -> None:
         out += ok("scenario", "compare", presets[0], presets[-1], "--dataset", dataset)
     code, text = run("backtest", "--dataset", dataset)
     assert code == 0 or "observed" in text, text
+    code, events = run("backtest", "--events", "--dataset", dataset)
+    assert code == 0, events
+    text += events
     no_kazakhstan(dataset, out + text)
 
 

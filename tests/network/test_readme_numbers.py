@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crudeflow.backtest import backtest
+from crudeflow.backtest import backtest, backtest_events, backtest_markdown, events_markdown
 from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network.load import default_dataset_path, load_dataset
 from crudeflow.network.model import Network
@@ -284,61 +284,40 @@ def backtest_table() -> pd.DataFrame:
     return backtest(net())
 
 
-def test_dataset_readme_backtest_errors_and_sources() -> None:
-    """The error and source columns of the README's backtest table (the model column is
-    checked by test_default_dataset.test_readme_backtest_table_is_reproduced)."""
-    table = backtest_table()
-    for line in (FOLDER / "README.md").read_text(encoding="utf-8").splitlines():
-        m = re.match(
-            r"^\| (\d{4}) \| (\w+) \| (\d+(?:\.\d+)?) \| (\d+(?:\.\d+)?) \| ([-+]\d+)% ?(⚠?) \| (\w+) \|",
-            line,
-        )
-        if not m:
-            continue
-        row = table[(table["year"] == int(m[1])) & (table["group"] == m[2])].iloc[0]
-        assert float(m[3]) == pytest.approx(row["observed_mt"], abs=0.006)
-        says(float(m[5]), row["error_pct"], 0, f"{m[1]} {m[2]} error")
-        assert (m[6] == "⚠") == (abs(row["error_pct"]) > 15), (m[1], m[2])
-        assert m[7] == row["source"]
+def _between(text: str, start: str, end: str) -> str:
+    return text[text.index(start) + len(start) : text.index(end)].strip("\n") + "\n"
 
 
-@pytest.mark.parametrize(
-    ("label", "group"),
-    [("China", "china"), ("Germany", "druzhba_germany")],
-)
-def test_dataset_readme_backtest_ranges(label: str, group: str) -> None:
+def test_dataset_readme_backtest_table_is_the_command_output() -> None:
+    """The README's table is `crudeflow backtest --markdown`: after a model or data change,
+    regenerate it (paste the command's output between the markers)."""
+    text = (FOLDER / "README.md").read_text(encoding="utf-8")
+    table = _between(
+        text,
+        "<!-- backtest table: crudeflow backtest --markdown -->",
+        "<!-- end backtest table -->",
+    )
+    assert table == backtest_markdown(backtest_table())
+
+
+def test_dataset_readme_events_table_is_the_command_output() -> None:
+    """The README's events table is `crudeflow backtest --events --markdown`."""
+    text = (FOLDER / "README.md").read_text(encoding="utf-8")
+    table = _between(
+        text,
+        "<!-- events table: crudeflow backtest --events --markdown -->",
+        "<!-- end events table -->",
+    )
+    assert table == events_markdown(backtest_events(net()))
+
+
+def test_dataset_readme_explains_every_miss() -> None:
+    """Every group with a row outside the tolerance has its bullet under "Why the misses"."""
     text = data_readme()
-    m = re.search(rf"\*\*{label} \(([-+−]\d+)% to ([-+−]\d+)%\)", text)
-    assert m, label
-    errs = backtest_table().query("group == @group")["error_pct"]
-    says(float(m[1].replace("−", "-")), errs.min(), 0, f"{label} lowest error")
-    says(float(m[2].replace("−", "-")), errs.max(), 0, f"{label} highest error")
-
-
-def test_dataset_readme_backtest_named_misses() -> None:
-    text = data_readme()
-    t = backtest_table().set_index(["year", "group"])["error_pct"]
-
-    def pct(pattern: str) -> float:
-        return num(text, pattern)
-
-    says(pct(r"Makhachkala \(−?(-?\d+)% in 2023") * -1, t[(2023, "makhachkala")], 0, "")
-    says(pct(r"in 2023, −(\d+)% in 2025\)") * -1, t[(2025, "makhachkala")], 0, "")
-    says(pct(r"Atyrau–Samara \(\+(\d+)% in 2025\)"), t[(2025, "atyrau_samara")], 0, "")
-    says(pct(r"Georgia \(\+(\d+)% in 2022\)"), t[(2022, "georgia")], 0, "")
-    m = re.search(r"exports −(\d+)% to (\d+)%, CPC −(\d+)% to \+(\d+)%", text)
-    assert m
-    exports = t.xs("exports", level="group")
-    cpc = t.xs("cpc", level="group")
-    says(-float(m[1]), exports.min(), 0, "exports low")
-    says(float(m[2]), abs(exports.max()), 0, "exports high")
-    says(-float(m[3]), cpc.min(), 0, "cpc low")
-    says(float(m[4]), cpc.max(), 0, "cpc high")
-    m = re.search(r"matches within (\d+)–(\d+)%", text)
-    assert m
-    tc = t.xs("trans_caspian", level="group")
-    says(float(m[1]), tc.abs().min(), 0, "trans_caspian low")
-    says(float(m[2]), tc.abs().max(), 0, "trans_caspian high")
+    why = text[text.index("**Why the misses") : text.index("### The SPM-2 loss")]
+    t = backtest_table()
+    for group in sorted(set(t.loc[~t["within_tolerance"], "group"])):
+        assert f"- **`{group}`**" in why, group
 
 
 # -- dataset README: "Estimates that matter" (inputs as `crudeflow network show` lists them) --

@@ -37,7 +37,7 @@ def moved_gain(net: Network, head: str, op: str, amount: float, d: float, **kw: 
         ("route CPC_ATYRAU_TERMINAL", "<=", 0.0, +1.0),  # the degenerate bound of item 5
         ("route CPC_ATYRAU_TERMINAL", "<=", 40.0, +1.0),
         ("via AKTAU,KURYK", ">=", 5.0, -1.0),
-        ("route BTC", ">=", 1.0, -1.0),
+        ("route BTC", ">=", 1.55, -1.0),  # above the 1.5 Mt/yr KMG-SOCAR commitment
         ("via SAMARA", "==", 10.0, -1.0),  # == above the network's choice: cost > 0
     ],
 )
@@ -147,7 +147,7 @@ def test_short_equality_reports_what_the_network_reaches(kz: Network) -> None:
 
 
 def test_requirement_status_json_says_whether_it_binds(kz: Network) -> None:
-    d = plan(kz, requirements=["route BTC >= 1 Mt/yr"]).to_dict()
+    d = plan(kz, requirements=["route BTC >= 1.55 Mt/yr"]).to_dict()
     (r,) = d["requirement_status"]
     assert r["binding"] is True and r["marginal_cost_usd_per_t"] > 0
 

@@ -97,7 +97,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("diff_source", "max_mtpa", "max_source", "note"),
     ),
     "benchmarks.csv": (("year", "brent_usd_per_bbl", "source"), ("note",)),
-    "observed.csv": (("year", "group", "mt", "source"), ("note",)),
+    "observed.csv": (("year", "group", "mt", "source"), ("note", "basis")),
 }
 
 # dataset.yaml: keys of the top-level mapping and of each entry under ``grades``
@@ -184,6 +184,12 @@ _COLUMNS["commitments.csv"] = (
     ("year", "min_source", "penalty_source", "note"),
 )
 _SOURCE_OF["commitments.csv"] = {"min_mtpa": "min_source", "penalty_usd_per_t": "penalty_source"}
+# observed_events.csv (optional; issue 11): read by crudeflow.network._observed
+_COLUMNS["observed_events.csv"] = (
+    ("scenario", "months", "measure", "reported", "source"),
+    ("group", "note"),
+)
+_SOURCE_OF["observed_events.csv"] = {"reported": "source"}
 
 
 # ---------------------------------------------------------------------------------------

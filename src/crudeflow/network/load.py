@@ -38,6 +38,7 @@ from crudeflow.network._checks import (
 )
 from crudeflow.network._fleet import read_fleet
 from crudeflow.network._iso import ISO_ALPHA2
+from crudeflow.network._observed import read_observed, read_observed_events
 from crudeflow.network._outages import read_outages
 from crudeflow.network._passages import (
     SHARED_FILE,
@@ -62,7 +63,6 @@ from crudeflow.network.model import (
     Network,
     Node,
     NodeKind,
-    Observation,
     Route,
     Source,
     Status,
@@ -650,27 +650,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
                     "a route id from routes.csv",
                 )
         groups[str(gname)] = tuple(str(m) for m in members)
-    observed: list[Observation] = []
-    observed_seen: dict[tuple[int, str], int] = {}
-    for line, row in ck.rows("observed.csv", optional=True):
-        f = "observed.csv"
-        year = ck.integer(f, line, row, "year")
-        mt = ck.number(
-            f, line, row, "mt", low=0, high=MAX_MT, what=f"a volume in Mt, 0 to {MAX_MT:,.0f}"
-        )
-        if row["group"] not in groups:
-            ck.add(f, line, "group", row["group"], "a route group named in dataset.yaml")
-        elif year is not None and (year, row["group"]) in observed_seen:
-            ck.add(
-                f,
-                line,
-                "group",
-                row["group"],
-                f"one row per year and group (also on line {observed_seen[(year, row['group'])]})",
-            )
-        elif year is not None and mt is not None:
-            observed_seen[(year, row["group"])] = line
-            observed.append(Observation(year, row["group"], mt, row["source"], row.get("note", "")))
+    observed = read_observed(ck, groups=groups)
+    observed_events = read_observed_events(ck, groups=groups, folder=folder)
     outages = read_outages(
         ck, routes=routes, route_ids=seen_routes, groups=groups, node_ids=all_node_ids
     )
@@ -751,7 +732,8 @@ def _load(folder: Path) -> tuple[Network | None, list[Problem]]:
         markets=tuple(markets),
         benchmarks=tuple(benchmarks),
         sources=tuple(sources),
-        observed=tuple(observed),
+        observed=observed,
+        observed_events=observed_events,
         path=str(folder),
         outages=outages,
         passages=tuple(passages),

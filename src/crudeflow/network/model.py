@@ -39,6 +39,7 @@ __all__ = [
     "Benchmark",
     "Commitment",
     "DatasetMeta",
+    "EventObservation",
     "Fleet",
     "Grade",
     "Market",
@@ -249,6 +250,35 @@ class Observation:
     mt: float
     source: str = ""
     note: str = ""
+    basis: str = "test"
+    """``test`` (a real test of the model) or ``construction`` (an input is built from the
+    same reported figure, so the row agrees by construction)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventObservation:
+    """A reported outcome of a past disruption (``observed_events.csv``), for
+    ``crudeflow backtest --events``."""
+
+    scenarios: tuple[str, ...]
+    """The preset names whose event it is (one, or several reported together)."""
+    year: int
+    first_month: int
+    last_month: int
+    measure: str
+    """``flow_mt``, ``change_mt``, ``change_pct``, ``vs_prev_pct`` or ``shut_in_mt``."""
+    group: str
+    """A dataset group ('' for ``shut_in_mt``)."""
+    reported: float
+    source: str = ""
+    note: str = ""
+
+    @property
+    def months(self) -> str:
+        """``YYYY-MM`` or ``YYYY-MM..YYYY-MM`` as written in the file."""
+        a = f"{self.year}-{self.first_month:02d}"
+        b = f"{self.year}-{self.last_month:02d}"
+        return a if a == b else f"{a}..{b}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +363,8 @@ class Network:
     """Tanker classes from ``fleet.csv`` (empty when none): their pools cap their legs."""
     refineries: tuple[Refinery, ...] = ()
     """Domestic refinery demand by year from ``refineries.csv`` (empty when none)."""
+    observed_events: tuple[EventObservation, ...] = ()
+    """Reported outcomes of past disruptions from ``observed_events.csv`` (empty when none)."""
     warnings: tuple[Problem, ...] = ()
     """What the loader found suspicious but valid (unreachable markets, supply that no
     operating route can take out, no supply in the base year); see
