@@ -81,7 +81,7 @@ DEFAULT_STORE = Path("crudeflow-runs.duckdb")
 DEFAULT_WAIT_S = 10.0
 #: DuckDB's memory cap in a process that writes the store (its cache of table blocks would
 #: otherwise grow towards 80% of the machine's RAM over a long run; big queries spill to disk).
-WRITER_MEMORY_LIMIT = "256MB"
+WRITER_MEMORY_LIMIT = "128MB"
 #: DuckDB's threads in a process that writes the store: a batch's inserts are a few thousand
 #: rows, which a second thread only slows (and a run's solver processes want the cores).
 WRITER_THREADS = 1
