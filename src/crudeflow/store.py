@@ -70,6 +70,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "STATUSES",
     "WRITER_MEMORY_LIMIT",
+    "WRITER_THREADS",
     "RunInfo",
     "RunsStore",
 ]
@@ -80,7 +81,10 @@ DEFAULT_STORE = Path("crudeflow-runs.duckdb")
 DEFAULT_WAIT_S = 10.0
 #: DuckDB's memory cap in a process that writes the store (its cache of table blocks would
 #: otherwise grow towards 80% of the machine's RAM over a long run; big queries spill to disk).
-WRITER_MEMORY_LIMIT = "512MB"
+WRITER_MEMORY_LIMIT = "128MB"
+#: DuckDB's threads in a process that writes the store: a batch's inserts are a few thousand
+#: rows, which a second thread only slows (and a run's solver processes want the cores).
+WRITER_THREADS = 1
 #: Version of the table layout written by this code (``schema_version`` table).
 SCHEMA_VERSION = 1
 #: The statuses a run can have.
@@ -96,6 +100,23 @@ _FLOAT_DRAW_COLUMNS = (
     "lost_exports_mt",
     "lost_netback_musd",
 )
+
+# The leading columns of the events and attribution tables: a row per (batch row, hazard).
+_BY_HAZARD = """run_id VARCHAR NOT NULL,
+    scenario_index INTEGER NOT NULL,
+    batch_index INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    scenario VARCHAR NOT NULL,
+    draw BIGINT NOT NULL,
+    hazard VARCHAR NOT NULL"""
+# Added to schema version 1 later (see _OPTIONAL_TABLES), hence IF NOT EXISTS.
+_DRAW_MONTHS = """CREATE TABLE IF NOT EXISTS draw_months (
+    run_id VARCHAR NOT NULL,
+    scenario_index INTEGER NOT NULL,
+    draw BIGINT NOT NULL,
+    month INTEGER NOT NULL,
+    exported_mt DOUBLE
+)"""
 
 _SCHEMA = f"""
 CREATE TABLE schema_version (
@@ -148,32 +169,14 @@ CREATE TABLE draw_groups (
     flow_mt DOUBLE
 );
 CREATE TABLE events (
-    run_id VARCHAR NOT NULL,
-    scenario_index INTEGER NOT NULL,
-    batch_index INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    scenario VARCHAR NOT NULL,
-    draw BIGINT NOT NULL,
-    hazard VARCHAR NOT NULL,
+    {_BY_HAZARD},
     start_day DOUBLE,
     duration_days DOUBLE,
     fraction_lost DOUBLE
 );
-CREATE TABLE draw_months (
-    run_id VARCHAR NOT NULL,
-    scenario_index INTEGER NOT NULL,
-    draw BIGINT NOT NULL,
-    month INTEGER NOT NULL,
-    exported_mt DOUBLE
-);
+{_DRAW_MONTHS};
 CREATE TABLE attribution (
-    run_id VARCHAR NOT NULL,
-    scenario_index INTEGER NOT NULL,
-    batch_index INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    scenario VARCHAR NOT NULL,
-    draw BIGINT NOT NULL,
-    hazard VARCHAR NOT NULL,
+    {_BY_HAZARD},
     lost_exports_mt DOUBLE,
     lost_netback_musd DOUBLE
 );
@@ -183,13 +186,7 @@ _TABLES = frozenset(
 )
 # Added to schema version 1 later (stores written before lack it; a writer adds it, a reader
 # treats it as empty). Older crudeflows ignore it, so it needs no new version number.
-_OPTIONAL_TABLES = {
-    "draw_months": (
-        "CREATE TABLE IF NOT EXISTS draw_months (run_id VARCHAR NOT NULL, "
-        "scenario_index INTEGER NOT NULL, draw BIGINT NOT NULL, month INTEGER NOT NULL, "
-        "exported_mt DOUBLE)"
-    ),
-}
+_OPTIONAL_TABLES = {"draw_months": _DRAW_MONTHS}
 
 
 def _utcnow() -> datetime:
@@ -359,6 +356,7 @@ class RunsStore:
                 con.execute("SET enable_progress_bar = false")  # keep stdout clean (--json)
                 if not self.read_only:  # a long run's process: cap DuckDB's block cache
                     con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
+                    con.execute(f"SET threads = {int(WRITER_THREADS)}")
                 return con
             except duckdb.Error as exc:
                 message = str(exc)
@@ -666,14 +664,13 @@ class RunsStore:
             f"INSERT INTO draws SELECT {bkey}, CAST(scenario AS VARCHAR), CAST(draw AS BIGINT), "
             f"{floats}, CAST(n_events AS BIGINT), CAST(binding_months AS VARCHAR) FROM _cf_draws"
         ]
-        groups = batch.groups
-        if groups:
-            parts = " UNION ALL ".join(
-                f"SELECT {key}, CAST(scenario AS VARCHAR), CAST(draw AS BIGINT), {_lit(g)}, {i}, "
-                f"CAST({_ident(GROUP_PREFIX + g)} AS DOUBLE) FROM _cf_draws"
-                for i, g in enumerate(groups)
+        long = _groups_frame(batch)
+        if long is not None:
+            _, scenarios, groups = long
+            sql.append(
+                f"INSERT INTO draw_groups SELECT {key}, {_list(scenarios)}[_cf_scenario + 1], "
+                f"draw, {_list(groups)}[grp_index + 1], grp_index, flow_mt FROM _cf_groups"
             )
-            sql.append(f"INSERT INTO draw_groups {parts}")
         events = batch.events
         if not events.empty:
             events = events.assign(_cf_seq=np.arange(len(events), dtype=np.int32))
@@ -704,6 +701,8 @@ class RunsStore:
         )
         if months is not None:
             con.register("_cf_months", months)
+        if long is not None:
+            con.register("_cf_groups", long[0])
         con.register("_cf_draws", batch.draws)
         con.register("_cf_events", events)
         con.register("_cf_attribution", attribution)
@@ -715,6 +714,8 @@ class RunsStore:
             con.unregister("_cf_attribution")
             if months is not None:
                 con.unregister("_cf_months")
+            if long is not None:
+                con.unregister("_cf_groups")
 
     # -- reading back -----------------------------------------------------------------------
     def _groups(self, run_id: str) -> list[str]:
@@ -917,6 +918,35 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(series.dtype) and not series.isna().any():
             frame[column] = series.astype(str)
     return frame.reset_index(drop=True)
+
+
+def _list(texts: list[str]) -> str:
+    """A SQL list literal of strings."""
+    return "[" + ", ".join(_lit(t) for t in texts) + "]"
+
+
+def _groups_frame(batch: BatchResult) -> tuple[pd.DataFrame, list[str], list[str]] | None:
+    """The batch's route-group flows, long and numbers only (group by group, draws in order):
+    ``_cf_scenario`` and ``grp_index`` index the returned scenario and group names. DuckDB
+    reads numeric columns of a frame far faster than text, and one scan replaces one per
+    group."""
+    groups = list(batch.groups)
+    if not groups:
+        return None
+    draws = batch.draws
+    codes, names = pd.factorize(draws["scenario"].astype(object), sort=False)
+    n, g = len(draws), len(groups)
+    frame = pd.DataFrame(
+        {
+            "_cf_scenario": np.tile(codes.astype(np.int32), g),
+            "draw": np.tile(draws["draw"].to_numpy(dtype=np.int64), g),
+            "grp_index": np.repeat(np.arange(g, dtype=np.int32), n),
+            "flow_mt": np.concatenate(
+                [draws[GROUP_PREFIX + name].to_numpy(dtype=np.float64) for name in groups]
+            ),
+        }
+    )
+    return frame, [str(v) for v in names], groups
 
 
 def _months_frame(batch: BatchResult) -> pd.DataFrame | None:

@@ -110,17 +110,17 @@ def test_a_replan_that_cannot_keep_januarys_pipe_fill_owes_crude_instead_of_fail
     spec = RunSpec(scenarios=("trans-caspian-buildout",), seed=7, draws=500, batch_size=500)
     model = scenario_model(spec.resolved(), 0)
     seen: list[float] = []
-    measures = model._measures
+    measures = model._measures_many
 
-    def spy(x: np.ndarray, factors: np.ndarray):  # type: ignore[no-untyped-def]
-        seen.append(float(x[model.owed].sum()))
-        return measures(x, factors)
+    def spy(X: np.ndarray, factors: np.ndarray):  # type: ignore[no-untyped-def]
+        seen.extend(X[:, model.owed].sum(axis=1).tolist())
+        return measures(X, factors)
 
-    model._measures = spy  # type: ignore[method-assign]
+    model._measures_many = spy  # type: ignore[method-assign]
     try:
         none = run_batch(spec.resolved(), 0, 0).draws
     finally:
-        model._measures = measures  # type: ignore[method-assign]
+        model._measures_many = measures  # type: ignore[method-assign]
     assert sum(v > 0 for v in seen) >= 1  # the fallback ran ...
     perfect = run_batch(dataclasses.replace(spec.resolved(), foresight="perfect"), 0, 0).draws
     # ... and owing crude never made exports look better than perfect foresight

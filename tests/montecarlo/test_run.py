@@ -130,3 +130,31 @@ def test_a_worker_killed_mid_run_gives_a_clear_error() -> None:
     spec = RunSpec(seed=2, draws=200, batch_size=20, year=2025)
     with pytest.raises(CrudeflowError, match="a worker process died"):
         run_risk(spec, workers=2, on_batch=kill_workers)
+
+
+def test_a_run_without_flows_keeps_compact_copies_with_shared_texts() -> None:
+    # issue 9, memory: a kept batch must not pin the batch's whole frame (pandas selections
+    # may share its blocks), and batches from worker processes (pickled) must share one
+    # string per binding-month pattern
+    import pickle
+
+    import numpy as np
+
+    from crudeflow.montecarlo.engine import run_batch
+    from crudeflow.montecarlo.run import _summary_columns
+
+    spec = RunSpec(seed=3, draws=80, batch_size=40, year=2025).resolved()
+    batches = [pickle.loads(pickle.dumps(run_batch(spec, 0, i))) for i in range(2)]
+    kept = [_summary_columns(b.draws) for b in batches]
+    for b, k in zip(batches, kept, strict=True):
+        assert not any(c.startswith("flow_mt__") for c in k.columns)
+        for c in k.columns:
+            assert not np.shares_memory(k[c].to_numpy(), b.draws[c].to_numpy()), c
+        pd.testing.assert_frame_equal(k, b.draws[list(k.columns)], check_exact=True)
+    texts: dict[str, str] = {}
+    for k in kept:
+        for t in k["binding_months"]:
+            assert texts.setdefault(t, t) is t  # equal texts are one object
+    run = run_risk(spec, keep_flows=False)
+    full = run_risk(spec).draws
+    pd.testing.assert_frame_equal(run.draws, full[list(run.draws.columns)], check_exact=True)

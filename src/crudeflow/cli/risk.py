@@ -275,6 +275,7 @@ def _execute(
                 progress=tick,
                 shut_in_threshold_mt=shut_in,
                 keep_events=False,
+                keep_flows=False,
                 on_batch=on_batch,
                 done_batches=done or (),
                 prior_draws=prior_draws,
@@ -309,6 +310,7 @@ def _execute(
                 progress=tick,
                 shut_in_threshold_mt=shut_in,
                 keep_events=False,
+                keep_flows=False,
             )
     lines = explain_risk(run.summaries, producer=country_name(net.meta.producer))
     if perfect is not None:

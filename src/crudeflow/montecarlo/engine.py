@@ -298,6 +298,9 @@ class ScenarioModel:
         self.price = lp.price_usd_per_t.ravel()
         self.tariff = lp.tariff_usd_per_t.ravel()
         self.s_slice, self.d_slice = lp.block("s"), lp.block("d")
+        # [T] refinery demand per month (Mt); a draw's exports are taken less what they got
+        self.n_supply, self.n_refineries = len(lp.supply_nodes), len(lp.refinery_nodes)
+        self.refinery_by_month = lp.refinery_mt.reshape(T, self.n_refineries).sum(axis=1)
         groups = network.meta.groups
         self.group_names = tuple(groups)
         pos = {rid: i for i, rid in enumerate(lp.route_ids)}
@@ -345,17 +348,40 @@ class ScenarioModel:
     ) -> tuple[float, float, FloatArray, str, FloatArray]:
         """(exported Mt, netback USD m, flow Mt per group, binding months JSON, exported Mt per
         month) of a plan."""
-        flows = x[self.x_slice]
-        # crude taken minus what refineries got, per month (LinearProgram's one rule)
-        monthly = self.lp.exported_by_period_mt(x)
-        exported = float(monthly.sum())
-        # 0 unless a fallback ran (slices: the same elements, summed as the index arrays were)
-        owed = float(x[self.short_slice].sum() + x[self.g_last_slice].sum())
-        netback = float(x[self.d_slice] @ self.price - flows @ self.tariff) - self.p_max * owed
-        f = flows.reshape(self.T, self.R)
-        cap = self.x_ub * factors.T
+        exported, netback, flows, binding, monthly = self._measures_many(x[None], factors[None])
+        return float(exported[0]), float(netback[0]), flows[0], binding[0], monthly[0]
+
+    def _measures_many(
+        self, X: FloatArray, factors: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, list[str], FloatArray]:
+        """:meth:`_measures` of the plans ``X[k]`` under capacity factors ``factors[k]``, all
+        at once: exported Mt [K], netback USD m [K], flows per group [K, G], binding JSON
+        texts, exported Mt per month [K, T]. Each row's numbers depend on that row alone."""
+        K = X.shape[0]
+        flows = X[:, self.x_slice]
+        taken = X[:, self.s_slice]
+        # crude taken minus what refineries got, per month (LinearProgram.exported_by_period_mt,
+        # row by row): demand less shortfall v
+        lacking = X[:, self.lp.block("v")].reshape(K, self.T, self.n_refineries).sum(axis=2)
+        refined = self.refinery_by_month - lacking
+        monthly = taken.reshape(K, self.T, self.n_supply).sum(axis=2) - refined
+        exported = monthly.sum(axis=1)
+        # 0 unless a fallback ran
+        owed = X[:, self.short_slice].sum(axis=1) + X[:, self.g_last_slice].sum(axis=1)
+        netback = (
+            (X[:, self.d_slice] * self.price).sum(axis=1)
+            - (flows * self.tariff).sum(axis=1)
+            - self.p_max * owed
+        )
+        f = flows.reshape(K, self.T, self.R)
+        cap = self.x_ub * factors.transpose(0, 2, 1)
         bind = (cap > _BIND_MIN_MT) & (f >= cap * (1.0 - _BIND_REL))
-        key = np.packbits(bind, axis=0, bitorder="little").tobytes()
+        keys = np.packbits(bind, axis=1, bitorder="little")
+        binding = [self._binding_of(keys[k].tobytes(), bind[k]) for k in range(K)]
+        return exported, netback, f.sum(axis=1) @ self.G, binding, monthly
+
+    def _binding_of(self, key: bytes, bind: npt.NDArray[np.bool_]) -> str:
+        """The binding-month JSON of one plan's [T, R] binding flags (``key``: them packed)."""
         binding = self._binding_text.get(key)
         if binding is None:  # most draws share a handful of patterns: each is written once
             masks = self.month_bits @ bind  # per route: bit t set = binds in month t
@@ -368,10 +394,11 @@ class ScenarioModel:
             if len(self._binding_text) >= _BINDING_CACHE:
                 self._binding_text.clear()
             self._binding_text[key] = binding
-        return exported, netback, f.sum(axis=0) @ self.G, binding, monthly
+        return binding
 
-    def _solve_stage(self, factors: FloatArray, month: int, x_done: FloatArray) -> FloatArray:
-        cap = (self.x_ub * factors.T).ravel()
+    def _solve_stage(self, cap: FloatArray, month: int, x_done: FloatArray) -> FloatArray:
+        """Re-plan from ``month`` on with route capacities ``cap`` (Mt, [T * R]), the months
+        before it fixed at ``x_done``'s values."""
         if (x_done[self.x_slice] <= cap + _FEAS_MT).all():
             # Capacities only fall as events become known, and the months fixed are fixed
             # at x_done's own values: this stage's feasible set lies inside the last one's,
@@ -432,29 +459,37 @@ class ScenarioModel:
         """
         n = sample.draws.size
         first = int(sample.draws[0]) if n else 0
-        exported = np.full(n, self.ref[0])
-        netback = np.full(n, self.ref[1])
-        flows = np.tile(self.ref[2], (n, 1))
-        binding = [self.ref[3]] * n
-        monthly = np.tile(self.ref[4], (n, 1))
         k_draw = stages.draw - first
         starts: list[int] = []
         if k_draw.size:
             starts = np.flatnonzero(np.r_[True, k_draw[1:] != k_draw[:-1]]).tolist()
         ends = [*starts[1:], int(k_draw.size)] if starts else []
-        for b, e in zip(starts, ends, strict=True):
-            k = int(k_draw[b])
+        struck = k_draw[starts] if starts else np.zeros(0, np.int64)  # draws with events
+        # each stage's route capacities, [stages or draws, T * R]
+        known = sample.factors[struck] if foresight == "perfect" else stages.factors
+        caps = (self.x_ub * known.transpose(0, 2, 1)).reshape(known.shape[0], self.T * self.R)
+        months = stages.month.tolist()
+        X = np.empty((len(starts), self.c.size))
+        for i, (b, e) in enumerate(zip(starts, ends, strict=True)):
             self._basis_set = False  # each draw starts from the reference basis
             if foresight == "perfect":
-                x = self._solve_stage(sample.factors[k], 0, self.ref_x)
+                x = self._solve_stage(caps[i], 0, self.ref_x)
             else:
                 x = self.ref_x
                 for j in range(b, e):
-                    x = self._solve_stage(stages.factors[j], int(stages.month[j]), x)
-            exported[k], netback[k], flows[k], binding[k], monthly[k] = self._measures(
-                x, sample.factors[k]
-            )
+                    x = self._solve_stage(caps[j], months[j], x)
+            X[i] = x
         self._set_bounds(self.base_lo, self.ref_hi)  # leave the session at the reference
+        exported = np.full(n, self.ref[0])
+        netback = np.full(n, self.ref[1])
+        flows = np.tile(self.ref[2], (n, 1))
+        binding = [self.ref[3]] * n
+        monthly = np.tile(self.ref[4], (n, 1))
+        if starts:
+            ex, nb, fl, bi, mo = self._measures_many(X, sample.factors[struck])
+            exported[struck], netback[struck], flows[struck], monthly[struck] = ex, nb, fl, mo
+            for k, text in zip(struck.tolist(), bi, strict=True):
+                binding[k] = text
         return exported, netback, flows, binding, monthly
 
     def run_draws(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +37,7 @@ from crudeflow.montecarlo.engine import (
     run_batch,
     warm_up,
 )
+from crudeflow.montecarlo.results import GROUP_PREFIX
 from crudeflow.montecarlo.summary import (
     DEFAULT_SHUT_IN_THRESHOLD_MT,
     RiskSummary,
@@ -154,6 +156,7 @@ def run_risk(
     progress: Callable[[int, int], None] | None = None,
     shut_in_threshold_mt: float = DEFAULT_SHUT_IN_THRESHOLD_MT,
     keep_events: bool = True,
+    keep_flows: bool = True,
 ) -> RiskRun:
     """Run every batch of ``spec`` (or until the stopping rule holds) and summarise.
 
@@ -179,6 +182,9 @@ def run_risk(
     keep_events : bool
         Keep the events that struck in ``RiskRun.events`` (``on_batch`` sees them anyway);
         without them a run's memory is its per-draw table only.
+    keep_flows : bool
+        Keep the ``flow_mt__<group>`` columns in ``RiskRun.draws`` (``on_batch`` sees them
+        anyway); without them a draw costs about 80 bytes, the columns the summaries need.
     """
     if workers < 1:
         raise ValueError(f"workers: expected an integer >= 1, not {workers}")
@@ -218,7 +224,7 @@ def run_risk(
                         f"a worker process died while running batch {bi} of scenario "
                         f"{si + 1} (out of memory or killed?): {exc}"
                     ) from exc
-                draws_parts.append(res.draws)
+                draws_parts.append(res.draws if keep_flows else _summary_columns(res.draws))
                 if keep_events:
                     event_parts.append(res.events)
                 if len(res.attribution):
@@ -277,6 +283,21 @@ def run_risk(
         stopped_early=stopped_at is not None,
         elapsed_s=time.perf_counter() - t0,
     )
+
+
+def _summary_columns(draws: pd.DataFrame) -> pd.DataFrame:
+    """A batch's draws without the route-group flows (a copy: the batch's frame can go).
+
+    The explicit copy matters: with copy-on-write, pandas hands back a frame that still
+    holds the batch's whole blocks (~165 bytes a draw kept instead of ~70). A batch from a
+    worker process brings its own copy of each binding-month text; they are interned, so
+    every batch shares one string per pattern."""
+    out = draws[[c for c in draws.columns if not str(c).startswith(GROUP_PREFIX)]].copy()
+    if "binding_months" in out.columns:
+        codes, texts = pd.factorize(out["binding_months"].astype(object), sort=False)
+        shared = np.array([sys.intern(str(t)) for t in texts] + [""], dtype=object)
+        out["binding_months"] = pd.Series(shared[codes], index=out.index, dtype=object)
+    return out
 
 
 def _ordered(draws: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:

@@ -124,6 +124,7 @@ class _Window:
     days: int
     period_weight: FloatArray  # [12 * years, T]: days of the month counted in period t
     period_days: FloatArray  # [T]
+    one_month_periods: bool  # period t is window month t (a monthly horizon over the window)
 
 
 def _window(periods: Periods) -> _Window:
@@ -151,6 +152,8 @@ def _window(periods: Periods) -> _Window:
         days=days,
         period_weight=weight,
         period_days=weight.sum(axis=0),
+        one_month_periods=weight.shape[0] == weight.shape[1]
+        and bool((weight == np.diag(month_days)).all()),
     )
 
 
@@ -275,12 +278,13 @@ def _lost_months(
     start: IntArray,
     dur: FloatArray,
     lost: FloatArray,
-    n_rows: int,
     derate_win: FloatArray,
     *,
     row_month: IntArray | None = None,
-) -> FloatArray:
-    """Day-summed event loss above the derate, ``[n_rows, R, M]``, of records on ``row``.
+) -> tuple[IntArray, FloatArray]:
+    """Day-summed event loss above the derate of the records on ``row``, for the (row, route)
+    pairs they hit: ``(row * R + route`` ascending, ``[pairs, M]`` losses``)``; every other
+    pair lost nothing.
 
     With ``row_month``, a row keeps only the days whose event struck by its month: a
     record's days strike in the month of its start day, the days that wrap past the end of
@@ -301,27 +305,69 @@ def _lost_months(
     day = raw_day % D
     value = lost[rec_d] * np.minimum(1.0, dur[rec_d] - i)
     key = (row[rec_d] * R + route[hit]) * D + day
-    order = np.lexsort((value, key))
-    key, value = key[order], value[order]
-    last = np.ones(key.size, bool)
-    last[:-1] = key[1:] != key[:-1]
-    key, value = key[last], value[last]  # the largest loss per (row, route, day)
+    key, value = _max_per_key(key, value)  # the largest loss per (row, route, day)
     day = key % D
     row_route = key // D
     month = w.day_month[day]
     value = np.maximum(value - derate_win[row_route % R, month], 0.0)
-    out = np.bincount(row_route * M + month, weights=value, minlength=n_rows * R * M)
-    return out.astype(np.float64, copy=False).reshape(n_rows, R, M)
+    new_pair = np.r_[True, row_route[1:] != row_route[:-1]] if key.size else key.astype(bool)
+    pairs = row_route[new_pair]
+    slot = np.cumsum(new_pair) - 1  # row_route's position in pairs (it is sorted)
+    # summed in ascending day order: the same additions whichever other pairs are present
+    out = np.bincount(slot * M + month, weights=value, minlength=pairs.size * M)
+    return pairs, out.astype(np.float64, copy=False).reshape(pairs.size, M)
 
 
-def _to_factors(lost_m: FloatArray, w: _Window, derate_win: FloatArray) -> FloatArray:
-    """Per-period capacity factors from day-summed losses (``lost_m`` is overwritten)."""
+def _max_per_key(key: IntArray, value: FloatArray) -> tuple[IntArray, FloatArray]:
+    """The distinct keys, ascending, each with its largest value."""
+    n = key.size
+    if not n:
+        return key, value
+    if int(key.max()) < np.iinfo(np.int64).max // n:
+        # an argsort by key through the (much faster) sort of plain integers
+        order = np.sort(key * n + np.arange(n, dtype=np.int64)) % n
+    else:  # pragma: no cover - needs keys near 2**63 / n
+        order = np.argsort(key, kind="stable")
+    key, value = key[order], value[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return key[first], np.maximum.reduceat(value, first)
+
+
+def _to_factors(lost_m: FloatArray, w: _Window, derate: FloatArray) -> FloatArray:
+    """Per-period capacity factors ``[..., T]`` from day-summed losses ``[..., M]`` (overwritten)
+    and the derate of the same routes (broadcast against ``lost_m``)."""
     lost_m /= w.month_days
-    lost_m += derate_win
+    lost_m += derate
     cap = np.subtract(1.0, lost_m, out=lost_m)
     np.maximum(cap, 0.0, out=cap)
-    factors: FloatArray = (cap @ w.period_weight) / w.period_days
+    if w.one_month_periods:
+        # period t is window month t: the product below has one term, cap * days (exactly
+        # what the matrix product gives, its other terms being exact zeros)
+        factors: FloatArray = (cap * w.month_days) / w.period_days
+    else:
+        factors = (cap @ w.period_weight) / w.period_days
     np.minimum(np.maximum(factors, 0.0, out=factors), 1.0, out=factors)
+    return factors
+
+
+def _fill_factors(
+    n_rows: int,
+    pairs: list[IntArray],
+    lost: list[FloatArray],
+    w: _Window,
+    derate_win: FloatArray,
+    T: int,
+) -> FloatArray:
+    """Factors ``[n_rows, R, T]``: the derate alone, except on the (row * R + route) ``pairs``
+    that lost ``lost`` to events (the same arithmetic per pair either way)."""
+    R, M = derate_win.shape
+    base = _to_factors(np.zeros((R, M)), w, derate_win)
+    factors = np.empty((n_rows, R, T))
+    factors[:] = base
+    rr = np.concatenate([np.zeros(0, np.int64), *pairs])
+    if rr.size:
+        hit = _to_factors(np.concatenate(lost, axis=0), w, derate_win[rr % R])
+        factors.reshape(n_rows * R, T)[rr] = hit
     return factors
 
 
@@ -447,12 +493,14 @@ def _sample(
     R, M, D = len(network.routes), 12 * w.years, w.days
     lo, hi = rng_draws.start, rng_draws.stop
     n = hi - lo
-    lost_m = np.zeros((n, R, M))
+    T = periods.n
     recs: list[tuple[IntArray, ...]] = []
     recs_f: list[tuple[FloatArray, FloatArray]] = []
     st_draw: list[IntArray] = []
     st_month: list[IntArray] = []
-    st_lost: list[FloatArray] = []
+    pairs: list[IntArray] = []  # (row * R + route) pairs hit, rows counted over all blocks
+    lost_m: list[FloatArray] = []
+    n_rows = 0  # rows so far: draws, or stages with ``stages``
     derate_win = a.derate[:, np.arange(M) % 12]  # [R, M]
     for block in range(lo // batch_size, (hi - 1) // batch_size + 1):
         first = block * batch_size
@@ -469,9 +517,10 @@ def _sample(
         nb = b_hi - b_lo
         row = draw - b_lo
         if not stages:  # with stages, a draw's factors are its last stage's (below)
-            lost_m[b_lo - lo : b_hi - lo] = _lost_months(
-                a, w, row, hz, start, dur, lost, nb, derate_win
-            )
+            pr, pl = _lost_months(a, w, row, hz, start, dur, lost, derate_win)
+            pairs.append(pr + n_rows * R)
+            lost_m.append(pl)
+            n_rows += nb
         if stages:
             # a record strikes in its start month; the days it wraps past the window's end
             # were in force from month 0
@@ -483,23 +532,24 @@ def _sample(
             end = np.searchsorted(keys, (row + 1) * M)
             rec, k = _expand(end - pos)
             st_row = pos[rec] + k
-            st_lost.append(
-                _lost_months(
-                    a,
-                    w,
-                    st_row,
-                    hz[rec],
-                    start[rec],
-                    dur[rec],
-                    lost[rec],
-                    keys.size,
-                    derate_win,
-                    row_month=keys % M,
-                )
+            pr, pl = _lost_months(
+                a,
+                w,
+                st_row,
+                hz[rec],
+                start[rec],
+                dur[rec],
+                lost[rec],
+                derate_win,
+                row_month=keys % M,
             )
+            pairs.append(pr + n_rows * R)
+            lost_m.append(pl)
+            n_rows += keys.size
             st_draw.append(keys // M + b_lo)
             st_month.append(keys % M)
-    factors = _to_factors(lost_m, w, derate_win)
+    rows = _fill_factors(n_rows, pairs, lost_m, w, derate_win, T)
+    factors = rows if not stages else _fill_factors(n, [], [], w, derate_win, T)
     events = OutageEvents(
         draw=np.concatenate([r[0] for r in recs]),
         event=np.concatenate([r[1] for r in recs]),
@@ -517,12 +567,11 @@ def _sample(
         labels=tuple(periods.labels),
         events=events,
     )
-    T = periods.n
     if stages:
         st = RollingStages(
             draw=np.concatenate(st_draw).astype(np.int64),
             month=np.concatenate(st_month).astype(np.int64),
-            factors=_to_factors(np.concatenate(st_lost, axis=0), w, derate_win),
+            factors=rows,
         )
         # the last stage of a draw knows every day of every record: the same hits, summed in
         # the same order, so its factors are the draw's factors bit for bit

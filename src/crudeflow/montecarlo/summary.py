@@ -235,7 +235,8 @@ def summarise(
     """
     out: list[RiskSummary] = []
     for name, g in draws.groupby("scenario", sort=False):
-        g = g.sort_values("draw")
+        if not g["draw"].is_monotonic_increasing:  # (in order already: no copy)
+            g = g.sort_values("draw")
         n = len(g)
         lost_x = g["lost_exports_mt"].to_numpy(np.float64)
         lost_n = g["lost_netback_musd"].to_numpy(np.float64)
