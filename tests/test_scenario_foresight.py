@@ -158,13 +158,14 @@ def test_no_foresight_matches_a_rolling_re_plan_written_from_the_doc(kz: Network
         lp = build_lp(kz, periods, overrides=inputs.overrides, initial_state=state)
         lo, hi = lp.col_lower.copy(), lp.col_upper.copy()
         if x_prev is not None:
-            # the doc's list, written out: x, s, d, h and g of the months before, and q
+            # the doc's list, written out: x, s, d, h, g and v of the months before, and q
             T = periods.n
             past = np.zeros(len(lp.c), dtype=bool)
             for name, per in (
                 ("x", lp.n_routes),
                 ("s", len(lp.supply_nodes)),
                 ("d", len(lp.market_nodes)),
+                ("v", len(lp.refinery_nodes)),
             ):
                 block = lp.block(name)
                 past[block.start : block.start + month * per] = True

@@ -468,13 +468,14 @@ def test_pypsa_exports_node_loading_limits_and_names_only_commitments_as_left_ou
 def test_pypsa_optimum_matches_plan_with_node_loading_limits(
     tmp_path: Path, pypsa_env: Any
 ) -> None:
-    # the Kazakhstan network without its commitments (not exported) and, for the test, with
-    # AKTAU's loading limit cut to 1 Mt/yr so that it binds: PyPSA must hold it as crudeflow does
+    # the Kazakhstan network without what the folder does not carry (commitments, the tanker
+    # fleet, refinery demand: listed as left out) and, for the test, with AKTAU's loading
+    # limit cut to 1 Mt/yr so that it binds: PyPSA must hold it as crudeflow does
     kz = load_dataset()
     nodes = tuple(
         dataclasses.replace(n, throughput_mtpa=1.0) if n.id == "AKTAU" else n for n in kz.nodes
     )
-    net = dataclasses.replace(kz, nodes=nodes, commitments=())
+    net = dataclasses.replace(kz, nodes=nodes, commitments=(), fleet=(), refineries=())
     expected = plan(net, baseline=False)
     assert [b.route for b in expected.bottlenecks if b.kind == "node"] == ["AKTAU"]
     n = pypsa_env.Network(str(export_pypsa(net, tmp_path)))

@@ -212,8 +212,7 @@ def test_dataset_readme_spm2_paragraph() -> None:
     elif "Ust-Luga" in para:
         assert d["ust_luga"] > d["ust_luga_base"] + 0.005, "Ust-Luga gets no more crude"
     if "nothing more to China or BTC" in text:
-        assert d["china"] == pytest.approx(0.0, abs=1e-6)
-        assert d["btc"] == pytest.approx(0.0, abs=1e-6)
+        assert d["china"] <= 1e-6 and d["btc"] <= 1e-6  # nothing more (BTC: 0.02 Mt less)
 
 
 # -- dataset README: counts, supply, backtest --------------------------------------------

@@ -100,9 +100,18 @@ def test_a_calendar_year_still_wraps(base_2025: Plan) -> None:
     assert base_2025.states[0].in_transit_mt == pytest.approx(base_2025.states[-1].in_transit_mt)
 
 
-def test_an_undisturbed_short_horizon_reproduces_the_base_plan(
-    kz: Network, base_2025: Plan
-) -> None:
+def _without_commitments(kz: Network) -> Network:
+    """The dataset without its minimum commitments. A commitment on a route with a transit
+    lag (KMG-SOCAR on BTC) meets the documented end effect: what leaves in a horizon's last
+    month arrives after it and earns nothing inside it, so a short horizon pays the shortfall
+    where the year ships, and that reaches earlier months through the stocks (0.009 Mt in
+    Apr-May 2025). The tests below check the opening state, not that end effect."""
+    return dataclasses.replace(kz, commitments=())
+
+
+def test_an_undisturbed_short_horizon_reproduces_the_base_plan(kz: Network) -> None:
+    kz = _without_commitments(kz)
+    base_2025 = plan(kz, periods=Periods.monthly(2025))
     p = plan(kz, periods=Periods.monthly(2025, start_month=4, months=3))
     labels = list(p.periods.labels)
     pd.testing.assert_frame_equal(
@@ -204,6 +213,7 @@ def test_opening_transit_with_no_outlet_stays_in_the_line_instead_of_a_solver_er
 
 
 def test_a_one_month_horizon_is_monthly_with_lags_and_storage(kz: Network) -> None:
+    kz = _without_commitments(kz)
     p = plan(kz, periods=Periods.monthly(2025, start_month=10, months=1))
     base = plan(kz, periods=Periods.monthly(2025))
     assert p.states[0] == base.states[9]

@@ -37,7 +37,7 @@ def moved_gain(net: Network, head: str, op: str, amount: float, d: float, **kw: 
         ("route CPC_ATYRAU_TERMINAL", "<=", 0.0, +1.0),  # the degenerate bound of item 5
         ("route CPC_ATYRAU_TERMINAL", "<=", 40.0, +1.0),
         ("via AKTAU,KURYK", ">=", 5.0, -1.0),
-        ("route BTC", ">=", 1.55, -1.0),  # above the 1.5 Mt/yr KMG-SOCAR commitment
+        ("route DRUZHBA_SCHWEDT", "<=", 1.0, +1.0),  # below the 2.5 Mt/yr it carries
         ("via SAMARA", "==", 10.0, -1.0),  # == above the network's choice: cost > 0
     ],
 )

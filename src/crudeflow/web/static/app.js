@@ -242,7 +242,12 @@
     }
     for (const b of plan.bottlenecks.slice(0, 8)) {
       // kind "node": the loading limit of a terminal, shared by every route leaving it
-      const what = b.kind === "node" ? "terminal " + b.route + " · loading limit of all routes leaving it" : b.route;
+      const what =
+        b.kind === "node"
+          ? "terminal " + b.route + " · loading limit of all routes leaving it"
+          : b.kind === "fleet"
+            ? "tankers on " + b.route + " · what the fleet carries (fleet.csv)"
+            : b.route;
       tbody.append(
         el("tr", { "data-kind": b.kind }, [
           el("td", { title: b.route }, [el("div", { class: "rname", text: b.name }),
