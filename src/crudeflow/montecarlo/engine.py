@@ -359,12 +359,8 @@ class ScenarioModel:
         texts, exported Mt per month [K, T]. Each row's numbers depend on that row alone."""
         K = X.shape[0]
         flows = X[:, self.x_slice]
-        taken = X[:, self.s_slice]
-        # crude taken minus what refineries got, per month (LinearProgram.exported_by_period_mt,
-        # row by row): demand less shortfall v
-        lacking = X[:, self.lp.block("v")].reshape(K, self.T, self.n_refineries).sum(axis=2)
-        refined = self.refinery_by_month - lacking
-        monthly = taken.reshape(K, self.T, self.n_supply).sum(axis=2) - refined
+        # crude taken minus what refineries got, per month (LinearProgram's one rule)
+        monthly = self.lp.exported_by_period_mt(X)
         exported = monthly.sum(axis=1)
         # 0 unless a fallback ran
         owed = X[:, self.short_slice].sum(axis=1) + X[:, self.g_last_slice].sum(axis=1)

@@ -312,19 +312,28 @@ class LinearProgram:
     def refinery_delivered_mt(self, x: FloatArray) -> FloatArray:
         """[T, K] crude delivered to each refinery per period: demand minus shortfall (Mt).
 
+        ``x`` is one solution [n] or a stack of them [..., n]; the result then has the
+        stack's leading axes too ([..., T, K]), each row as for that solution alone.
+
         Examples
         --------
         >>> from crudeflow.network.model import toy_network
         >>> lp = build_lp(toy_network(), Periods.annual(2025))
         >>> lp.refinery_delivered_mt(np.zeros(len(lp.c))).shape
         (1, 0)
+        >>> lp.refinery_delivered_mt(np.zeros((3, len(lp.c)))).shape
+        (3, 1, 0)
         """
         T, K = self.periods.n, len(self.refinery_nodes)
-        return np.asarray(self.refinery_mt.reshape(T, K) - x[self.block("v")].reshape(T, K))
+        lacking = x[..., self.block("v")].reshape(*x.shape[:-1], T, K)
+        return np.asarray(self.refinery_mt.reshape(T, K) - lacking)
 
     def exported_by_period_mt(self, x: FloatArray) -> FloatArray:
         """[T] crude exported per period: taken at supply nodes minus delivered to
         refineries (Mt). Imports at an entry node feed refineries only, so they cancel out.
+
+        ``x`` is one solution [n] or a stack of them [..., n] (the risk engine's draws); the
+        result then is [..., T], each row exactly what that solution alone gives.
 
         Examples
         --------
@@ -334,10 +343,13 @@ class LinearProgram:
         >>> x[lp.block("s")] = 12.0
         >>> lp.exported_by_period_mt(x).tolist()
         [12.0]
+        >>> lp.exported_by_period_mt(np.stack([x, x / 2])).tolist()
+        [[12.0], [6.0]]
         """
         T = self.periods.n
-        taken = x[self.block("s")].reshape(T, len(self.supply_nodes)).sum(axis=1)
-        return np.asarray(taken - self.refinery_delivered_mt(x).sum(axis=1), dtype=np.float64)
+        taken = x[..., self.block("s")].reshape(*x.shape[:-1], T, len(self.supply_nodes))
+        delivered = self.refinery_delivered_mt(x)
+        return np.asarray(taken.sum(axis=-1) - delivered.sum(axis=-1), dtype=np.float64)
 
     @property
     def export_available_mt(self) -> FloatArray:
