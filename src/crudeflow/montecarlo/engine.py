@@ -297,10 +297,7 @@ class ScenarioModel:
         self.supply_total = float(lp.export_available_mt.sum())
         self.price = lp.price_usd_per_t.ravel()
         self.tariff = lp.tariff_usd_per_t.ravel()
-        self.s_slice, self.d_slice = lp.block("s"), lp.block("d")
-        # [T] refinery demand per month (Mt); a draw's exports are taken less what they got
-        self.n_supply, self.n_refineries = len(lp.supply_nodes), len(lp.refinery_nodes)
-        self.refinery_by_month = lp.refinery_mt.reshape(T, self.n_refineries).sum(axis=1)
+        self.d_slice = lp.block("d")
         groups = network.meta.groups
         self.group_names = tuple(groups)
         pos = {rid: i for i, rid in enumerate(lp.route_ids)}
