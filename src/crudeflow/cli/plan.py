@@ -359,7 +359,7 @@ def bypass_cmd(
     if b.refinery_mtpa > 0 or b.refinery_shortfall_mtpa > 0:
         short = (
             f"; [bold red]{_fmt(b.refinery_shortfall_mtpa)} Mt/yr short[/]"
-            if b.refinery_shortfall_mtpa > 1e-6
+            if not b.refinery_met
             else ""
         )
         console.print(

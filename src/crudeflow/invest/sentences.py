@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crudeflow.output import fmt
+from crudeflow.solve.lp import SHORTFALL_MET_MT
 
 if TYPE_CHECKING:
     from crudeflow.invest.results import Portfolio
@@ -132,14 +133,14 @@ def portfolio_sentences(p: Portfolio) -> list[str]:
         )
         what = (
             f"cuts the shortfall by {fmt(nxt.shortfall_reduction_mtpa, 2)} Mt/yr"
-            if nxt.shortfall_reduction_mtpa > 1e-6
+            if nxt.shortfall_reduction_mtpa > SHORTFALL_MET_MT
             else f"costs {_money(nxt.net_cost_musd_per_yr)} a year net"
         )
         step = (
             f"{nxt.name}{with_req} (+{fmt(nxt.capacity_added_mtpa, 2)} Mt/yr for "
             f"{_money(nxt.annualised_cost_musd_per_yr)} a year)"
         )
-        if p.shortfalls and nxt.shortfall_reduction_mtpa <= 1e-6:
+        if p.shortfalls and nxt.shortfall_reduction_mtpa <= SHORTFALL_MET_MT:
             out.append(
                 f"No listed project would reduce the shortfall; the cheapest further step is "
                 f"{step}."

@@ -90,6 +90,9 @@ REFINERY_PENALTY_FACTOR = 2.0
 """A tonne a refinery lacks costs this many times a tonne of unmet requirement (20,000 USD/t
 by default): refineries are fed before any requirement is met and before anything is
 exported (docs/dataset-format.md, "Domestic refining")."""
+SHORTFALL_MET_MT = 1e-6
+"""A shortfall (Mt, or Mt/yr as a rate) at or below this is solver noise: the requirement,
+commitment or refinery demand counts as met and its shortfall is reported as 0."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from crudeflow.ids import did_you_mean
 from crudeflow.network._fleet import pool_mt_by_route
 from crudeflow.network._iso import ISO_ALPHA2
 from crudeflow.network.model import Network
+from crudeflow.solve.lp import SHORTFALL_MET_MT
 
 __all__ = ["Bypass", "bypass"]
 
@@ -79,6 +80,12 @@ class Bypass:
     """Per route, the refinery flow the export max-flow starts from (the first max-flow)."""
     refinery_taken_mtpa: dict[str, float] = field(default_factory=dict)
     """Per supply node, the crude that first max-flow takes there (Mt/yr)."""
+
+    @property
+    def refinery_met(self) -> bool:
+        """True when the routes left open feed every refinery's demand (a shortfall of at
+        most ``SHORTFALL_MET_MT``, the plan's rule)."""
+        return self.refinery_shortfall_mtpa <= SHORTFALL_MET_MT
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -32,6 +32,7 @@ from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
     DEFAULT_PENALTY_USD_PER_T,
+    SHORTFALL_MET_MT,
     STORAGE_START_FILL,
     CommitmentRow,
     InitialState,
@@ -169,7 +170,7 @@ class RequirementStatus:
 
     @property
     def met(self) -> bool:
-        return self.shortfall <= 1e-6
+        return self.shortfall <= SHORTFALL_MET_MT
 
     @property
     def margin_text(self) -> str:
@@ -231,7 +232,7 @@ class CommitmentStatus:
 
     @property
     def met(self) -> bool:
-        return self.shortfall_mtpa <= 1e-6
+        return self.shortfall_mtpa <= SHORTFALL_MET_MT
 
     @property
     def text(self) -> str:
@@ -255,11 +256,11 @@ class RefineryStatus:
     delivered_mtpa: float
     """Crude delivered in that year's periods, as an annual rate."""
     shortfall_mtpa: float
-    """Demand not delivered (0 below 1e-6 Mt), as an annual rate."""
+    """Demand not delivered (0 up to ``SHORTFALL_MET_MT``), as an annual rate."""
 
     @property
     def met(self) -> bool:
-        return self.shortfall_mtpa <= 1e-6
+        return self.shortfall_mtpa <= SHORTFALL_MET_MT
 
     @property
     def text(self) -> str:
@@ -880,7 +881,7 @@ def plan(
         )
         for rr in lp.requirement_rows
     }
-    short = [rr for rr in lp.requirement_rows if shortfall_mt[rr.row] > _TOL]
+    short = [rr for rr in lp.requirement_rows if shortfall_mt[rr.row] > SHORTFALL_MET_MT]
     relief = _relief_routes(lp, first, penalty_usd_per_t) if short else ()
     if short and strict:
         final_routes = _binding_routes(lp, first)
@@ -1302,7 +1303,7 @@ def _assemble(
             # the row is sum(x) - P (exports + refinery demand) = rhs = -P x refinery demand
             entering_mt = activity - rr.rhs_mt + req.fraction * exported
             achieved = entering_mt / exported if exported > _TOL else 0.0
-        elif short_by > _TOL:
+        elif short_by > SHORTFALL_MET_MT:
             # exactly what the penalised solve could reach (the re-solve sits _RELAX_MT inside)
             achieved = (rr.rhs_mt - signed_short_mt[rr.row]) / years
         else:
@@ -1316,7 +1317,7 @@ def _assemble(
                 achieved=achieved,
                 shortfall=shortfall_mt[rr.row] / years,
                 marginal_cost_usd_per_t=cost,
-                binding=short_by > _TOL or abs(cost) > _BINDING_USD_PER_T,
+                binding=short_by > SHORTFALL_MET_MT or abs(cost) > _BINDING_USD_PER_T,
             )
         )
     # every avoid, also one that closes no route (cost 0, not binding)
@@ -1410,7 +1411,9 @@ def _refinery_status(lp: LinearProgram, x: FloatArray) -> tuple[RefineryStatus, 
             got = float(delivered[tt, k].sum())
             short = demand - got
             out.append(
-                RefineryStatus(node, y, demand / F, got / F, short / F if short > _TOL else 0.0)
+                RefineryStatus(
+                    node, y, demand / F, got / F, short / F if short > SHORTFALL_MET_MT else 0.0
+                )
             )
     return tuple(out)
 
@@ -1427,9 +1430,9 @@ def _commitment_status(network: Network, cr: CommitmentRow, res: LPResult) -> Co
         year=cr.year,
         min_mtpa=cm.min_mtpa,
         achieved_mtpa=flow_mt / cr.years,
-        shortfall_mtpa=short_mt / cr.years if short_mt > _TOL else 0.0,
+        shortfall_mtpa=short_mt / cr.years if short_mt > SHORTFALL_MET_MT else 0.0,
         penalty_usd_per_t=cr.penalty_usd_per_t,
-        penalty_musd=short_mt * cr.penalty_usd_per_t if short_mt > _TOL else 0.0,
+        penalty_musd=short_mt * cr.penalty_usd_per_t if short_mt > SHORTFALL_MET_MT else 0.0,
     )
 
 
