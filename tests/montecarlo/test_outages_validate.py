@@ -165,6 +165,18 @@ CASES: list[tuple[str, dict[str, str], str, str]] = [
         "-1" + ";1" * 11,
     ),
     (
+        "weights-other-digits",  # float() reads '\uff11' and '1_0': the digits 0-9 only
+        row(EVENT, month_weights="\uff11" + ";1_0" * 11),
+        "month_weights",
+        "\uff11" + ";1_0" * 11,
+    ),
+    (
+        "duration-list-other-digits",
+        row(EVENT, median_days="", p90_days="", duration_days="2;1_0"),
+        "duration_days",
+        "2;1_0",
+    ),
+    (
         "months-and-weights",
         row(EVENT, months="1", month_weights="1" + ";1" * 11),
         "month_weights",

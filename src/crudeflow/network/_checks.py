@@ -302,6 +302,43 @@ class _Checker:
         self.check_source(file, line, row, col)
         return value
 
+    def numbers(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, str],
+        col: str,
+        what: str,
+        *,
+        count: int | None = None,
+        low_open: bool = False,
+        highs: tuple[float, ...] | None = None,
+    ) -> tuple[float, ...] | None:
+        """A ';'-separated list of numbers (digits 0-9) >= 0 (> 0 when ``low_open``), each
+        at most its entry of ``highs`` and ``count`` of them when given; or None, with one
+        problem (``what`` expected) added. The caller checks the column's source.
+
+        Examples
+        --------
+        >>> ck = _Checker(Path("."))
+        >>> ck.numbers("f.csv", 2, {"c": "1; 2.5"}, "c", "numbers >= 0")
+        (1.0, 2.5)
+        >>> ck.numbers("f.csv", 3, {"c": "1;٣"}, "c", "numbers >= 0"), ck.problems[0].line
+        (None, 3)
+        >>> ck.numbers("f.csv", 4, {"c": "5;1"}, "c", "two, at most 4;1", highs=(4.0, 1.0))
+        """
+        raw = row.get(col, "")
+        parts = [p.strip() for p in raw.split(";")]
+        ok = (count is None or len(parts) == count) and all(_NUMBER_RE.match(p) for p in parts)
+        values = tuple(float(p) for p in parts) if ok else ()
+        ok = ok and all(math.isfinite(v) and v >= 0 and not (low_open and v == 0) for v in values)
+        if ok and highs is not None:
+            ok = all(v <= h for v, h in zip(values, highs, strict=True))
+        if not ok:
+            self.add(file, line, col, raw, what)
+            return None
+        return values
+
     def integer(
         self,
         file: str,

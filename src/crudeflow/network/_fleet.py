@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crudeflow.ids import did_you_mean
-from crudeflow.network._checks import _NUMBER_RE, _SOURCE_OF, _Checker
+from crudeflow.network._checks import _SOURCE_OF, _Checker
 
 __all__ = ["Fleet", "FleetLine", "fleet_pools", "fleet_summary", "pool_mt_by_route", "read_fleet"]
 
@@ -203,17 +203,13 @@ def _weather(ck: _Checker, line: int, row: dict[str, str]) -> tuple[float, ...] 
     raw = row.get("weather_days", "")
     if raw == "":
         return (0.0,) * 12
-    parts = [p.strip() for p in raw.split(";")]
-    ok = len(parts) == 12 and all(_NUMBER_RE.match(p) for p in parts)
-    values = tuple(float(p) for p in parts) if ok else ()
-    if not ok or any(not 0 <= v <= d for v, d in zip(values, _COMMON_DAYS, strict=True)):
-        expected = (
-            "12 numbers ';'-separated (January first), each from 0 to the month's days "
-            "in a common year (28 for February)"
-        )
-        ck.add(FILE, line, "weather_days", raw, expected)
-        return None
-    ck.check_source(FILE, line, row, "weather_days")
+    expected = (
+        "12 numbers ';'-separated (January first), each from 0 to the month's days "
+        "in a common year (28 for February)"
+    )
+    values = ck.numbers(FILE, line, row, "weather_days", expected, count=12, highs=_COMMON_DAYS)
+    if values is not None:
+        ck.check_source(FILE, line, row, "weather_days")
     return values
 
 

@@ -6,7 +6,6 @@ and what was expected; the format is in ``docs/dataset-format.md`` ("outages.csv
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import cast
@@ -27,25 +26,6 @@ FILE = "outages.csv"
 _TARGET_RE = re.compile(r"^([a-z]+):(.+)$")
 _EVENT_ONLY = ("events_per_year", "median_days", "p90_days", "duration_days", "month_weights")
 _SHARED_SAME = ("events_per_year", "median_days", "p90_days", "duration_days")
-
-
-def _floats(
-    ck: _Checker, line: int, row: dict[str, str], col: str, what: str, *, low_open: bool
-) -> tuple[float, ...] | None:
-    """A ';'-separated list of numbers >= 0 (> 0 when ``low_open``), or None if malformed."""
-    raw = row.get(col, "")
-    out: list[float] = []
-    for part in raw.split(";"):
-        try:
-            v = float(part.strip())
-        except ValueError:
-            ck.add(FILE, line, col, raw, what)
-            return None
-        if not math.isfinite(v) or v < 0 or (low_open and v == 0):
-            ck.add(FILE, line, col, raw, what)
-            return None
-        out.append(v)
-    return tuple(out)
 
 
 def _season(ck: _Checker, line: int, row: dict[str, str], kind: str) -> tuple[float, ...] | None:
@@ -69,10 +49,10 @@ def _season(ck: _Checker, line: int, row: dict[str, str], kind: str) -> tuple[fl
         return tuple(1.0 if m + 1 in picked else 0.0 for m in range(12))
     if weights:
         what = "12 weights >= 0, ';'-separated, January first, not all zero"
-        ws = _floats(ck, line, row, "month_weights", what, low_open=False)
+        ws = ck.numbers(FILE, line, row, "month_weights", what, count=12)
         if ws is None:
             return None
-        if len(ws) != 12 or not any(ws):
+        if not any(ws):
             ck.add(FILE, line, "month_weights", weights, what)
             return None
         ck.check_source(FILE, line, row, "month_weights")
@@ -228,7 +208,7 @@ def read_outages(
             ok = False
         elif row["duration_days"]:
             what = "durations in days > 0, ';'-separated (e.g. 2;4;1.5)"
-            got = _floats(ck, line, row, "duration_days", what, low_open=True)
+            got = ck.numbers(FILE, line, row, "duration_days", what, low_open=True)
             if got is None:
                 ok = False
             else:
