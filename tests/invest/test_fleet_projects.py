@@ -7,39 +7,33 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from crudeflow import load_dataset, validate_dataset
+from crudeflow import load_dataset
 from crudeflow.errors import ScenarioError
 from crudeflow.invest import Project, plan_portfolio
 from crudeflow.invest.stochastic import evaluate_portfolio, problem_from_factors, solve_two_stage
 from crudeflow.network.model import Fleet, Network, toy_network
 from crudeflow.scenario import apply_scenario, parse_scenario
 from crudeflow.solve.lp import Periods, build_lp
-from tests.invest.test_projects_csv import COLUMNS, ROW
+from tests.dataset_rows import copy_mini
+from tests.invest.test_projects_csv import COLUMNS, ROW, row_problems
 from tests.invest.test_projects_csv import write as write_projects
 from tests.network.test_fleet import ROW as FLEET_ROW
 from tests.network.test_fleet import write as write_fleet
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 FLEET_COLUMNS = [*COLUMNS[:3], "fleet", *COLUMNS[3:]]
 SHIPS = dict(ROW, id="SHIPS", name="More ships", route="", fleet="SHUTTLE", adds_mtpa="")
 
 
 @pytest.fixture()
 def mini(tmp_path: Path) -> Path:
-    dst = tmp_path / "mini"
-    shutil.copytree(MINI, dst)
+    dst = copy_mini(tmp_path)
     write_fleet(dst, FLEET_ROW)
     return dst
-
-
-def problems(folder: Path) -> list[str]:
-    return [str(p) for p in validate_dataset(folder)]
 
 
 def test_fleet_project_loads_with_one_vessels_rate(mini: Path) -> None:
@@ -79,10 +73,8 @@ BAD = [
 def test_malformed_fleet_project_rows_name_file_line_and_field(
     mini: Path, row: dict[str, str], message: str
 ) -> None:
-    write_projects(mini, row, columns=FLEET_COLUMNS)
-    found = problems(mini)
-    assert any(p.startswith(message) for p in found), found
-    assert len([p for p in found if p.startswith("projects.csv")]) == 1, found
+    found = row_problems(mini, message, row, columns=FLEET_COLUMNS)
+    assert len(found) == 1, found
 
 
 def one_mt_ships(vessels: int) -> Fleet:

@@ -17,15 +17,9 @@ from crudeflow.invest import Project, plan_portfolio
 from crudeflow.invest.deterministic import build_investment_model
 from crudeflow.network.model import Network, toy_network
 from crudeflow.solve.lp import Periods
-from tests.invest.test_projects_csv import (
-    COLUMNS,
-    ROW,
-    copy_mini,
-    row_problems,
-    write,
-)
+from tests.dataset_rows import copy_mini
+from tests.invest.test_projects_csv import COLUMNS, ROW, row_problems, write
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 NODE_COLUMNS = [*COLUMNS[:3], "node", *COLUMNS[3:]]
 BERTHS = dict(ROW, id="BERTHS", name="Port berths", route="", node="PORT_Y", modules_max="1")
 

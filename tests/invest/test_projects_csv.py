@@ -7,20 +7,15 @@ PORT_EU, B_EU_RAIL (planned)). Line 2 is the first row.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from crudeflow import DatasetError, load_dataset, validate_dataset
+from crudeflow import DatasetError, load_dataset
 from crudeflow.invest import Project
+from tests.dataset_rows import copy_mini, problems, problems_in, validate_cli, write_rows
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 # fmt: off
 COLUMNS = [
     "id", "name", "route", "adds_mtpa", "adds_source", "modules_max", "capex_musd",
@@ -44,20 +39,7 @@ RAIL = dict(ROW, id="RAIL", name="Rail link", route="B_EU_RAIL", adds_mtpa="5", 
 
 
 def write(folder: Path, *rows: dict[str, str], columns: list[str] = COLUMNS) -> Path:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    for r in rows:
-        w.writerow({c: r.get(c, "") for c in columns})
-    (folder / "projects.csv").write_text(buf.getvalue(), encoding="utf-8")
-    return folder
-
-
-def copy_mini(tmp_path: Path) -> Path:
-    """A copy of tests/fixtures/mini to write a projects.csv into."""
-    dst = tmp_path / "mini"
-    shutil.copytree(MINI, dst)
-    return dst
+    return write_rows(folder, "projects.csv", rows, columns)
 
 
 @pytest.fixture()
@@ -65,16 +47,9 @@ def mini(tmp_path: Path) -> Path:
     return copy_mini(tmp_path)
 
 
-def problems(folder: Path) -> list[str]:
-    return [str(p) for p in validate_dataset(folder)]
-
-
 def row_problems(folder: Path, message: str, *rows: dict[str, str], **kw: list[str]) -> list[str]:
     """Write ``rows``, check a problem starts with ``message`` and return those on projects.csv."""
-    write(folder, *rows, **kw)
-    found = [p for p in problems(folder) if p.startswith("projects.csv")]
-    assert any(p.startswith(message) for p in found), found
-    return found
+    return problems_in(write(folder, *rows, **kw), "projects.csv", message)
 
 
 def test_no_projects_file_gives_no_projects(mini: Path) -> None:
@@ -217,13 +192,7 @@ def test_load_raises_dataset_error_with_every_problem(mini: Path) -> None:
 
 def test_validate_cli_exits_1_with_file_line(mini: Path) -> None:
     write(mini, dict(ROW, route="NOPE"))
-    cmd = [sys.executable, "-c", "from crudeflow.cli import main; main()"]
-    out = subprocess.run(
-        [*cmd, "network", "validate", str(mini)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = validate_cli(mini)
     assert out.returncode == 1
     assert "projects.csv:2: route = 'NOPE'" in out.stdout + out.stderr
     assert "Traceback" not in out.stderr

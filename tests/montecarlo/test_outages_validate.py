@@ -7,11 +7,6 @@ rail). Line 2 is the row under test.
 
 from __future__ import annotations
 
-import csv
-import io
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +14,8 @@ import pytest
 from crudeflow import DatasetError, load_dataset, validate_dataset
 from crudeflow.montecarlo import Hazard, OutageModel
 from crudeflow.network.model import toy_network
+from tests.dataset_rows import MINI, copy_mini, validate_cli, write_rows
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 # fmt: off
 COLUMNS = [
     "id", "kind", "target", "events_per_year", "rate_source", "median_days", "p90_days",
@@ -44,20 +39,12 @@ LIST = dict(median_days="", p90_days="", duration_days="1;2")
 
 
 def write(folder: Path, *rows: dict[str, str], columns: list[str] = COLUMNS) -> Path:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    for r in rows:
-        w.writerow({c: r.get(c, "") for c in columns})
-    (folder / "outages.csv").write_text(buf.getvalue(), encoding="utf-8")
-    return folder
+    return write_rows(folder, "outages.csv", rows, columns)
 
 
 @pytest.fixture()
 def mini(tmp_path: Path) -> Path:
-    dst = tmp_path / "mini"
-    shutil.copytree(MINI, dst)
-    return dst
+    return copy_mini(tmp_path)
 
 
 def row(base: dict[str, str], **cells: str) -> dict[str, str]:
@@ -259,19 +246,7 @@ def test_load_raises_with_every_problem(mini: Path) -> None:
 
 def test_cli_network_validate_reports_outages_with_file_line_and_exits_1(mini: Path) -> None:
     write(mini, row(EVENT, events_per_year="often"))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from crudeflow.cli import main; main()",
-            "network",
-            "validate",
-            str(mini),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = validate_cli(mini)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "outages.csv:2: events_per_year = 'often'" in proc.stderr + proc.stdout

@@ -7,21 +7,16 @@ PORT_Y). Line 2 is the first row.
 
 from __future__ import annotations
 
-import csv
-import io
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from crudeflow import load_dataset, validate_dataset
+from crudeflow import load_dataset
 from crudeflow.network._fleet import Fleet, fleet_summary
 from crudeflow.solve.lp import Periods, build_lp
+from tests.dataset_rows import copy_mini, problems, problems_in, validate_cli, write_rows
 
-MINI = Path(__file__).parents[1] / "fixtures" / "mini"
 # fmt: off
 COLUMNS = [
     "id", "name", "routes", "vessels", "vessels_source", "deadweight_t", "deadweight_source",
@@ -45,20 +40,12 @@ ROW = dict(
 
 
 def write(folder: Path, *rows: dict[str, str], columns: list[str] = COLUMNS) -> Path:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({c: r.get(c, "") for c in columns})
-    (folder / "fleet.csv").write_text(buf.getvalue(), encoding="utf-8")
-    return folder
+    return write_rows(folder, "fleet.csv", rows, columns)
 
 
 @pytest.fixture()
 def mini(tmp_path: Path) -> Path:
-    dst = tmp_path / "mini"
-    shutil.copytree(MINI, dst)
-    return dst
+    return copy_mini(tmp_path)
 
 
 def test_fleet_loads_and_computes_round_trip_and_rate(mini: Path) -> None:
@@ -219,10 +206,8 @@ BAD = [
 def test_malformed_fleet_cells_name_file_line_and_field(
     mini: Path, row: dict[str, str], message: str
 ) -> None:
-    write(mini, row)
-    found = [str(p) for p in validate_dataset(mini)]
-    assert any(p.startswith(message) for p in found), found
-    assert len([p for p in found if p.startswith("fleet.csv")]) == 1, found
+    found = problems_in(write(mini, row), "fleet.csv", message)
+    assert len(found) == 1, found
 
 
 def test_duplicate_id_and_a_route_in_two_pools(mini: Path) -> None:
@@ -232,7 +217,7 @@ def test_duplicate_id_and_a_route_in_two_pools(mini: Path) -> None:
         dict(ROW, name="again"),
         dict(ROW, id="MIXED", routes="PORT_MED;PORT_EU"),
     )
-    found = [str(p) for p in validate_dataset(mini)]
+    found = problems(mini)
     assert "fleet.csv:3: id = 'SHUTTLE': expected a unique id (also on line 2)" in found
     assert any(
         p.startswith("fleet.csv:4: routes = 'PORT_MED;PORT_EU': expected the same set of routes")
@@ -243,25 +228,13 @@ def test_duplicate_id_and_a_route_in_two_pools(mini: Path) -> None:
 def test_misspelled_fleet_column_is_an_error(mini: Path) -> None:
     cols = [c if c != "port_days" else "port_day" for c in COLUMNS]
     write(mini, {**ROW, "port_day": "4"}, columns=cols)
-    found = [str(p) for p in validate_dataset(mini)]
+    found = problems(mini)
     assert any(p.startswith("fleet.csv:1: port_day") and "port_days" in p for p in found), found
 
 
 def test_network_validate_exits_1_on_a_bad_fleet(mini: Path) -> None:
     write(mini, dict(ROW, vessels="many"))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from crudeflow.cli import main; main()",
-            "network",
-            "validate",
-            str(mini),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = validate_cli(mini)
     assert out.returncode == 1
     assert "fleet.csv:2: vessels = 'many'" in out.stdout + out.stderr
     assert "Traceback" not in out.stderr
