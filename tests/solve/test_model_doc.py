@@ -214,12 +214,27 @@ def ours(
     return solve_lp(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper).objective
 
 
-def test_doc_model_reproduces_a_steady_calendar_year() -> None:
-    net = rich_toy()
-    months = [(2025, m) for m in range(1, 13)]
-    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
+def assert_doc_matches_year(net: Network, year: int) -> None:
+    """The doc's LP gives our optimum on the steady calendar ``year``, month by month."""
+    months = [(year, m) for m in range(1, 13)]
+    assert ours(net, Periods.monthly(year), None) == pytest.approx(
         doc_lp(net, months, None), rel=1e-9
     )
+
+
+def assert_doc_matches_year_and_open_quarter(net: Network) -> None:
+    """The doc's LP gives our optimum on the steady 2025 and on an open October-December 2025
+    (opening stock at B, crude in transit on A_B)."""
+    assert_doc_matches_year(net, 2025)
+    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
+    months = [(2025, 10), (2025, 11), (2025, 12)]
+    periods = Periods.monthly(2025, start_month=10, months=3)
+    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+
+
+def test_doc_model_reproduces_a_steady_calendar_year() -> None:
+    net = rich_toy()
+    assert_doc_matches_year(net, 2025)
 
 
 @pytest.mark.parametrize(
@@ -281,14 +296,7 @@ def with_loading_limit(net: Network, node: str, limit: float) -> Network:
 @pytest.mark.parametrize(("node", "limit"), [("A", 9.0), ("B", 7.5), ("A", 0.0)])
 def test_doc_model_reproduces_node_loading_limits(node: str, limit: float) -> None:
     net = with_loading_limit(rich_toy(), node, limit)
-    months = [(2025, m) for m in range(1, 13)]
-    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
-        doc_lp(net, months, None), rel=1e-9
-    )
-    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
-    months = [(2025, 10), (2025, 11), (2025, 12)]
-    periods = Periods.monthly(2025, start_month=10, months=3)
-    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+    assert_doc_matches_year_and_open_quarter(net)
 
 
 def test_doc_model_reproduces_values_by_year() -> None:
@@ -322,14 +330,7 @@ def test_doc_model_reproduces_minimum_commitments(minimum: float) -> None:
             Commitment("g", ("A_B", "A_M"), "group:g", None, 11.5, 7.0),
         ),
     )
-    months = [(2025, m) for m in range(1, 13)]
-    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
-        doc_lp(net, months, None), rel=1e-9
-    )
-    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
-    months = [(2025, 10), (2025, 11), (2025, 12)]
-    periods = Periods.monthly(2025, start_month=10, months=3)
-    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+    assert_doc_matches_year_and_open_quarter(net)
 
 
 def with_fleet(net: Network) -> Network:
@@ -373,10 +374,7 @@ def test_doc_model_reproduces_a_tanker_fleet(vessels: int) -> None:
             dataclasses.replace(b, year=y) for b in net.benchmarks for y in (2024, 2025, 2026)
         ),
     )
-    months = [(2024, m) for m in range(1, 13)]  # a leap year: February has 29 days
-    assert ours(net, Periods.monthly(2024), None) == pytest.approx(
-        doc_lp(net, months, None), rel=1e-9
-    )
+    assert_doc_matches_year(net, 2024)  # a leap year: February has 29 days
     opening = InitialState({"B": 0.5}, {"A_B": 0.3})
     months = [(2025, 11), (2025, 12), (2026, 1)]
     periods = Periods.monthly(2025, start_month=11, months=3)
@@ -424,11 +422,4 @@ def with_refinery(net: Network, demand_mtpa: float) -> Network:
 @pytest.mark.parametrize("demand", [3.0, 14.0])  # fed; more than A can supply (short)
 def test_doc_model_reproduces_domestic_refining(demand: float) -> None:
     net = with_refinery(rich_toy(), demand)
-    months = [(2025, m) for m in range(1, 13)]
-    assert ours(net, Periods.monthly(2025), None) == pytest.approx(
-        doc_lp(net, months, None), rel=1e-9
-    )
-    opening = InitialState({"B": 0.5}, {"A_B": 0.3})
-    months = [(2025, 10), (2025, 11), (2025, 12)]
-    periods = Periods.monthly(2025, start_month=10, months=3)
-    assert ours(net, periods, opening) == pytest.approx(doc_lp(net, months, opening), rel=1e-9)
+    assert_doc_matches_year_and_open_quarter(net)
