@@ -7,11 +7,11 @@ import csv
 import io
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from crudeflow import validate_dataset
+from tests.cli_subprocess import crudeflow_cli
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -51,11 +51,4 @@ def problems_in(folder: Path, name: str, message: str) -> list[str]:
 
 def validate_cli(folder: Path) -> subprocess.CompletedProcess[str]:
     """``crudeflow network validate folder`` in a fresh interpreter (exit code, output)."""
-    cmd = [sys.executable, "-c", "from crudeflow.cli import main; main()"]
-    return subprocess.run(
-        [*cmd, "network", "validate", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return crudeflow_cli("network", "validate", str(folder))

@@ -7,8 +7,6 @@ out of range never reach the solver.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from crudeflow.errors import ScenarioError
 from crudeflow.network.load import load_dataset
 from crudeflow.network.model import Network, toy_network
 from crudeflow.scenario import apply_scenario, load_scenario, parse_scenario, run_scenario
+from tests.cli_subprocess import crudeflow_cli
 
 HEAD = "name: t\nhorizon: {year: 2025}\n"
 MONTHLY = "name: t\nhorizon: {year: 2025, monthly: true}\n"
@@ -454,19 +453,7 @@ def test_bad_horizons_and_dates_are_one_error(text: str, expected: str) -> None:
 )
 def test_cli_scenario_run_gives_one_line_and_exit_1(tmp_path: Path, text: str, needle: str) -> None:
     path = write(tmp_path, "bad.yaml", text)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from crudeflow.cli import main; main()",
-            "scenario",
-            "run",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = crudeflow_cli("scenario", "run", str(path))
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()

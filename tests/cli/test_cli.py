@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_subprocess import crudeflow_cli as cli
 from tests.conftest import invoke_cli
 
 run = invoke_cli
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real console entry point in a subprocess (stderr captured)."""
-    return subprocess.run(
-        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_help_is_instant_and_lists_commands() -> None:

@@ -5,15 +5,11 @@ error listing the names."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import crudeflow
 from crudeflow.network.load import (
     UnknownDatasetError,
     builtin_dataset_path,
@@ -22,22 +18,9 @@ from crudeflow.network.load import (
     load_dataset,
     resolve_dataset,
 )
+from tests.cli_subprocess import crudeflow_cli as cli
 
 MINI = Path(__file__).parents[1] / "fixtures" / "mini"
-
-
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The real entry point in a subprocess, importing this checkout's crudeflow from any cwd."""
-    env = {**os.environ, "PYTHONPATH": str(Path(crudeflow.__file__).parents[1])}
-    return subprocess.run(
-        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_builtin_names_include_the_default() -> None:

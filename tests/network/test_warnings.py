@@ -7,8 +7,6 @@ a year without any supply rows is an error (the planner raises it, exit 1).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,19 +16,11 @@ from crudeflow import load_dataset, validate_dataset
 from crudeflow.errors import ScenarioError
 from crudeflow.network.load import check_dataset, default_dataset_path
 from crudeflow.solve.plan import plan
+from tests.cli_subprocess import crudeflow_cli as cli
 
 
 def where(p: Any) -> tuple[str, int | None, str, str]:
     return (p.file, p.line, p.field, p.value)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _lonely_market(copy: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from crudeflow.report.figures import (
 )
 from crudeflow.report.flows import trace
 from crudeflow.solve.plan import plan
+from tests.cli_subprocess import crudeflow_cli
 
 REMOTE = (
     'src="http',
@@ -185,13 +185,7 @@ def test_seed_script_is_valid_javascript_object() -> None:
 
 # -- the command line ---------------------------------------------------------------------
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-    )
+    return crudeflow_cli(*args, cwd=cwd, timeout=600)
 
 
 def test_cli_report_writes_the_file_and_prints_its_path(tmp_path: Path) -> None:

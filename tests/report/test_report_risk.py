@@ -4,10 +4,7 @@ the CLI's sentences, labels that say totals over the year, and the CLI's errors.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -17,21 +14,9 @@ from crudeflow.montecarlo.view import load_run_view
 from crudeflow.report import ReportCase, build_report
 from crudeflow.report.risk import risk_figures
 from crudeflow.store import RunsStore
+from tests.cli_subprocess import crudeflow_cli as _cli
 
 runner = CliRunner()
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``crudeflow ARGS`` as a user runs it (errors go through the console script's handler)."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-    return subprocess.run(
-        [sys.executable, "-c", "from crudeflow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def _figures_in(html: str) -> dict[str, dict[str, object]]:
