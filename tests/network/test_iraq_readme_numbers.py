@@ -22,6 +22,8 @@ from crudeflow.network.model import Network
 from crudeflow.scenario import resolve_scenario, run_scenario
 from crudeflow.solve.maxflow import Bypass, bypass
 from crudeflow.solve.plan import Plan, plan
+from tests.network.test_readme_numbers import num
+from tests.network.test_readme_numbers import says as readme_says
 
 FOLDER = default_dataset_path().parent / "iraq"
 HORMUZ = ["HORMUZ"]
@@ -46,18 +48,8 @@ def row(question: str) -> str:
     raise AssertionError(f"no row {question!r} in the Iraq README")
 
 
-def num(text: str, pattern: str) -> float:
-    m = re.search(pattern, text)
-    assert m, f"{pattern!r} not found in: {text}"
-    return float(m[1].replace(",", ""))
-
-
 def says(readme_value: float, computed: float, ndigits: int, what: str) -> None:
-    want = round(computed, ndigits)
-    assert readme_value == pytest.approx(want, abs=10**-ndigits / 10), (
-        f"the Iraq README says {readme_value} for {what}; the code computes {computed:.4f}: "
-        f"write {want:.{max(ndigits, 0)}f}"
-    )
+    readme_says(readme_value, computed, ndigits, what, readme="the Iraq README")
 
 
 @cache

@@ -54,11 +54,13 @@ def num(text: str, pattern: str) -> float:
     return float(m[1].replace("−", "-").replace(",", ""))
 
 
-def says(readme_value: float, computed: float, ndigits: int, what: str) -> None:
+def says(
+    readme_value: float, computed: float, ndigits: int, what: str, readme: str = "README"
+) -> None:
     """The README value is the computed one rounded as the README writes it."""
     want = round(computed, ndigits)
     assert readme_value == pytest.approx(want, abs=10**-ndigits / 10), (
-        f"README says {readme_value} for {what}; the code computes {computed:.4f}: "
+        f"{readme} says {readme_value} for {what}; the code computes {computed:.4f}: "
         f"write {want:.{max(ndigits, 0)}f}"
     )
 
