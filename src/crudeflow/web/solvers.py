@@ -74,7 +74,9 @@ def _init(network: Network | str | None, parent: int | None) -> None:
         _network = load_dataset(Path(network) if network else None)
     if parent is not None:  # in a solver process (not a doctest)
         from crudeflow.solve.plan import plan
+        from crudeflow.web.service import keep_models_warm
 
+        keep_models_warm(_network)  # one solve at a time here: built LPs are reused
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front shuts the pool down
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
         plan(_network)
