@@ -5,7 +5,10 @@ and a pool of solver processes (:class:`SolverPool`). Each solver process loads 
 once and then takes the next solve from one queue, so no process idles while
 another has a backlog: requests are balanced one by one, not connection by connection (the
 kernel spreads keep-alive connections unevenly over processes that each accept their own,
-and the busier process then sets the slowest answers).
+and the busier process then sets the slowest answers). A solver process solves one plan at
+a time, so it keeps the LPs it built and their HiGHS sessions for the next plans that differ
+from the dataset only in route capacities (:mod:`crudeflow.solve.warm`: the same answers,
+without building the LP again).
 
 A task is a module-level function ``fn(network, *args) -> bytes`` (picklable by name).
 :func:`run_task` runs it on the process's network and returns ``("ok", bytes)``, or the
