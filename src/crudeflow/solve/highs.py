@@ -317,6 +317,11 @@ class HighsSession:
             np.ascontiguousarray(upper, np.float64),
         )
 
+    def clear_solver(self) -> None:
+        """Forget the basis and every other warm datum: the next solve starts cold, exactly as
+        in a new session holding the same model and bounds."""
+        self._h.clearSolver()
+
     def get_basis(self) -> Any:
         """The current basis (an opaque HiGHS object for :meth:`set_basis`)."""
         return self._h.getBasis()

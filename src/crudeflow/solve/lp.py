@@ -50,8 +50,10 @@ Examples
 from __future__ import annotations
 
 import calendar
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -73,6 +75,7 @@ __all__ = [
     "ThroughputRow",
     "build_lp",
     "period_states",
+    "with_route_capacities",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -137,9 +140,9 @@ class Periods:
         in_year = np.array([366.0 if calendar.isleap(y) else 365.0 for y in self.years])
         return np.asarray(self.days / in_year, dtype=np.float64)
 
-    @property
+    @cached_property
     def horizon_years(self) -> float:
-        """Length of the horizon in years (sum of the fractions)."""
+        """Length of the horizon in years (sum of the fractions; computed once)."""
         return float(self.fraction.sum())
 
     @property
@@ -1060,6 +1063,40 @@ def build_lp(
         fleet_rows=fleet,
         refinery_nodes=ref_nodes,
         refinery_mt=ref_mt,
+    )
+
+
+def with_route_capacities(
+    lp: LinearProgram, network: Network, requirements: tuple[Requirement, ...] = ()
+) -> LinearProgram:
+    """``lp`` as :func:`build_lp` would build it for ``network``, when ``network`` differs
+    from the network ``lp`` was built for in route capacities alone (same periods,
+    ``requirements`` and options; no ``capacity_factor`` or ``overrides``).
+
+    Route capacities enter the LP only as the upper bounds of the flow columns (and the
+    ``capacity_*`` arrays read back from it), so nothing else is rebuilt.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from crudeflow.network.model import toy_network
+    >>> net = toy_network()
+    >>> lp = build_lp(net, Periods.annual(2025))
+    >>> less = net.replace_routes([dataclasses.replace(net.route("A_M"), capacity_mtpa=1.0)])
+    >>> fresh = build_lp(less, Periods.annual(2025))
+    >>> bool((with_route_capacities(lp, less).col_upper == fresh.col_upper).all())
+    True
+    """
+    fb = _flow_bounds(network, lp.periods, requirements, None, PeriodOverrides())
+    xs = lp.block("x")
+    upper = lp.col_upper.copy()
+    upper[xs] = fb.x_upper.ravel()
+    return dataclasses.replace(
+        lp,
+        col_upper=upper,
+        capacity_mt=fb.cap_mt,
+        capacity_mtpa=fb.cap_mtpa,
+        closed_by=fb.closed_by,
     )
 
 

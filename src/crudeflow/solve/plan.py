@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +46,9 @@ from crudeflow.solve.lp import (
 from crudeflow.solve.rolling import FixedPast, columns_before, fixed_bounds
 from crudeflow.units import mtpa_to_kbd
 from crudeflow.watch import watch_name, watch_routes
+
+if TYPE_CHECKING:
+    from crudeflow.solve.warm import WarmModels
 
 __all__ = [
     "Bottleneck",
@@ -791,6 +794,7 @@ def plan(
     penalty_usd_per_t: float = DEFAULT_PENALTY_USD_PER_T,
     initial_state: InitialState | None = None,
     fixed_past: FixedPast | None = None,
+    warm: WarmModels | None = None,
 ) -> Plan:
     """Solve the export plan for ``network``.
 
@@ -828,6 +832,10 @@ def plan(
         ``fixed_past.x`` (a rolling re-plan, :mod:`crudeflow.solve.rolling`). The baseline
         without requirements and the value of an ``avoid`` keep them fixed too; capacity
         values and bottlenecks come from the periods still free.
+    warm : WarmModels, optional
+        Take the LP and HiGHS session from these (:mod:`crudeflow.solve.warm`) when
+        ``network`` is their base with changed route capacities and no other option is given:
+        the same plan, without building the LP again (a server's solver process).
 
     Returns
     -------
@@ -849,7 +857,7 @@ def plan(
         periods = Periods.monthly(y) if monthly else Periods.annual(y)
     if initial_state is None and not periods.steady:
         initial_state = opening_state(network, periods, objective=objective)
-    lp = build_lp(
+    lp, session = _model(
         network,
         periods,
         reqs,
@@ -858,15 +866,12 @@ def plan(
         overrides=overrides,
         penalty_usd_per_t=penalty_usd_per_t,
         initial_state=initial_state,
+        fixed_past=fixed_past,
+        time_limit=time_limit,
+        warm=warm,
     )
-    if fixed_past is not None:
-        lo, hi = fixed_bounds(lp, fixed_past, lp.col_lower, lp.col_upper)
-        lp = dataclasses.replace(lp, col_lower=lo, col_upper=hi)
     first_free = fixed_past.month if fixed_past is not None else 0
     t_build = time.perf_counter()
-    session = HighsSession(
-        lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, time_limit=time_limit
-    )
     first = _checked(session.solve())
     solves = [first]
     slack = first.x[lp.block("u")]
@@ -969,6 +974,58 @@ def plan(
         },
         iterations=sum(s.iterations for s in solves),
     )
+
+
+def _model(
+    network: Network,
+    periods: Periods,
+    reqs: tuple[Requirement, ...],
+    *,
+    objective: Objective,
+    capacity_factor: FloatArray | None,
+    overrides: PeriodOverrides | None,
+    penalty_usd_per_t: float,
+    initial_state: InitialState | None,
+    fixed_past: FixedPast | None,
+    time_limit: float | None,
+    warm: WarmModels | None,
+) -> tuple[LinearProgram, HighsSession]:
+    """The plan's LP and a HiGHS session holding it: from ``warm`` when it applies, else
+    built here."""
+    if (
+        warm is not None
+        and capacity_factor is None
+        and overrides is None
+        and initial_state is None
+        and fixed_past is None
+    ):
+        ready = warm.prepare(
+            network,
+            periods,
+            reqs,
+            objective=objective,
+            penalty_usd_per_t=penalty_usd_per_t,
+            time_limit=time_limit,
+        )
+        if ready is not None:
+            return ready
+    lp = build_lp(
+        network,
+        periods,
+        reqs,
+        objective=objective,
+        capacity_factor=capacity_factor,
+        overrides=overrides,
+        penalty_usd_per_t=penalty_usd_per_t,
+        initial_state=initial_state,
+    )
+    if fixed_past is not None:
+        lo, hi = fixed_bounds(lp, fixed_past, lp.col_lower, lp.col_upper)
+        lp = dataclasses.replace(lp, col_lower=lo, col_upper=hi)
+    session = HighsSession(
+        lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, time_limit=time_limit
+    )
+    return lp, session
 
 
 def opening_state(

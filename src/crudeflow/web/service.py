@@ -34,6 +34,7 @@ from crudeflow.requirements import parse_requirement
 from crudeflow.solve.lp import Periods
 from crudeflow.solve.maxflow import bypass
 from crudeflow.solve.plan import Plan, plan
+from crudeflow.solve.warm import WarmModels
 from crudeflow.units import mtpa_to_kbd
 from crudeflow.web.errors import ApiError
 
@@ -47,6 +48,7 @@ __all__ = [
     "horizon_fields",
     "invest_bytes",
     "jsonable",
+    "keep_models_warm",
     "plan_bytes",
     "solve_bypass",
     "solve_plan",
@@ -202,7 +204,16 @@ def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network
                 physical_capacity_mtpa=None if phys is None else max(phys, float(cap)),
             )
         )
-    return network.replace_routes(changed)
+    out = network.replace_routes(changed)
+    # its column arrays are the network's with the new capacities (the only array a route's
+    # capacity sets): filled in now rather than rebuilt from every route and node
+    arrays = network.arrays
+    caps = arrays.capacity_mtpa.copy()
+    for i, rid in enumerate(arrays.route_ids):
+        if rid in overrides:
+            caps[i] = float(overrides[rid])
+    out.__dict__["arrays"] = dataclasses.replace(arrays, capacity_mtpa=caps)
+    return out
 
 
 def solve_plan(
@@ -242,8 +253,10 @@ def solve_plan_json(
     strict: bool = False,
     time_limit: float | None = None,
     preset: str | None = None,
+    warm: WarmModels | None = None,
 ) -> bytes:
-    """:func:`solve_plan` plus ``extra`` keys, encoded (:func:`encode_json`): the API's answer."""
+    """:func:`solve_plan` plus ``extra`` keys, encoded (:func:`encode_json`): the API's
+    answer; ``warm``: built models to reuse (:mod:`crudeflow.solve.warm`)."""
     p = _solve(
         network,
         year=year,
@@ -252,6 +265,7 @@ def solve_plan_json(
         strict=strict,
         time_limit=time_limit,
         preset=preset,
+        warm=warm,
     )
     return encode_json({**_plan_dict(p), **(extra or {})})
 
@@ -297,6 +311,7 @@ def _solve(
     strict: bool,
     time_limit: float | None,
     preset: str | None,
+    warm: WarmModels | None = None,
 ) -> Plan:
     if preset is not None:
         from crudeflow.scenario import apply_scenario, resolve_scenario
@@ -319,6 +334,7 @@ def _solve(
             requirements=list(requirements),
             strict=strict,
             time_limit=time_limit,
+            warm=warm,
         )
     return p
 
@@ -339,7 +355,18 @@ def plan_bytes(
     changed = apply_overrides(network, overrides)
     if kind == "csv":
         return plan_csv(changed, **solve_args).encode("utf-8")
-    return solve_plan_json(changed, extra=extra, **solve_args)
+    warm = _warm if _warm is not None and _warm.base is network else None
+    return solve_plan_json(changed, extra=extra, warm=warm, **solve_args)
+
+
+_warm: WarmModels | None = None
+
+
+def keep_models_warm(network: Network) -> None:
+    """Reuse built plan models of ``network`` in :func:`plan_bytes` from now on (in this
+    process: a solver process, which solves one plan at a time; never in solve threads)."""
+    global _warm
+    _warm = WarmModels(network)
 
 
 def bypass_bytes(

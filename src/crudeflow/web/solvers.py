@@ -5,7 +5,10 @@ and a pool of solver processes (:class:`SolverPool`). Each solver process loads 
 once and then takes the next solve from one queue, so no process idles while
 another has a backlog: requests are balanced one by one, not connection by connection (the
 kernel spreads keep-alive connections unevenly over processes that each accept their own,
-and the busier process then sets the slowest answers).
+and the busier process then sets the slowest answers). A solver process solves one plan at
+a time, so it keeps the LPs it built and their HiGHS sessions for the next plans that differ
+from the dataset only in route capacities (:mod:`crudeflow.solve.warm`: the same answers,
+without building the LP again).
 
 A task is a module-level function ``fn(network, *args) -> bytes`` (picklable by name).
 :func:`run_task` runs it on the process's network and returns ``("ok", bytes)``, or the
@@ -74,7 +77,9 @@ def _init(network: Network | str | None, parent: int | None) -> None:
         _network = load_dataset(Path(network) if network else None)
     if parent is not None:  # in a solver process (not a doctest)
         from crudeflow.solve.plan import plan
+        from crudeflow.web.service import keep_models_warm
 
+        keep_models_warm(_network)  # one solve at a time here: built LPs are reused
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front shuts the pool down
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
         plan(_network)
