@@ -476,7 +476,7 @@ class ScenarioModel:
         solves: list[_Solve] = []
         for m, cap in zip(months, caps, strict=True):
             nx = self._solve_stage(cap, m, x)
-            if nx is not x:  # HiGHS ran
+            if record is not None and nx is not x:  # HiGHS ran
                 solves.append(_Solve(m, cap, nx))
             x = nx
         if record is not None:
@@ -792,9 +792,8 @@ def _attribution(
             draws=rng,
             batch_size=batch_size,
             drop_hazard=int(h),
+            only=struck,
         )
-        keep = np.isin(st2.draw, struck)
-        st2 = RollingStages(st2.draw[keep], st2.month[keep], st2.factors[keep])
         exported, netback, *_ = model.solve_draws(s2, st2, foresight, known=solves)
         k = struck - rng.start
         parts.append(
