@@ -4,25 +4,106 @@ stopping rule; resuming from stored batches; the hazard attribution."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from crudeflow.montecarlo.engine import BatchResult, RunSpec
-from crudeflow.montecarlo.run import run_risk
+from crudeflow.montecarlo.run import RiskRun, run_risk, usable_cores
 
 SPEC = RunSpec(scenarios=("", "btc-allocation-raised"), seed=9, draws=120, batch_size=40,
                year=2025, attribution=True)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def local() -> pd.DataFrame:
-    return run_risk(SPEC).draws
+def local_run() -> RiskRun:
+    return run_risk(SPEC)
 
 
-def test_one_and_two_processes_give_bit_identical_draws(local: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def local(local_run: RiskRun) -> pd.DataFrame:
+    return local_run.draws
+
+
+def test_one_and_two_processes_give_bit_identical_draws(local_run: RiskRun) -> None:
     two = run_risk(SPEC, workers=2)
-    pd.testing.assert_frame_equal(local, two.draws, check_exact=True)
+    pd.testing.assert_frame_equal(local_run.draws, two.draws, check_exact=True)
+    pd.testing.assert_frame_equal(local_run.attribution, two.attribution, check_exact=True)
+    assert local_run.summaries == two.summaries
+
+
+def test_forked_workers_give_the_local_numbers(local_run: RiskRun, tmp_path: Path) -> None:
+    # this process has run HiGHS (its workers are spawned); a fresh one forks its workers
+    # where it can (the default of `crudeflow risk`): the same numbers either way
+    from crudeflow.montecarlo.run import _start_method
+
+    assert _start_method() == "spawn"
+    out = tmp_path / "two.pkl"
+    code = (
+        "import pickle, sys\n"
+        "from crudeflow.montecarlo.engine import RunSpec\n"
+        "from crudeflow.montecarlo.run import _start_method, run_risk\n"
+        f"spec = RunSpec.from_dict({SPEC.to_dict()!r})\n"
+        "method = _start_method()\n"
+        "run = run_risk(spec, workers=2)\n"
+        "pickle.dump((method, run.draws, run.attribution, run.summaries), open(sys.argv[1], 'wb'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
+                          timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with out.open("rb") as f:
+        method, draws, attribution, summaries = pickle.load(f)
+    if sys.platform == "linux" and sys.version_info < (3, 12):
+        assert method == "fork"
+    pd.testing.assert_frame_equal(local_run.draws, draws, check_exact=True)
+    pd.testing.assert_frame_equal(local_run.attribution, attribution, check_exact=True)
+    assert local_run.summaries == summaries
+
+
+def test_workers_never_outnumber_the_batches() -> None:
+    # one batch: it runs in this process, whatever the workers asked (None: one per core)
+    import multiprocessing
+
+    spec = RunSpec(seed=3, draws=30, batch_size=30, year=2025)
+    children: list[int] = []
+    for workers in (None, 4):
+        run_risk(spec, workers=workers,
+                 on_batch=lambda _: children.extend(multiprocessing.active_children()))  # fmt: skip
+    assert children == []
+    assert usable_cores() >= 1
+
+
+@pytest.mark.parametrize("foresight", ["none", "perfect"])
+def test_attribution_from_the_draws_own_solves_is_exact(
+    foresight: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a re-plan without a hazard that would repeat the draw's own solves takes their plans
+    # (ScenarioModel._replay): bit for bit the numbers of solving it again
+    from crudeflow.montecarlo import engine
+
+    spec = RunSpec(seed=1, draws=200, batch_size=200, year=2025, foresight=foresight,
+                   attribution=True, attribution_draws=0)  # fmt: skip
+    replay = engine.ScenarioModel._replay
+    taken: list[bool] = []
+
+    def counted(self: engine.ScenarioModel, *args: Any) -> Any:
+        x = replay(self, *args)
+        taken.append(x is not None)
+        return x
+
+    monkeypatch.setattr(engine.ScenarioModel, "_replay", counted)
+    fast = engine.run_batch(spec, 0, 0)
+    assert any(taken) and not all(taken)
+    monkeypatch.setattr(engine.ScenarioModel, "_replay", lambda *_: None)
+    slow = engine.run_batch(spec, 0, 0)
+    assert len(fast.attribution) > 50
+    pd.testing.assert_frame_equal(fast.attribution, slow.attribution, check_exact=True)
+    pd.testing.assert_frame_equal(fast.draws, slow.draws, check_exact=True)
 
 
 @pytest.mark.slow

@@ -76,8 +76,16 @@ def risk_cmd(
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
     workers: Annotated[
-        int, typer.Option("--workers", "-w", min=1, help="Local worker processes.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Local worker processes (default: one per usable CPU core, at most one per "
+            "batch; the numbers do not depend on it).",
+            show_default=False,
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -141,7 +149,7 @@ def risk_cmd(
     """
     from crudeflow.montecarlo.engine import RunSpec
 
-    if workers > 1 and scheduler:
+    if workers is not None and workers > 1 and scheduler:
         fail("choose one of --workers and --scheduler", EXIT_USAGE)
     if scenarios and scenarios[0] == "resume":
         if len(scenarios) != 2:
@@ -179,7 +187,7 @@ def risk_cmd(
 
 
 def _resume(
-    run_id: str, *, store: Path | None, workers: int, scheduler: str | None, as_json: bool
+    run_id: str, *, store: Path | None, workers: int | None, scheduler: str | None, as_json: bool
 ) -> None:
     """Go on with a stored run from its last committed batch."""
     from crudeflow.montecarlo.engine import RunSpec
@@ -216,7 +224,7 @@ def _execute(
     extras: dict[str, Any],
     opened: RunsStore | None,
     run_id: str | None,
-    workers: int,
+    workers: int | None,
     scheduler: str | None,
     foresight: str,
     as_json: bool,

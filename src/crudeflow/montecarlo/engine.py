@@ -88,6 +88,20 @@ def _version() -> str:
 
 
 @dataclass(frozen=True)
+class _Solve:
+    """One HiGHS re-solve of a draw's re-plan: at stage month ``month`` with route
+    capacities ``cap`` (a row of the stage capacities, not a copy), giving the plan ``x``."""
+
+    month: int
+    cap: FloatArray
+    x: FloatArray
+
+
+Solves = dict[int, list[_Solve]]
+"""The re-solves of each draw (by draw index) in the order they ran."""
+
+
+@dataclass(frozen=True)
 class RunSpec:
     """Everything that determines a risk run's numbers (JSON via :meth:`to_dict`).
 
@@ -288,6 +302,10 @@ class ScenarioModel:
         # the one rule a scenario run without foresight shares; the fallback columns above
         # are never history)
         self.past = columns_before(lp)
+        # per stage month, the flow columns a stage leaves free (their bound is the stage's
+        # capacity; the others are fixed at the plan so far): [T + 1][T * R]
+        x_cols = np.arange(self.x_slice.start, self.x_slice.stop)
+        self.x_free = [~np.isin(x_cols, p) for p in self.past]
         H = len(lp.storage_nodes)
         hs = lp.block("h")
         self.g_last = np.arange(hs.start + T * H + (T - 1) * H, hs.start + 2 * T * H)
@@ -442,10 +460,62 @@ class ScenarioModel:
             )
         return x
 
+    def _plan_draw(
+        self, months: list[int], caps: FloatArray, record: Solves | None, draw: int
+    ) -> FloatArray:
+        """A draw's rolling re-plan: its stages in order from the reference plan (and basis)."""
+        self._basis_set = False  # each draw starts from the reference basis
+        x = self.ref_x
+        solves: list[_Solve] = []
+        for m, cap in zip(months, caps, strict=True):
+            nx = self._solve_stage(cap, m, x)
+            if record is not None and nx is not x:  # HiGHS ran
+                solves.append(_Solve(m, cap, nx))
+            x = nx
+        if record is not None:
+            record[draw] = solves
+        return x
+
+    def _replay(
+        self, solves: list[_Solve], months: list[int], caps: FloatArray
+    ) -> FloatArray | None:
+        """The plan of a draw's stages when its re-plan only repeats ``solves``, else None.
+
+        Exact: a stage whose plan so far fits its capacities solves nothing (as in
+        :meth:`_solve_stage`); a stage that would solve sends HiGHS the bounds of the next
+        recorded solve when its month and the capacities of the columns it leaves free are
+        those of that solve (the columns it fixes are fixed at the same plan), and HiGHS then
+        starts from the same state (the draw's reference basis, then the same solves in the
+        same order), so it would return that solve's plan.
+        """
+        x = self.ref_x
+        k = 0
+        for m, cap in zip(months, caps, strict=True):
+            if (x[self.x_slice] <= cap + _FEAS_MT).all():
+                continue
+            if k == len(solves) or solves[k].month != m:
+                return None
+            free = self.x_free[m]
+            if cap[free].tobytes() != solves[k].cap[free].tobytes():
+                return None
+            x = solves[k].x
+            k += 1
+        return x
+
     def solve_draws(
-        self, sample: OutageSample, stages: RollingStages, foresight: Foresight
+        self,
+        sample: OutageSample,
+        stages: RollingStages,
+        foresight: Foresight,
+        *,
+        record: Solves | None = None,
+        known: Solves | None = None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, list[str], FloatArray]:
         """Re-solve every draw of ``sample`` with events; the others keep the reference.
+
+        ``record``: filled with each draw's re-solves. ``known``: re-solves recorded for these
+        draws by an earlier call (:meth:`_replay`: a draw whose re-plan would repeat them
+        takes their plan without solving again).
 
         Returns per draw: exported Mt, netback USD m, flow per group [n, G], binding JSON,
         exported Mt per month [n, T].
@@ -458,19 +528,22 @@ class ScenarioModel:
             starts = np.flatnonzero(np.r_[True, k_draw[1:] != k_draw[:-1]]).tolist()
         ends = [*starts[1:], int(k_draw.size)] if starts else []
         struck = k_draw[starts] if starts else np.zeros(0, np.int64)  # draws with events
-        # each stage's route capacities, [stages or draws, T * R]
-        known = sample.factors[struck] if foresight == "perfect" else stages.factors
-        caps = (self.x_ub * known.transpose(0, 2, 1)).reshape(known.shape[0], self.T * self.R)
-        months = stages.month.tolist()
+        # each stage's route capacities and month, [stages, T * R]; with perfect foresight
+        # one stage per draw: the whole year known from month 0
+        if foresight == "perfect":
+            known_f = sample.factors[struck]
+            months = [0] * len(starts)
+            starts, ends = list(range(len(starts))), list(range(1, len(starts) + 1))
+        else:
+            known_f = stages.factors
+            months = stages.month.tolist()
+        caps = (self.x_ub * known_f.transpose(0, 2, 1)).reshape(known_f.shape[0], self.T * self.R)
         X = np.empty((len(starts), self.c.size))
         for i, (b, e) in enumerate(zip(starts, ends, strict=True)):
-            self._basis_set = False  # each draw starts from the reference basis
-            if foresight == "perfect":
-                x = self._solve_stage(caps[i], 0, self.ref_x)
-            else:
-                x = self.ref_x
-                for j in range(b, e):
-                    x = self._solve_stage(caps[j], months[j], x)
+            d = first + int(struck[i])
+            x = None if known is None else self._replay(known.get(d, []), months[b:e], caps[b:e])
+            if x is None:
+                x = self._plan_draw(months[b:e], caps[b:e], record, d)
             X[i] = x
         self._set_bounds(self.base_lo, self.ref_hi)  # leave the session at the reference
         exported = np.full(n, self.ref[0])
@@ -506,8 +579,14 @@ class ScenarioModel:
             draws=draws,
             batch_size=batch_size,
         )
-        exported, netback, flows, binding, monthly = self.solve_draws(sample, stages, foresight)
         ev = sample.events
+        attribute = bool(
+            attribution and len(ev) and (attribution_draws == 0 or draws.start < attribution_draws)
+        )
+        solves: Solves | None = {} if attribute else None  # replayed by the attribution
+        exported, netback, flows, binding, monthly = self.solve_draws(
+            sample, stages, foresight, record=solves
+        )
         first = draws.start
         n = len(draws)
         # distinct events per draw (the rows of one shared event count once)
@@ -533,8 +612,10 @@ class ScenarioModel:
             scenario_index=scenario_index,
             monthly_exported_mt=monthly,
         )
-        if attribution and len(ev) and (attribution_draws == 0 or draws.start < attribution_draws):
-            att = _attribution(self, sample, seed, draws, batch_size, foresight, attribution_draws)
+        if solves is not None:
+            att = _attribution(
+                self, sample, seed, draws, batch_size, foresight, attribution_draws, solves
+            )
             result = dataclasses.replace(result, attribution=att)
         return result
 
@@ -681,8 +762,13 @@ def _attribution(
     batch_size: int,
     foresight: Foresight,
     attribution_draws: int = 0,
+    solves: Solves | None = None,
 ) -> pd.DataFrame:
-    """Each draw's losses re-solved without each hazard that struck in it."""
+    """Each draw's losses re-solved without each hazard that struck in it.
+
+    ``solves``: the draws' re-solves with every hazard (:meth:`ScenarioModel.solve_draws`
+    records them): a re-plan without a hazard that only repeats them is not solved again.
+    """
     ev = sample.events
     parts: list[pd.DataFrame] = []
     for h in np.unique(ev.hazard).tolist():
@@ -699,10 +785,9 @@ def _attribution(
             draws=rng,
             batch_size=batch_size,
             drop_hazard=int(h),
+            only=struck,
         )
-        keep = np.isin(st2.draw, struck)
-        st2 = RollingStages(st2.draw[keep], st2.month[keep], st2.factors[keep])
-        exported, netback, *_ = model.solve_draws(s2, st2, foresight)
+        exported, netback, *_ = model.solve_draws(s2, st2, foresight, known=solves)
         k = struck - rng.start
         parts.append(
             pd.DataFrame(

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import collections
 import multiprocessing
+import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,10 +47,61 @@ from crudeflow.montecarlo.summary import (
     summarise,
 )
 
-__all__ = ["RiskRun", "run_risk"]
+__all__ = ["RiskRun", "run_risk", "usable_cores"]
 
 Batch = tuple[int, int]
 """(scenario_index, batch_index)"""
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on: its affinity mask where the OS has one, else the
+    machine's CPU count (the default number of local workers of ``crudeflow risk``).
+
+    Examples
+    --------
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - no affinity masks (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def _start_method() -> str:
+    """How local workers start: forked from this process where that is safe (Linux, Python
+    < 3.12, no HiGHS instance created here yet), else spawned (a fresh interpreter that
+    imports crudeflow and loads the dataset again: about 2 CPU-seconds a worker).
+
+    A forked worker inherits the imported modules and the loaded dataset and builds its own
+    models. HiGHS starts a thread pool on its first solve, which a forked child would inherit
+    without the threads; the parent's other threads (DuckDB's, the progress bar's) are never
+    used by a worker. Python 3.12 warns when a process with threads forks (and 3.14 no longer
+    forks by default): spawn there. The numbers are the same either way."""
+    from crudeflow.solve.highs import highs_created
+
+    if (
+        sys.platform == "linux"
+        and sys.version_info < (3, 12)
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not highs_created()
+    ):
+        return "fork"
+    return "spawn"
+
+
+def _worker_init(spec: RunSpec) -> None:
+    """A local worker's initializer: build the models, and exit when the parent process
+    dies (killed with -9, say: its workers would otherwise wait for batches for ever)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    warm_up(spec)
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
 
 
 class _Handle(Protocol):
@@ -96,7 +149,7 @@ class _Done:
 class _Executor:
     """Submits ``run_batch`` calls: in this process, a process pool or a Dask client."""
 
-    def __init__(self, spec: RunSpec, workers: int, scheduler: str | None) -> None:
+    def __init__(self, spec: RunSpec, workers: int, scheduler: str | None, n_todo: int) -> None:
         self.spec = spec
         self.pool: ProcessPoolExecutor | None = None
         self.client: Any = None
@@ -115,11 +168,12 @@ class _Executor:
                     f"cannot reach the Dask scheduler at {scheduler}: {exc}"
                 ) from exc
             self.width = max(1, sum(self.client.nthreads().values()))
-        elif workers > 1:
+        elif min(workers, n_todo) > 1:  # one batch to run (or none): in this process
+            workers = min(workers, n_todo)
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=warm_up,
+                mp_context=multiprocessing.get_context(_start_method()),
+                initializer=_worker_init,
                 initargs=(spec,),
             )
             self.width = workers
@@ -146,7 +200,7 @@ class _Executor:
 def run_risk(
     spec: RunSpec,
     *,
-    workers: int = 1,
+    workers: int | None = 1,
     scheduler: str | None = None,
     until_se: float | None = None,
     on_batch: Callable[[BatchResult], None] | None = None,
@@ -164,8 +218,10 @@ def run_risk(
     ----------
     spec : RunSpec
         The run (see :meth:`RunSpec.resolved` to fill in year and dataset hash).
-    workers : int
-        Local worker processes (each builds its models once, in its initializer).
+    workers : int, optional
+        Local worker processes (each builds its models once, in its initializer); None: one
+        per usable core (:func:`usable_cores`). Never more than the batches to run: a run of
+        one batch runs in this process. The numbers do not depend on it.
     scheduler : str, optional
         ``tcp://HOST:PORT`` of a Dask scheduler: run the batches on its workers.
     until_se : float, optional
@@ -186,6 +242,8 @@ def run_risk(
         Keep the ``flow_mt__<group>`` columns in ``RiskRun.draws`` (``on_batch`` sees them
         anyway); without them a draw costs about 80 bytes, the columns the summaries need.
     """
+    if workers is None:
+        workers = usable_cores()
     if workers < 1:
         raise ValueError(f"workers: expected an integer >= 1, not {workers}")
     if until_se is not None and not until_se > 0:
@@ -200,7 +258,7 @@ def run_risk(
     att_parts: list[pd.DataFrame] = [] if prior_attribution is None else [prior_attribution]
     count = sum(len(spec.batch_draws(bi)) for _, bi in done if bi < spec.n_batches)
     stopped_at: int | None = None
-    executor = _Executor(spec, workers, scheduler)
+    executor = _Executor(spec, workers, scheduler, sum(b not in done for b in order))
     pending: collections.deque[tuple[Batch, _Handle | None]] = collections.deque()
     todo = iter(order)
     ahead = max(2 * executor.width, n_sc)

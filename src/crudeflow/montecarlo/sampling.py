@@ -450,11 +450,14 @@ def sample_stages(
     draws: range,
     batch_size: int = DEFAULT_BATCH_SIZE,
     drop_hazard: int | None = None,
+    only: IntArray | None = None,
 ) -> tuple[OutageSample, RollingStages]:
     """Like :func:`sample_capacity_factors`, plus the stages of a rolling re-plan.
 
     ``drop_hazard`` (an index into the model's hazards) removes that hazard's events from
-    every draw, leaving all other numbers as they were (common random numbers).
+    every draw, leaving all other numbers as they were (common random numbers). ``only``
+    (draw indices): the other draws are left as if nothing struck them (no events, no
+    stages), which saves their work; the draws kept get the same numbers bit for bit.
 
     Examples
     --------
@@ -475,7 +478,7 @@ def sample_stages(
     """
     if draws.step != 1 or draws.start < 0 or len(draws) == 0:
         raise ValueError(f"draws: expected a non-empty range of indices >= 0, not {draws}")
-    return _sample(model, network, periods, int(seed), draws, batch_size, drop_hazard, True)
+    return _sample(model, network, periods, int(seed), draws, batch_size, drop_hazard, True, only)
 
 
 def _sample(
@@ -487,6 +490,7 @@ def _sample(
     batch_size: int,
     drop_hazard: int | None = None,
     stages: bool = False,
+    only: IntArray | None = None,
 ) -> tuple[OutageSample, RollingStages]:
     a = _arrays(model, network)
     w = _window(periods)
@@ -510,6 +514,8 @@ def _sample(
         keep = (draw >= b_lo) & (draw < b_hi)
         if drop_hazard is not None:
             keep &= hz != drop_hazard
+        if only is not None:
+            keep &= np.isin(draw, only)
         draw, ev, hz, start = draw[keep], ev[keep], hz[keep], start[keep]
         dur, lost = dur[keep], lost[keep]
         recs.append((draw, ev, hz, start))

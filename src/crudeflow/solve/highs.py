@@ -194,8 +194,27 @@ def _mip_gap(status: SolveStatus, has_solution: bool, gap: float) -> float:
     return max(gap, 0.0)
 
 
+_CREATED: list[bool] = []
+"""Non-empty once this process has created a HiGHS instance (:func:`highs_created`)."""
+
+
+def highs_created() -> bool:
+    """Whether this process has created a HiGHS instance (whose solves may have started
+    HiGHS's worker threads: a process forked after that would inherit a thread pool without
+    its threads, so it must start its workers fresh).
+
+    Examples
+    --------
+    >>> isinstance(highs_created(), bool)
+    True
+    """
+    return bool(_CREATED)
+
+
 def _new_highs(*, threads: int | None, time_limit: float | None) -> Any:
     hp = _highspy()
+    if not _CREATED:
+        _CREATED.append(True)
     # highspy.Highs() prints a banner on construction; the core class does not. Fall back to
     # the public class (with output off) if a future highspy hides the core one.
     cls = getattr(getattr(hp, "_core", None), "_Highs", None) or hp.Highs
