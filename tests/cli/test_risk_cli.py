@@ -53,3 +53,14 @@ def test_risk_foresight_both_reports_the_value_of_early_warning() -> None:
     perfect_mean = out["perfect_foresight"]["summaries"][0]["lost_exports_mt"]["mean"]
     assert perfect_mean <= none_mean + 1e-9
     assert any("early warning is worth" in s for s in out["sentences"])
+
+
+def test_risk_hazard_table_has_no_negative_zeros() -> None:
+    # 1,000,000 draws printed "btc_kazakh -0.000 -0.0 -0%": attribution noise below the digits
+    from crudeflow.cli.risk import hazard_rows
+    from crudeflow.montecarlo.summary import HazardShare
+
+    rows = hazard_rows(
+        [HazardShare("btc_kazakh", -2e-5, -0.01, -1e-5), HazardShare("x", 1.1084, 592.14, 0.576)]
+    )
+    assert rows == [("btc_kazakh", "0.000", "0.0", "0%"), ("x", "1.108", "592.1", "58%")]

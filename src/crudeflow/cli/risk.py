@@ -23,13 +23,15 @@ from rich.table import Table
 
 from crudeflow.cli._common import EXIT_USAGE, DatasetOpt, app, console, console_err, fail
 from crudeflow.cli.runs import StoreOpt, open_store
+from crudeflow.output import fmt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from crudeflow.montecarlo.engine import RunSpec
     from crudeflow.montecarlo.results import BatchResult
     from crudeflow.montecarlo.run import RiskRun
+    from crudeflow.montecarlo.summary import HazardShare
     from crudeflow.store import RunsStore
 
 _MONTHS = "JFMAMJJASOND"
@@ -333,6 +335,24 @@ def _execute(
     _print(run, lines)
 
 
+def hazard_rows(hazards: Sequence[HazardShare]) -> list[tuple[str, str, str, str]]:
+    """The hazard table's cells: a hazard worth -1e-5 Mt reads 0.000, never -0.000.
+
+    >>> from crudeflow.montecarlo.summary import HazardShare
+    >>> hazard_rows([HazardShare("btc", -0.00001, -0.004, -0.000004)])
+    [('btc', '0.000', '0.0', '0%')]
+    """
+    return [
+        (
+            hz.hazard,
+            fmt(hz.lost_exports_mt, 3),
+            fmt(hz.lost_netback_musd, 1),
+            f"{fmt(hz.share_of_loss * 100, 0)}%",
+        )
+        for hz in hazards
+    ]
+
+
 def _print(run: RiskRun, lines: list[str]) -> None:
     spec = run.spec
     year = spec.year
@@ -379,13 +399,8 @@ def _print(run: RiskRun, lines: list[str]) -> None:
         )
         for col in ("hazard", "lost Mt", "lost USD m", "share of loss"):
             h.add_column(col, justify="left" if col == "hazard" else "right")
-        for hz in ref.hazards:
-            h.add_row(
-                hz.hazard,
-                f"{hz.lost_exports_mt:.3f}",
-                f"{hz.lost_netback_musd:,.1f}",
-                f"{hz.share_of_loss:.0%}",
-            )
+        for row in hazard_rows(ref.hazards):
+            h.add_row(*row)
         console.print(h)
     if ref is not None and ref.binding:
         b = Table(title=f"Routes at capacity, {ref.scenario}: share of draws, by month")
