@@ -1,14 +1,19 @@
 # The two commands of the README: `make run` and `make test`. Each sets up what it needs:
 # a virtual environment in .venv with crudeflow and its dependencies from PyPI, and (for the
 # browser tests) Debian's chromium from apt when it is missing.
+# `make test` leaves out the tests marked `slow` (pyproject.toml) to stay near 10 minutes on
+# two cores; `make test-slow` runs only those, `make test-all` both. CI (.ci/run) runs both.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 REPORT ?= report.html
+# pytest-xdist workers: one per core (PYTEST_WORKERS=0 runs in this process, for debugging)
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
-.PHONY: run test lint typecheck install chromium clean bench bench-web fuzz
+.PHONY: run test test-slow test-all lint typecheck install chromium clean bench bench-web fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +44,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 test: $(STAMP) chromium lint typecheck
-	$(BIN)/python -m pytest
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP) chromium
+	$(PYTEST) -m slow
+
+test-all: test test-slow
 
 fuzz: $(STAMP)
 	CRUDEFLOW_FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider

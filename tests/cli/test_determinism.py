@@ -75,6 +75,7 @@ def _digests(seed: str) -> dict[str, str]:
     return digests
 
 
+@pytest.mark.slow  # four Python processes, each running every command
 def test_cli_outputs_are_byte_identical_across_hash_seeds() -> None:
     runs = {seed: _digests(seed) for seed in ("1", "2", "3", "5")}
     first = runs["1"]
@@ -117,6 +118,7 @@ def test_bypass_splits_comma_separated_codes_like_plan() -> None:
     assert bypass(toy_network(), avoid=["ru,az"]).avoid == ("RU", "AZ")
 
 
+@pytest.mark.slow  # two Python processes, each building the whole report
 def test_report_is_byte_identical_across_hash_seeds_with_source_date_epoch(
     tmp_path: Path,
 ) -> None:

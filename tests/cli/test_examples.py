@@ -180,7 +180,15 @@ def test_examples_were_found() -> None:
     assert len(EXAMPLES) >= 15
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def _param(example: Example) -> Any:
+    """A ``crudeflow risk`` example is a Monte Carlo run of hundreds to 10,000 draws (tens of
+    seconds each): marked slow, so ``make test-slow`` (and CI) runs it, not ``make test``;
+    tests/cli/test_risk_cli.py covers the command with small runs in ``make test``."""
+    marks = [pytest.mark.slow] if example.args[0] == "risk" else []
+    return pytest.param(example, id=example.id, marks=marks)
+
+
+@pytest.mark.parametrize("example", [_param(e) for e in EXAMPLES])
 def test_example_runs(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if example.args[0] in SKIPPED:
         pytest.skip(f"crudeflow {example.args[0]}: {SKIPPED[example.args[0]]}")

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from tests.cli.test_cli import cli
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in a temporary folder: ``crudeflow risk`` writes its default runs store
+    (./crudeflow-runs.duckdb) there, not into the checkout, where parallel test workers
+    would share it."""
+    monkeypatch.chdir(tmp_path)
 
 
 def test_risk_json_is_clean_stdout_with_one_summary_per_scenario() -> None:

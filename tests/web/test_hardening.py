@@ -300,6 +300,7 @@ async def test_repeated_request_bytes_are_answered_from_the_raw_cache(
     assert foreign.status_code == 400  # the Host check comes before any cached answer
 
 
+@pytest.mark.slow  # starts `crudeflow serve` with solver processes
 def test_serve_workers_solve_and_stop_together(tmp_path: Path) -> None:
     """A real server with 2 solver processes: plans are solved (each different), the other
     endpoints answer, SIGTERM stops the front and its solver processes."""
