@@ -110,6 +110,8 @@ def column(values: Any) -> list[Any]:
     """
     arr = np.asarray(values)
     if arr.dtype.kind != "f":
+        if arr.dtype.kind != "O":  # tolist() already gives Python ints, bools and strs
+            return list(arr.tolist())
         return [v.item() if isinstance(v, np.generic) else v for v in arr.tolist()]
     rounded = np.round(arr, OUTPUT_DECIMALS) + 0.0
     out: list[Any] = rounded.tolist()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -1583,12 +1584,9 @@ def _ledger(
     keep = np.asarray(arr.keep, dtype=float)
     sent = flows * keep[None, :]  # [T, R] what will arrive somewhere
     lost = flows - sent
-    A = lp.A[:, lp.block("x")].tocoo()
-    on = (A.row < n_cons) & (A.data > 0.0)
-    dep_col = A.col[on]
+    dep_col, t_arr, coef = _arrival_terms(lp, n_cons, N)
     t_dep, r_of = dep_col // R, dep_col % R
-    t_arr = A.row[on] // N
-    amount = A.data[on] * flows.ravel()[dep_col]
+    amount = coef * flows.ravel()[dep_col]
     arrived = np.zeros((T, R))
     np.add.at(arrived, (t_arr, r_of), amount)
     # in transit at the end of period p: departed at or before p, arriving after p
@@ -1678,6 +1676,25 @@ def _ledger(
         }
     )
     return flow_long, node_balance
+
+
+_ARRIVALS: dict[int, tuple[Any, Any, FloatArray]] = {}
+
+
+def _arrival_terms(lp: LinearProgram, n_cons: int, n_nodes: int) -> tuple[Any, Any, FloatArray]:
+    """The flow columns' arrival coefficients in the conservation rows: (flow column, period
+    of arrival, share arriving). They depend on the matrix alone, so they are computed once
+    per matrix (the web's warm models solve one matrix with many bounds); an entry lives as
+    long as its matrix (sparse matrices are not hashable: keyed by identity)."""
+    key = id(lp.A)
+    hit = _ARRIVALS.get(key)
+    if hit is None:
+        A = lp.A[:, lp.block("x")].tocoo()
+        on = (A.row < n_cons) & (A.data > 0.0)
+        hit = (A.col[on], A.row[on] // n_nodes, A.data[on])
+        _ARRIVALS[key] = hit
+        weakref.finalize(lp.A, _ARRIVALS.pop, key, None)
+    return hit
 
 
 def _per_departure(amount: FloatArray, t_dep: Any, r_of: Any, T: int, R: int) -> FloatArray:
