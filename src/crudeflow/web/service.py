@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 
 from crudeflow.errors import RequirementError
 from crudeflow.explanation import explain
@@ -65,12 +66,20 @@ def _numpy_scalar(obj: Any) -> Any:
 def encode_json(obj: Any) -> bytes:
     """``obj`` as compact UTF-8 JSON; NaN and ±inf become null (see :func:`jsonable`).
 
+    orjson first (a plan's 33 KB answer in ~0.05 ms against ~0.6 ms for ``json``; floats
+    spelt as the shortest round trip, ``1e-05`` as ``0.00001``: the same numbers), ``json``
+    for anything orjson refuses (integers beyond 64 bits, unknown types).
+
     Examples
     --------
-    >>> encode_json({"a": np.float64(1.5), "b": np.int64(2), "c": float("inf")})
-    b'{"a":1.5,"b":2,"c":null}'
+    >>> encode_json({"a": np.float64(1.5), "b": np.int64(2), "c": float("inf"), 3: [0.1]})
+    b'{"a":1.5,"b":2,"c":null,"3":[0.1]}'
     """
-    try:  # fast path: nothing non-finite, numpy scalars converted on the way
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:  # nothing non-finite, numpy scalars converted on the way
         text = json.dumps(
             obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_numpy_scalar
         )
