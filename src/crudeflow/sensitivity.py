@@ -35,7 +35,7 @@ from crudeflow.network._fleet import Fleet
 from crudeflow.network.model import Network
 from crudeflow.output import clean
 from crudeflow.solve._fleet_rows import period_mt
-from crudeflow.solve.highs import HighsSession, LPResult
+from crudeflow.solve.highs import LPResult
 from crudeflow.solve.lp import LinearProgram, Periods, build_lp
 
 __all__ = ["DEFAULT_RANGE", "Sensitivity", "SensitivityRow", "sensitivity"]
@@ -356,9 +356,7 @@ class _Model:
     def __init__(self, net: Network, year: int, groups: Sequence[str]) -> None:
         self.lp = build_lp(net, Periods.annual(year))
         lp = self.lp
-        self.session = HighsSession(
-            lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper
-        )
+        self.session = lp.session()
         self.col_lower = lp.col_lower.copy()
         self.col_upper = lp.col_upper.copy()
         self.cost = lp.c.copy()

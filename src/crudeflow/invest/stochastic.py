@@ -348,9 +348,7 @@ class _Recourse:
     def __init__(self, problem: TwoStageProblem) -> None:
         lp = problem.lp
         self.problem = problem
-        self.session = HighsSession(
-            lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper
-        )
+        self.session = lp.session()
         self.xs = lp.block("x")
         self.hi = lp.col_upper.copy()
         self.T, self.R = lp.periods.n, lp.n_routes

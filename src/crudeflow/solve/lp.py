@@ -64,6 +64,7 @@ from crudeflow.errors import ScenarioError
 from crudeflow.network.model import Network
 from crudeflow.requirements import Avoid, Requirement, RouteLimit, Share, Via
 from crudeflow.solve._fleet_rows import FleetRow, add_fleet_rows
+from crudeflow.solve.highs import HighsSession
 
 __all__ = [
     "CommitmentRow",
@@ -333,6 +334,26 @@ class LinearProgram:
         T, K = self.periods.n, len(self.refinery_nodes)
         lacking = x[..., self.block("v")].reshape(*x.shape[:-1], T, K)
         return np.asarray(self.refinery_mt.reshape(T, K) - lacking)
+
+    def session(self, *, time_limit: float | None = None) -> HighsSession:
+        """A HiGHS session holding this LP: its costs, matrix and column and row bounds.
+
+        Examples
+        --------
+        >>> from crudeflow.network.model import toy_network
+        >>> lp = build_lp(toy_network(), Periods.annual(2025))
+        >>> lp.session().n_row == lp.A.shape[0]
+        True
+        """
+        return HighsSession(
+            self.c,
+            self.A,
+            self.col_lower,
+            self.col_upper,
+            self.row_lower,
+            self.row_upper,
+            time_limit=time_limit,
+        )
 
     def exported_by_period_mt(self, x: FloatArray) -> FloatArray:
         """[T] crude exported per period: taken at supply nodes minus delivered to

@@ -1023,9 +1023,7 @@ def _model(
     if fixed_past is not None:
         lo, hi = fixed_bounds(lp, fixed_past, lp.col_lower, lp.col_upper)
         lp = dataclasses.replace(lp, col_lower=lo, col_upper=hi)
-    session = HighsSession(
-        lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper, time_limit=time_limit
-    )
+    session = lp.session(time_limit=time_limit)
     return lp, session
 
 
@@ -1047,7 +1045,7 @@ def opening_state(
     year, month = periods.first_month
     base = Periods.monthly(year)
     lp = build_lp(network, base, objective=objective)
-    session = HighsSession(lp.c, lp.A, lp.col_lower, lp.col_upper, lp.row_lower, lp.row_upper)
+    session = lp.session()
     res = _checked(session.solve())
     return period_states(lp, res.x)[month - 1]
 

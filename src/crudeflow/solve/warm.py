@@ -130,15 +130,7 @@ class WarmModels:
                 objective=objective,
                 penalty_usd_per_t=penalty_usd_per_t,
             )
-            session = HighsSession(
-                lp0.c,
-                lp0.A,
-                lp0.col_lower,
-                lp0.col_upper,
-                lp0.row_lower,
-                lp0.row_upper,
-                time_limit=time_limit,
-            )
+            session = lp0.session(time_limit=time_limit)
             model = _Model(lp0, session, lp0.row_lower.copy(), lp0.row_upper.copy())
             self._models[key] = model
             while len(self._models) > self.max_models:
