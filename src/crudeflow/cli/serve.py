@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,11 +17,11 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _cores() -> int:
-    """CPU cores this process may use (the default number of server workers)."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(os.cpu_count() or 1, 1)
+    """CPU cores this process may use (the default number of server workers, as of risk
+    workers)."""
+    from crudeflow.montecarlo.run import usable_cores
+
+    return usable_cores()
 
 
 def port_problem(host: str, port: int) -> str | None:
