@@ -407,10 +407,14 @@ class ScenarioModel:
             self._binding_text[key] = binding
         return binding
 
+    def _fits(self, x: FloatArray, cap: FloatArray) -> bool:
+        """Whether plan ``x``'s flows fit route capacities ``cap`` (then a stage solves nothing)."""
+        return bool((x[self.x_slice] <= cap + _FEAS_MT).all())
+
     def _solve_stage(self, cap: FloatArray, month: int, x_done: FloatArray) -> FloatArray:
         """Re-plan from ``month`` on with route capacities ``cap`` (Mt, [T * R]), the months
         before it fixed at ``x_done``'s values."""
-        if (x_done[self.x_slice] <= cap + _FEAS_MT).all():
+        if self._fits(x_done, cap):
             # Capacities only fall as events become known, and the months fixed are fixed
             # at x_done's own values: this stage's feasible set lies inside the last one's,
             # of which x_done is optimal. Still feasible, it is still optimal: no solve.
@@ -491,7 +495,7 @@ class ScenarioModel:
         x = self.ref_x
         k = 0
         for m, cap in zip(months, caps, strict=True):
-            if (x[self.x_slice] <= cap + _FEAS_MT).all():
+            if self._fits(x, cap):
                 continue
             if k == len(solves) or solves[k].month != m:
                 return None
