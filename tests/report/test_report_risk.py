@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from crudeflow.cli import app
@@ -98,3 +99,14 @@ def test_report_run_missing_store_exits_1(tmp_path: Path) -> None:
     assert r.returncode == 1
     assert "no runs store" in r.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_store_without_run_is_a_usage_error_even_with_a_report_html_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # after `make run` a report.html sits in the working folder: bad usage still exits 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "report.html").write_text("mine")
+    r = runner.invoke(app, ["report", "--store", str(tmp_path / "s.duckdb")])
+    assert r.exit_code == 2
+    assert (tmp_path / "report.html").read_text() == "mine"

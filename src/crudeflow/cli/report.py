@@ -80,6 +80,9 @@ def report_cmd(
     from crudeflow.report import ReportCase, build_report, default_cases, report_command
     from crudeflow.report.build import report_title
 
+    if run is None and store is not None:  # bad usage first (exit 2), whatever --out is
+        console_err.print("error: --store goes with --run (the runs store to read it from)")
+        raise typer.Exit(EXIT_USAGE)
     check_output_file(out, force=force)  # before the solves: a bad --out fails at once
     risk = None
     if run is not None:
@@ -92,9 +95,6 @@ def report_cmd(
             dataset = Path(run_dataset)
         if year is None and risk.year and not scenarios:
             year = risk.year
-    elif store is not None:
-        console_err.print("error: --store goes with --run (the runs store to read it from)")
-        raise typer.Exit(EXIT_USAGE)
     net = load(dataset)
     if scenarios:
         if avoid or require or year is not None:
