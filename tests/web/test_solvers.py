@@ -112,3 +112,26 @@ def _die(network: Any) -> bytes:
 
 def _name(network: Any) -> bytes:
     return str(network.meta.name).encode()
+
+
+def _big(network: Any, n: int) -> bytes:
+    return bytes([n % 251]) * 1_000_003
+
+
+@pytest.mark.parametrize("anyio_backend", [pytest.param(("asyncio", {"use_uvloop": True}))])
+async def test_solver_pool_answers_whole_on_uvloop(anyio_backend: Any) -> None:
+    """uvicorn runs on uvloop when it is installed, and uvloop's ``add_reader`` leaves the
+    pipe non-blocking: an answer larger than the pipe's buffer used to be read in part, the
+    process counted as dead and its caller answered 503 (every avoid request under load)."""
+    pytest.importorskip("uvloop")
+    import asyncio
+
+    from crudeflow.web.solvers import SolverPool
+
+    pool = SolverPool(1, MINI)
+    try:
+        outcomes = await asyncio.gather(*(pool.run(run_task, _big, n) for n in range(6)))
+        assert [unwrap(o) for o in outcomes] == [_big(None, n) for n in range(6)]
+        assert len(pool._solvers) == 1  # never replaced
+    finally:
+        pool.close()

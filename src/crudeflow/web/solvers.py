@@ -189,6 +189,7 @@ class SolverPool:
 
         def on_ready() -> None:
             loop.remove_reader(front.fileno())
+            os.set_blocking(front.fileno(), True)  # uvloop's add_reader made it non-blocking
             try:
                 front.recv_bytes()
             except (EOFError, OSError):
@@ -212,6 +213,9 @@ class SolverPool:
 
         def on_answer() -> None:
             loop.remove_reader(solver.conn.fileno())
+            # uvloop's add_reader leaves the pipe non-blocking: a whole answer is read, the
+            # rest of it may still be on its way
+            os.set_blocking(solver.conn.fileno(), True)
             try:
                 outcome = pickle.loads(solver.conn.recv_bytes())
             except (EOFError, OSError):
