@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
     "clean",
     "clean_frame",
     "column",
+    "column_records",
     "dumps",
     "fmt",
     "fmt_signed",
@@ -130,13 +132,49 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     >>> records(pd.DataFrame({"x": [0.1 + 0.2, -0.0]}, index=pd.Index(["a", "b"], name="k")))
     [{'k': 'a', 'x': 0.3}, {'k': 'b', 'x': 0.0}]
     """
-    cols: dict[str, list[Any]] = {}
+    cols: dict[str, Any] = {}
     if df.index.name is not None:
-        cols[str(df.index.name)] = column(df.index.to_numpy())
+        cols[str(df.index.name)] = df.index.to_numpy()
     for c in df.columns:
-        cols[str(c)] = column(df[c].to_numpy())
-    keys = list(cols)
-    return [dict(zip(keys, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+        cols[str(c)] = df[c].to_numpy()
+    return column_records(cols)
+
+
+def column_records(columns: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Equal-length columns (arrays or lists), in order, as JSON-ready records: each value
+    exactly as :func:`column` gives it. The float64 arrays are rounded together (one numpy
+    call for the whole table, not one per column) and a list of ``str`` is taken as it is.
+
+    Examples
+    --------
+    >>> column_records({"k": ["a", "b"], "x": np.array([0.1 + 0.2, -0.0]), "n": [1, 2]})
+    [{'k': 'a', 'x': 0.3, 'n': 1}, {'k': 'b', 'x': 0.0, 'n': 2}]
+    >>> column_records({"x": np.array([np.inf, 1.0]), "y": np.array([2.0, np.nan])})
+    [{'x': None, 'y': 2.0}, {'x': 1.0, 'y': None}]
+    """
+    names = [str(k) for k in columns]
+    values = list(columns.values())
+    out: list[Any] = [None] * len(values)
+    floats = [
+        i
+        for i, v in enumerate(values)
+        if isinstance(v, np.ndarray) and v.dtype == np.float64 and v.ndim == 1
+    ]
+    if floats:
+        stacked = np.round(np.vstack([values[i] for i in floats]), OUTPUT_DECIMALS) + 0.0
+        rows: list[list[Any]] = stacked.tolist()
+        if not np.isfinite(stacked).all():
+            rows = [[v if math.isfinite(v) else None for v in row] for row in rows]
+        for i, row in zip(floats, rows, strict=True):
+            out[i] = row
+    for i, v in enumerate(values):
+        if out[i] is not None:
+            continue
+        if isinstance(v, list) and all(type(item) is str for item in v):
+            out[i] = v  # what column() would give: the same strs
+        else:
+            out[i] = column(v)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*out, strict=True)]
 
 
 def to_csv(df: pd.DataFrame, *, index: bool = False) -> str:

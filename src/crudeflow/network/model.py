@@ -331,6 +331,28 @@ class RouteArrays:
 
 
 @dataclass(frozen=True)
+class RouteLayout:
+    """What a plan's tables say of each route and country that no capacity changes: computed
+    once per network and shared by its copies with other route capacities
+    (:meth:`Network.replace_route_capacities`)."""
+
+    names: list[str]
+    """Each route's name, its id when it has none."""
+    from_nodes: list[str]
+    to_nodes: list[str]
+    modes: list[str]
+    countries: list[str]
+    """Each route's countries joined by ``;``."""
+    statuses: list[str]
+    transit_countries: list[str]
+    """Every country a route crosses but the producer's, sorted."""
+    entering: Mapping[str, tuple[int, ...]]
+    """Country -> indices of the routes entering it, in route order (see :meth:`Network.entering`)."""
+    market_countries: tuple[str, ...]
+    """The countries of the market nodes, sorted (no empty code)."""
+
+
+@dataclass(frozen=True)
 class Network:
     """An immutable crude export network.
 
@@ -563,7 +585,84 @@ class Network:
             crossing=_crossing(routes),
         )
 
+    @cached_property
+    def layout(self) -> RouteLayout:
+        """Route and country labels of the plan tables (computed once per network).
+
+        >>> lay = toy_network().layout
+        >>> lay.transit_countries, dict(lay.entering), lay.market_countries
+        (['AZ', 'RU', 'TR'], {'RU': (0,), 'TR': (1, 2), 'AZ': (2,)}, ('TR',))
+        """
+        routes = self.routes
+        country_of = {n.id: n.country for n in self.nodes}
+        entering: dict[str, list[int]] = {}
+        for i, r in enumerate(routes):
+            origin = country_of[r.from_node]
+            for c in set(r.countries):
+                if c != origin:
+                    entering.setdefault(c, []).append(i)
+        return RouteLayout(
+            names=[r.name or r.id for r in routes],
+            from_nodes=[r.from_node for r in routes],
+            to_nodes=[r.to_node for r in routes],
+            modes=[r.mode for r in routes],
+            countries=[";".join(r.countries) for r in routes],
+            statuses=[r.status for r in routes],
+            transit_countries=sorted(
+                {c for r in routes for c in r.countries} - {self.meta.producer}
+            ),
+            entering={c: tuple(v) for c, v in entering.items()},
+            market_countries=tuple(sorted({country_of[m.node] for m in self.markets} - {""})),
+        )
+
     # -- changes ------------------------------------------------------------------------
+    _CAPACITY_FREE = (
+        "_node_index",
+        "_route_index",
+        "default_bbl_per_t",
+        "_market_index",
+        "_brent_index",
+        "_year_rows",
+        "layout",
+    )
+    """The cached properties that no route capacity changes: a copy with other capacities
+    shares them (:meth:`replace_route_capacities`)."""
+
+    def replace_route_capacities(self, capacities: Mapping[str, float]) -> Network:
+        """A copy with these routes' capacities (Mt/yr) replaced by id; a physical limit below
+        a new capacity rises to it. Every cache that no capacity changes (the id indexes, the
+        layout, the column arrays but their capacities) is shared with this network, not
+        computed again: the web answers many requests that only change capacities.
+
+        >>> net = toy_network()
+        >>> new = net.replace_route_capacities({"A_M": 2.5})
+        >>> i = new.arrays.route_ids.index("A_M")
+        >>> new.route("A_M").capacity_mtpa, float(new.arrays.capacity_mtpa[i]), new.layout is net.layout
+        (2.5, 2.5, True)
+        """
+        changed = []
+        for rid, cap in capacities.items():
+            route = self.route(rid)
+            phys = route.physical_capacity_mtpa
+            changed.append(
+                dataclasses.replace(
+                    route,
+                    capacity_mtpa=float(cap),
+                    physical_capacity_mtpa=None if phys is None else max(phys, float(cap)),
+                )
+            )
+        out = self.replace_routes(changed)
+        for name in self._CAPACITY_FREE:
+            getattr(self, name)  # computed here once, then shared
+            out.__dict__[name] = self.__dict__[name]
+        arrays = self.arrays
+        caps = arrays.capacity_mtpa.copy()
+        for i, rid in enumerate(arrays.route_ids):
+            if rid in capacities:
+                caps[i] = float(capacities[rid])
+        out.__dict__["arrays"] = dataclasses.replace(arrays, capacity_mtpa=caps)
+        return out
+
     def replace_routes(self, routes: Iterable[Route]) -> Network:
         """A copy of this network with routes replaced by id (others kept, order kept).
 

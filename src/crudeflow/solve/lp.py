@@ -1184,17 +1184,13 @@ def period_states(lp: LinearProgram, x: FloatArray) -> tuple[InitialState, ...]:
     else:
         stock = np.zeros((T + 1, 0))
 
-    def clean(v: float) -> float:
-        return 0.0 if abs(v) < 1e-12 else float(v)
-
+    # below 1e-12 Mt is 0; a route holds crude in transit when its volume is positive
+    stock_rows = np.where(np.abs(stock) < 1e-12, 0.0, stock).tolist()
+    transit_rows = np.where(np.abs(transit) < 1e-12, 0.0, transit).tolist()
     return tuple(
         InitialState(
-            {node: clean(stock[t, k]) for k, node in enumerate(lp.storage_nodes)},
-            {
-                rid: clean(transit[t, i])
-                for i, rid in enumerate(lp.route_ids)
-                if clean(transit[t, i]) > 0.0
-            },
+            dict(zip(lp.storage_nodes, stock_rows[t], strict=True)),
+            {rid: v for rid, v in zip(lp.route_ids, transit_rows[t], strict=True) if v > 0.0},
         )
         for t in range(T + 1)
     )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from crudeflow.errors import InfeasiblePlanError, SolverError
 from crudeflow.network.model import Network
-from crudeflow.output import clean, column
+from crudeflow.output import clean, column_records
 from crudeflow.requirements import Requirement, Share, parse_requirements
 from crudeflow.solve.highs import HighsSession, LPResult, SolveStatus
 from crudeflow.solve.lp import (
@@ -103,8 +103,7 @@ class _Table:
         if self.index is not None:
             names.remove(self.index)
             names.insert(0, self.index)
-        cols = [column(self.columns[n]) for n in names]
-        return [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
+        return column_records({n: self.columns[n] for n in names})
 
 
 @dataclass(frozen=True, slots=True)
@@ -935,10 +934,14 @@ def plan(
         if reqs
         else {}
     )
-    whole = _avoid_whole_costs(session, lp, result, first_free) if lp.closed_by else {}
+    opened: dict[str, tuple[FloatArray, FloatArray, LPResult]] = {}
+    whole = _avoid_whole_costs(session, lp, result, first_free, opened) if lp.closed_by else {}
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
-    if baseline and reqs and objective == "netback":
+    same = _baseline_solved(lp, opened, first_free) if baseline and reqs else None
+    if same is not None and objective == "netback":
+        baseline_musd = _netback(lp, same.x)
+    elif baseline and reqs and objective == "netback":
         if lp.requirement_rows:
             rows = np.array([rr.row for rr in lp.requirement_rows])
             session.change_row_bounds(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf))
@@ -1144,7 +1147,11 @@ def _requirement_margins(
 
 
 def _avoid_whole_costs(
-    session: HighsSession, lp: LinearProgram, last: LPResult, first_free: int = 0
+    session: HighsSession,
+    lp: LinearProgram,
+    last: LPResult,
+    first_free: int = 0,
+    opened: dict[str, tuple[FloatArray, FloatArray, LPResult]] | None = None,
 ) -> dict[str, float]:
     """What each ``avoid`` costs as a whole, USD m a year (see
     :attr:`RequirementStatus.whole_cost_musd_per_yr`).
@@ -1152,6 +1159,8 @@ def _avoid_whole_costs(
     Every route the avoid closes is opened at its capacity from period ``first_free`` on and
     the LP re-solved warm from ``last`` (optimal for the bounds the session holds now, the
     shortfall columns fixed at 0); the objective gained is the cost. The bounds are restored.
+    ``opened`` (if given) gets, per avoid, the columns opened, their upper bounds and the
+    re-solve (see :func:`_baseline_solved`).
     """
     if lp.objective != "netback" or not last.status.ok:
         return {}
@@ -1168,9 +1177,35 @@ def _avoid_whole_costs(
         session.change_col_bounds(cols, np.zeros(len(cols)), cap[t, j])
         moved = session.solve()
         session.change_col_bounds(cols, np.zeros(len(cols)), np.zeros(len(cols)))
+        if opened is not None:
+            opened[text] = (cols, cap[t, j], moved)
         gain = (last.objective - moved.objective) / lp.periods.horizon_years
         out[text] = gain if moved.status.ok and gain > 1e-9 else 0.0
     return out
+
+
+def _baseline_solved(
+    lp: LinearProgram,
+    opened: Mapping[str, tuple[FloatArray, FloatArray, LPResult]],
+    first_free: int,
+) -> LPResult | None:
+    """The whole-cost re-solve of the plan's one ``avoid`` when it solved exactly the LP the
+    baseline (no requirements) would solve: no requirement rows, and its column bounds those
+    the baseline sets (every route open at capacity from ``first_free`` on). An ``avoid`` alone
+    then needs one solve fewer; None otherwise."""
+    if lp.requirement_rows or len(opened) != 1:
+        return None
+    cols, upper_opened, moved = next(iter(opened.values()))
+    if not moved.status.ok:
+        return None
+    xs, R = lp.block("x"), lp.n_routes
+    lower, upper = lp.col_lower[xs].copy(), lp.col_upper[xs].copy()
+    lower[cols - xs.start], upper[cols - xs.start] = 0.0, upper_opened  # the whole-cost solve's
+    base_upper = lp.capacity_mt.ravel().copy()
+    base_upper[: first_free * R] = lp.col_upper[xs][: first_free * R]  # the baseline's
+    if np.array_equal(lower, lp.col_lower[xs]) and np.array_equal(upper, base_upper):
+        return moved
+    return None
 
 
 def _checked(res: LPResult) -> LPResult:
@@ -1185,18 +1220,6 @@ def _netback(lp: LinearProgram, x: FloatArray) -> float:
     deliveries = x[lp.block("d")].reshape(T, len(lp.market_nodes))
     tariff_cost = float((flows * lp.tariff_usd_per_t).sum())
     return float((deliveries * lp.price_usd_per_t).sum()) - tariff_cost
-
-
-def _entering_routes(network: Network) -> dict[str, list[str]]:
-    """Route ids entering each country, in one pass over the routes (see Network.entering)."""
-    country_of = {n.id: n.country for n in network.nodes}
-    out: dict[str, list[str]] = {}
-    for r in network.routes:
-        origin = country_of[r.from_node]
-        for c in set(r.countries):
-            if c != origin:
-                out.setdefault(c, []).append(r.id)
-    return out
 
 
 def _relief_routes(lp: LinearProgram, res: LPResult, penalty: float) -> tuple[str, ...]:
@@ -1265,15 +1288,16 @@ def _assemble(
     util = np.divide(flow_mt, cap_mt, out=np.full(R, np.nan), where=cap_mt > _TOL)
     kbd_factor = mtpa_to_kbd(1.0, bbl_per_t=1.0) * arr.bbl_per_t
     routes = network.routes
+    layout = network.layout
     route_table = _Table(
         {
             "route": list(lp.route_ids),
-            "name": [r.name or r.id for r in routes],
-            "from": [r.from_node for r in routes],
-            "to": [r.to_node for r in routes],
-            "mode": [r.mode for r in routes],
-            "countries": [";".join(r.countries) for r in routes],
-            "status": [r.status for r in routes],
+            "name": list(layout.names),
+            "from": list(layout.from_nodes),
+            "to": list(layout.to_nodes),
+            "mode": list(layout.modes),
+            "countries": list(layout.countries),
+            "status": list(layout.statuses),
             "flow_mtpa": flow_mt / years,
             "flow_kbd": flow_mt / years * kbd_factor,
             "flow_mt": flow_mt,
@@ -1329,10 +1353,9 @@ def _assemble(
         "period",
     )
     exported = float(exported_t.sum())
-    countries = sorted({c for r in routes for c in r.countries} - {network.meta.producer})
-    pos = {rid: i for i, rid in enumerate(lp.route_ids)}
-    entering_of = _entering_routes(network)
-    entering = [float(sum(flow_mt[pos[rid]] for rid in entering_of.get(c, ()))) for c in countries]
+    countries = list(layout.transit_countries)
+    entering_of = layout.entering
+    entering = [float(sum(flow_mt[i] for i in entering_of.get(c, ()))) for c in countries]
     entering_by_country = np.array(entering, dtype=float)
     exposure = _Table(
         {
@@ -1426,7 +1449,7 @@ def _assemble(
         bottlenecks=bottlenecks,
         bbl_per_t=network.default_bbl_per_t,
         producer=network.meta.producer,
-        market_countries=tuple(sorted({network.node(m).country for m in lp.market_nodes} - {""})),
+        market_countries=layout.market_countries,
         watch=network.meta.watch,
         watch_name=watch_name(network),
         watch_routes=watch_routes(network),
@@ -1612,13 +1635,12 @@ def _ledger(
     transit_end = opening[None, :] + np.cumsum(diff[:T], axis=0)
     transit_end = np.where(np.abs(transit_end) < 1e-12, 0.0, transit_end)
     transit_start = np.vstack([opening[None, :], transit_end[:-1]])
-    routes = network.routes
     flow_long = _Table(
         {
             "route": np.tile(np.array(lp.route_ids, dtype=object), T),
             "period": np.repeat(np.array(periods.labels, dtype=object), R),
-            "from": np.tile(np.array([r.from_node for r in routes], dtype=object), T),
-            "to": np.tile(np.array([r.to_node for r in routes], dtype=object), T),
+            "from": np.tile(np.array(network.layout.from_nodes, dtype=object), T),
+            "to": np.tile(np.array(network.layout.to_nodes, dtype=object), T),
             "in_transit_start_mt": transit_start.ravel(),
             "flow_mt": flows.ravel(),
             "arrived_mt": arrived.ravel(),

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -202,27 +201,7 @@ def apply_overrides(network: Network, overrides: Mapping[str, float]) -> Network
     if not overrides:
         return network
     check_routes(network, overrides)
-    changed = []
-    for rid, cap in overrides.items():
-        route = network.route(rid)
-        phys = route.physical_capacity_mtpa
-        changed.append(
-            dataclasses.replace(
-                route,
-                capacity_mtpa=float(cap),
-                physical_capacity_mtpa=None if phys is None else max(phys, float(cap)),
-            )
-        )
-    out = network.replace_routes(changed)
-    # its column arrays are the network's with the new capacities (the only array a route's
-    # capacity sets): filled in now rather than rebuilt from every route and node
-    arrays = network.arrays
-    caps = arrays.capacity_mtpa.copy()
-    for i, rid in enumerate(arrays.route_ids):
-        if rid in overrides:
-            caps[i] = float(overrides[rid])
-    out.__dict__["arrays"] = dataclasses.replace(arrays, capacity_mtpa=caps)
-    return out
+    return network.replace_route_capacities(overrides)
 
 
 def solve_plan(
