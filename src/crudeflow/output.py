@@ -68,6 +68,11 @@ def clean(x: Any) -> Any:
     >>> clean({"a": np.float64(2.0000000001), "b": [-0.0, (1, np.int64(2))], 3: "x"})
     {'a': 2.0, 'b': [0.0, [1, 2]], '3': 'x'}
     """
+    t = type(x)
+    if t is float:  # the common case first (a float subclass, np.float64, goes below)
+        return round(x, OUTPUT_DECIMALS) + 0.0 if math.isfinite(x) else None
+    if t is str or t is int or t is bool or x is None:
+        return x
     if isinstance(x, dict):
         return {str(k): clean(v) for k, v in x.items()}
     if isinstance(x, list | tuple):
