@@ -391,9 +391,12 @@ def machine() -> str:
 def versions() -> str:
     names = ("crudeflow", "fastapi", "starlette", "uvicorn", "httpx", "highspy", "pydantic")
     out = []
-    for n in names:
-        with contextlib.suppress(metadata.PackageNotFoundError):
+    for n in (*names, "httptools", "orjson", "uvloop"):  # uvicorn runs on uvloop when installed
+        try:
             out.append(f"{n} {metadata.version(n)}")
+        except metadata.PackageNotFoundError:
+            if n == "uvloop":
+                out.append("no uvloop (asyncio's loop)")
     return f"python {platform.python_version()}; " + ", ".join(out)
 
 
