@@ -151,6 +151,7 @@ def create_app(
     topojson: Path | None = DEFAULT_TOPOJSON,
     queue_timeout_s: float | None = None,
     max_waiting: int = 256,
+    reject_delay_s: float = 1.0,
     allowed_hosts: Sequence[str] = (),
     cache_entries: int = 512,
     cache_bytes: int = 64 * 1024 * 1024,
@@ -177,7 +178,9 @@ def create_app(
         Seconds a request waits for a solve slot before 503 ``busy``; default: twice
         ``solve_time_limit_s``.
     max_waiting : int
-        Requests that may wait for a slot at once; more get 503 ``busy`` at once.
+        Requests that may wait for a slot at once; more get 503 ``busy``, after
+        ``reject_delay_s`` seconds (an idle wait: a client that asks again at once cannot
+        keep the server busy turning it away).
     allowed_hosts : sequence of str
         Host names accepted in the ``Host`` header besides the loopback addresses
         (``127.0.0.1``, ``localhost``, ``::1``); any other gets 400 ``host_not_allowed``.
@@ -221,6 +224,7 @@ def create_app(
             2 * solve_time_limit_s if queue_timeout_s is None else queue_timeout_s
         ),
         max_waiting=max_waiting,
+        reject_delay_s=reject_delay_s,
         runner=None if pool is None else pool.run,
     )
 
