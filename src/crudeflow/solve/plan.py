@@ -938,20 +938,23 @@ def plan(
     whole = _avoid_whole_costs(session, lp, result, first_free, opened) if lp.closed_by else {}
     t_solve = time.perf_counter()
     baseline_musd: float | None = None
-    same = _baseline_solved(lp, opened, first_free) if baseline and reqs else None
-    if same is not None and objective == "netback":
-        baseline_musd = _netback(lp, same.x)
-    elif baseline and reqs and objective == "netback":
-        if lp.requirement_rows:
-            rows = np.array([rr.row for rr in lp.requirement_rows])
-            session.change_row_bounds(rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf))
-        if lp.closed_by:
-            xs = lp.block("x")
-            upper = lp.capacity_mt.ravel().copy()
-            upper[: first_free * lp.n_routes] = lp.col_upper[xs][: first_free * lp.n_routes]
-            session.change_col_bounds(np.arange(xs.start, xs.stop), lp.col_lower[xs], upper)
-        base = _checked(session.solve())
-        solves.append(base)
+    if baseline and reqs and objective == "netback":
+        base = _baseline_solved(lp, opened, first_free)
+        if base is None:  # solve it: requirement rows free, every route open
+            if lp.requirement_rows:
+                rows = np.array([rr.row for rr in lp.requirement_rows])
+                session.change_row_bounds(
+                    rows, np.full(len(rows), -np.inf), np.full(len(rows), np.inf)
+                )
+            if lp.closed_by:
+                xs = lp.block("x")
+                session.change_col_bounds(
+                    np.arange(xs.start, xs.stop),
+                    lp.col_lower[xs],
+                    _baseline_x_upper(lp, first_free),
+                )
+            base = _checked(session.solve())
+            solves.append(base)
         baseline_musd = _netback(lp, base.x)
     t_end = time.perf_counter()
     if first_free:
@@ -1198,14 +1201,23 @@ def _baseline_solved(
     cols, upper_opened, moved = next(iter(opened.values()))
     if not moved.status.ok:
         return None
-    xs, R = lp.block("x"), lp.n_routes
+    xs = lp.block("x")
     lower, upper = lp.col_lower[xs].copy(), lp.col_upper[xs].copy()
     lower[cols - xs.start], upper[cols - xs.start] = 0.0, upper_opened  # the whole-cost solve's
-    base_upper = lp.capacity_mt.ravel().copy()
-    base_upper[: first_free * R] = lp.col_upper[xs][: first_free * R]  # the baseline's
-    if np.array_equal(lower, lp.col_lower[xs]) and np.array_equal(upper, base_upper):
+    if np.array_equal(lower, lp.col_lower[xs]) and np.array_equal(
+        upper, _baseline_x_upper(lp, first_free)
+    ):
         return moved
     return None
+
+
+def _baseline_x_upper(lp: LinearProgram, first_free: int) -> FloatArray:
+    """The flow columns' upper bounds of the baseline: every route open at capacity from
+    period ``first_free`` on, the periods before as they were fixed."""
+    xs, R = lp.block("x"), lp.n_routes
+    upper = lp.capacity_mt.ravel().copy()
+    upper[: first_free * R] = lp.col_upper[xs][: first_free * R]
+    return upper
 
 
 def _checked(res: LPResult) -> LPResult:
@@ -1287,7 +1299,6 @@ def _assemble(
     cap_mt = lp.capacity_mt.sum(axis=0)
     util = np.divide(flow_mt, cap_mt, out=np.full(R, np.nan), where=cap_mt > _TOL)
     kbd_factor = mtpa_to_kbd(1.0, bbl_per_t=1.0) * arr.bbl_per_t
-    routes = network.routes
     layout = network.layout
     route_table = _Table(
         {
@@ -1412,7 +1423,7 @@ def _assemble(
     bottlenecks = tuple(
         Bottleneck(
             route=lp.route_ids[i],
-            name=routes[i].name or routes[i].id,
+            name=layout.names[i],
             flow_mtpa=float(flow_mt[i] / years),
             capacity_mtpa=float(cap_mt[i] / years),
             utilisation=float(util[i]),
